@@ -1,0 +1,99 @@
+use crate::error::AppError;
+use crate::rpc_client::CsrfClient;
+use domain::models::{InvitePreview, Me};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::ssr::{context, fail, now};
+
+#[server(prefix = "/rpc", endpoint = "setup", client = CsrfClient)]
+pub async fn set_up(
+    name: String,
+    email: String,
+    password: String,
+    organization_name: String,
+) -> Result<(), AppError> {
+    let ctx = context()?;
+    let form = services::NewAccount {
+        name,
+        email,
+        password,
+        organization_name,
+    };
+    let signed_in = ctx.services.set_up(form, now()).await.map_err(fail)?;
+    crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "signup", client = CsrfClient)]
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    organization_name: String,
+) -> Result<(), AppError> {
+    let ctx = context()?;
+    let form = services::NewAccount {
+        name,
+        email,
+        password,
+        organization_name,
+    };
+    let signed_in = ctx.services.sign_up(form, now()).await.map_err(fail)?;
+    crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "login", client = CsrfClient)]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    let ctx = context()?;
+    let form = services::SignIn {
+        email,
+        password,
+        client_address: crate::ssr::client_address(),
+    };
+    let signed_in = ctx.services.sign_in(form, now()).await.map_err(fail)?;
+    // A new session token on every sign-in: nothing from before survives.
+    crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "logout", client = CsrfClient)]
+pub async fn sign_out() -> Result<(), AppError> {
+    let ctx = context()?;
+    if let Some(token) = crate::ssr::request_cookie(crate::ssr::SESSION_COOKIE) {
+        ctx.services.sign_out(&token).await.map_err(fail)?;
+    }
+    crate::ssr::clear_session_cookie(ctx.secure_cookies);
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "me", client = CsrfClient)]
+pub async fn get_me() -> Result<Me, AppError> {
+    Ok(crate::ssr::principal().await?.me())
+}
+
+#[server(prefix = "/rpc", endpoint = "invite/preview", client = CsrfClient)]
+pub async fn get_invite(token: String) -> Result<InvitePreview, AppError> {
+    let ctx = context()?;
+    ctx.services
+        .invite_preview(&token, now())
+        .await
+        .map_err(fail)
+}
+
+#[server(prefix = "/rpc", endpoint = "invite/accept", client = CsrfClient)]
+pub async fn accept_invite(token: String, name: String, password: String) -> Result<(), AppError> {
+    let ctx = context()?;
+    let signed_in = ctx
+        .services
+        .accept_invite(&token, &name, &password, now())
+        .await
+        .map_err(fail)?;
+    crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
+    leptos_axum::redirect("/");
+    Ok(())
+}

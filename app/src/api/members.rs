@@ -1,0 +1,86 @@
+use crate::error::AppError;
+use crate::rpc_client::CsrfClient;
+use domain::models::{MemberView, MembersPage};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::ssr::{context, fail, now, principal};
+
+#[server(prefix = "/rpc", endpoint = "members/list", client = CsrfClient)]
+pub async fn list_members() -> Result<MembersPage, AppError> {
+    let who = principal().await?;
+    context()?
+        .services
+        .members_page(&who, now())
+        .await
+        .map_err(fail)
+}
+
+/// Answers the invite link, shown once.
+#[server(prefix = "/rpc", endpoint = "members/invite", client = CsrfClient)]
+pub async fn invite_member(
+    email: String,
+    role: String,
+    manage_credentials: Option<String>,
+) -> Result<String, AppError> {
+    let who = principal().await?;
+    let ctx = context()?;
+    let admin = who.admin().map_err(fail)?;
+    let token = ctx
+        .services
+        .invite_member(admin, &email, &role, manage_credentials.is_some(), now())
+        .await
+        .map_err(fail)?;
+    Ok(format!(
+        "{}/invite/{token}",
+        ctx.public_url.trim_end_matches('/')
+    ))
+}
+
+#[server(prefix = "/rpc", endpoint = "members/update", client = CsrfClient)]
+pub async fn update_member(
+    user_id: String,
+    role: String,
+    manage_credentials: bool,
+) -> Result<MemberView, AppError> {
+    let who = principal().await?;
+    let admin = who.admin().map_err(fail)?;
+    context()?
+        .services
+        .update_member(admin, &user_id, &role, manage_credentials, now())
+        .await
+        .map_err(fail)
+}
+
+#[server(prefix = "/rpc", endpoint = "members/remove", client = CsrfClient)]
+pub async fn remove_member(user_id: String) -> Result<(), AppError> {
+    let who = principal().await?;
+    let admin = who.admin().map_err(fail)?;
+    context()?
+        .services
+        .remove_member(admin, &user_id, now())
+        .await
+        .map_err(fail)
+}
+
+#[server(prefix = "/rpc", endpoint = "invites/revoke", client = CsrfClient)]
+pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
+    let who = principal().await?;
+    let admin = who.admin().map_err(fail)?;
+    context()?
+        .services
+        .revoke_invite(admin, &invite_id)
+        .await
+        .map_err(fail)
+}
+
+#[server(prefix = "/rpc", endpoint = "organization/rename", client = CsrfClient)]
+pub async fn rename_organization(name: String) -> Result<(), AppError> {
+    let who = principal().await?;
+    let admin = who.admin().map_err(fail)?;
+    context()?
+        .services
+        .rename_organization(admin, &name, now())
+        .await
+        .map_err(fail)
+}

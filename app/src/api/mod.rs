@@ -1,0 +1,5 @@
+//! Server functions: thin. Each one finds the principal, lets the service layer authorize and
+//! validate, and maps the error. All are POSTs under `/rpc`, guarded by the anti-forgery check.
+
+pub mod auth;
+pub mod members;

@@ -1,0 +1,40 @@
+use leptos::prelude::*;
+
+/// A modal dialog with an accessible name. Escape calls `on_close`.
+#[component]
+pub fn Dialog(
+    title: String,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(default = "dialog")] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let title_id = format!("dialog-title-{}", title.to_lowercase().replace(' ', "-"));
+    let labelled_by = title_id.clone();
+    let node = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = node.get() {
+            let _ = el.focus();
+        }
+    });
+    view! {
+        <div class="backdrop">
+            <div
+                class=class
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=labelled_by
+                tabindex="-1"
+                node_ref=node
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        ev.stop_propagation();
+                        on_close.run(());
+                    }
+                }
+            >
+                <h2 id=title_id class="dialog-title">{title}</h2>
+                {children()}
+            </div>
+        </div>
+    }
+}

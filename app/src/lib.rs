@@ -1,0 +1,58 @@
+#![recursion_limit = "256"]
+//! The Portcullis console: Leptos components and the server functions they call.
+//!
+//! Built twice: with `ssr` into the server (rendering and running server functions) and with
+//! `hydrate` into the WASM bundle. Rules live in the `domain` and `services` crates; this crate
+//! only shows and forwards.
+
+pub mod api;
+mod components;
+pub mod csrf;
+pub mod error;
+mod pages;
+pub mod rpc_client;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="csrf-token" content=csrf::csrf_token()/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/portcullis.css"/>
+        <Title text="Portcullis"/>
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/") view=pages::console::ConsolePage/>
+                <Route path=path!("/setup") view=pages::auth::SetupPage/>
+                <Route path=path!("/login") view=pages::auth::LoginPage/>
+                <Route path=path!("/signup") view=pages::auth::SignupPage/>
+                <Route path=path!("/invite/:token") view=pages::auth::InvitePage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,4 @@
+pub mod auth;
+pub mod console;
+pub mod not_found;
+pub mod settings;

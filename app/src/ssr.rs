@@ -1,0 +1,134 @@
+//! Server-side helpers for server functions: the state handed in by the server, the signed-in
+//! principal, cookies, and mapping domain errors to `AppError` with the right status.
+
+use crate::error::AppError;
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use services::{Principal, ServiceError, Services};
+
+pub const SESSION_COOKIE: &str = "portcullis_session";
+
+/// What the server hands to every server function through Leptos context.
+#[derive(Clone, Debug)]
+pub struct ServerContext {
+    pub services: Services,
+    /// The public base URL (PORTCULLIS_ISSUER), for links such as invites.
+    pub public_url: String,
+    /// Cookies get `Secure` when the public URL is https.
+    pub secure_cookies: bool,
+}
+
+pub fn context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| {
+        tracing::error!("server context missing from a server function");
+        AppError::Internal
+    })
+}
+
+pub fn now() -> i64 {
+    services::unix_now()
+}
+
+/// The value of cookie `name` in the current request.
+pub fn request_cookie(name: &str) -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    cookie_value(&parts.headers, name)
+}
+
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The TCP peer of the current request.
+pub fn client_address() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+}
+
+/// The signed-in member, or `Unauthenticated` (401).
+pub async fn principal() -> Result<Principal, AppError> {
+    let ctx = context()?;
+    let token =
+        request_cookie(SESSION_COOKIE).ok_or_else(|| fail(ServiceError::Unauthenticated))?;
+    ctx.services
+        .principal_for_session(&token, now())
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| fail(ServiceError::Unauthenticated))
+}
+
+fn set_status(status: StatusCode) {
+    // A plain form post (no WASM yet) is answered with a redirect back to the form, which
+    // carries the error; a status here would replace that redirect.
+    let plain_form_post = use_context::<Parts>()
+        .and_then(|p| p.headers.get(header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
+        .unwrap_or(false);
+    if !plain_form_post {
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.set_status(status);
+        }
+    }
+}
+
+/// Maps a domain error to what the console shows, sets the HTTP status, and logs what the
+/// user must not see.
+pub fn fail(err: ServiceError) -> AppError {
+    let (status, app) = match err {
+        ServiceError::Invalid(field) => (StatusCode::UNPROCESSABLE_ENTITY, AppError::Field(field)),
+        ServiceError::InvalidCredentials => {
+            (StatusCode::UNAUTHORIZED, AppError::Refused(err.to_string()))
+        }
+        ServiceError::Throttled { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            AppError::Refused(err.to_string()),
+        ),
+        ServiceError::AlreadySetUp | ServiceError::SignupClosed | ServiceError::LastAdmin => {
+            (StatusCode::CONFLICT, AppError::Refused(err.to_string()))
+        }
+        ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
+        ServiceError::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
+        ServiceError::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),
+        ServiceError::Internal(cause) => {
+            tracing::error!(error = %cause, "server function failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal)
+        }
+    };
+    set_status(status);
+    app
+}
+
+fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("a session token is a valid header value")
+}
+
+pub fn set_session_cookie(token: &str, secure: bool) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.append_header(
+            header::SET_COOKIE,
+            session_cookie(token, domain::SESSION_TTL_SECONDS, secure),
+        );
+    }
+}
+
+pub fn clear_session_cookie(secure: bool) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.append_header(header::SET_COOKIE, session_cookie("", 0, secure));
+    }
+}

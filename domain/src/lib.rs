@@ -1,0 +1,14 @@
+//! The Portcullis domain: types, validation and permission rules that both the browser and the
+//! server use. Nothing here knows about HTTP, Leptos or a database.
+
+pub mod models;
+pub mod role;
+pub mod validation;
+
+pub use role::{Permissions, Role};
+pub use validation::{Email, FieldError, OrgName, Password, PersonName};
+
+/// How long an invite link stays valid.
+pub const INVITE_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// How long a console session lasts without signing in again.
+pub const SESSION_TTL_SECONDS: i64 = 14 * 24 * 60 * 60;

@@ -1,0 +1,62 @@
+//! Configuration: environment variables, each with a matching flag (PRODUCT.md §1).
+
+use clap::Args;
+use std::net::SocketAddr;
+
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// SQLite (`sqlite://path`) or PostgreSQL (`postgres://...`) database.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/portcullis.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub site_addr: SocketAddr,
+
+    /// Folder with the built browser bundle (`pkg/`), as the build writes it.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: String,
+
+    /// The public base URL of this instance; defaults to http:// + the site address.
+    #[arg(long, env = "PORTCULLIS_ISSUER", global = true)]
+    pub issuer: Option<String>,
+
+    /// `true` lets anyone create a new organization at /signup.
+    #[arg(
+        long,
+        env = "PORTCULLIS_OPEN_SIGNUP",
+        default_value = "false",
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub open_signup: bool,
+}
+
+impl Config {
+    pub fn issuer(&self) -> String {
+        match &self.issuer {
+            Some(issuer) => issuer.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.site_addr),
+        }
+    }
+
+    /// Cookies are marked `Secure` when the instance is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.issuer().starts_with("https://")
+    }
+}

@@ -1,0 +1,44 @@
+use domain::FieldError;
+use store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    /// A form field was refused; the message is for the person who typed it.
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// Wrong email or password: one message for both.
+    #[error("Invalid email or password")]
+    InvalidCredentials,
+    #[error("Too many failed sign-ins. Try again in {minutes} minutes.")]
+    Throttled { minutes: i64 },
+    #[error("Sign in to continue")]
+    Unauthenticated,
+    #[error("You do not have permission to do this")]
+    Forbidden,
+    #[error("Not found")]
+    NotFound,
+    #[error("This instance is already set up")]
+    AlreadySetUp,
+    #[error("Sign-up is not open on this instance")]
+    SignupClosed,
+    #[error("The organization must keep at least one Admin")]
+    LastAdmin,
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::EmailTaken => ServiceError::Invalid(FieldError::new(
+                "email",
+                "An account with this email already exists",
+            )),
+            StoreError::AlreadySetUp => ServiceError::AlreadySetUp,
+            StoreError::NotFound => ServiceError::NotFound,
+            StoreError::LastAdmin => ServiceError::LastAdmin,
+            other => ServiceError::Internal(Box::new(other)),
+        }
+    }
+}

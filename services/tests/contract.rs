@@ -1,0 +1,468 @@
+//! The accounts and members rules, run against a fresh SQLite file and a fresh PostgreSQL
+//! database. Every test runs once per backend.
+
+use domain::Role;
+use services::{NewAccount, Principal, ServiceError, Services, SignIn};
+use store::Backend;
+use store::testing::fresh_store;
+
+const NOW: i64 = 1_800_000_000;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let store = store::testing::fresh_store(store::Backend::Sqlite).await.unwrap();
+                super::$name(services::Services::new(store, true)).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(store) = store::testing::fresh_store(store::Backend::Postgres).await {
+                    super::$name(services::Services::new(store, true)).await;
+                }
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    setup_happens_once,
+    sign_in_is_generic_and_throttled,
+    sessions_resolve_and_end,
+    invites_are_one_time_and_expire,
+    roles_change_and_the_last_admin_stays,
+    organizations_are_isolated,
+    bad_input_changes_nothing,
+);
+
+fn account(email: &str, org: &str) -> NewAccount {
+    NewAccount {
+        name: "Ada Lovelace".into(),
+        email: email.into(),
+        password: "correct horse battery".into(),
+        organization_name: org.into(),
+    }
+}
+
+async fn principal(services: &Services, token: &str) -> Principal {
+    services
+        .principal_for_session(token, NOW)
+        .await
+        .unwrap()
+        .expect("a live session")
+}
+
+async fn invite_and_join(
+    services: &Services,
+    admin: &Principal,
+    email: &str,
+    role: &str,
+) -> Principal {
+    let token = services
+        .invite_member(admin.admin().unwrap(), email, role, false, NOW)
+        .await
+        .unwrap();
+    let joined = services
+        .accept_invite(&token, "Grace Hopper", "another long password", NOW)
+        .await
+        .unwrap();
+    principal(services, &joined.session_token).await
+}
+
+async fn setup_happens_once(services: Services) {
+    assert!(services.needs_setup().await.unwrap());
+    let signed_in = services
+        .set_up(account("ada@example.com", "Analytical"), NOW)
+        .await
+        .unwrap();
+    let me = principal(&services, &signed_in.session_token).await;
+    assert_eq!(me.user.role, Role::Admin);
+    assert!(me.user.manage_credentials);
+    assert_eq!(me.org.name, "Analytical");
+    assert!(!services.needs_setup().await.unwrap());
+    let again = services
+        .set_up(account("eve@example.com", "Other"), NOW)
+        .await;
+    assert!(
+        matches!(again, Err(ServiceError::AlreadySetUp)),
+        "{again:?}"
+    );
+    // The password is stored as an argon2id hash only.
+    let user = services
+        .store()
+        .find_user_by_email("ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    assert!(!user.password_hash.contains("correct horse"));
+}
+
+async fn sign_in_is_generic_and_throttled(services: Services) {
+    services
+        .set_up(account("ada@example.com", "Analytical"), NOW)
+        .await
+        .unwrap();
+    let attempt = |email: &str, password: &str| SignIn {
+        email: email.into(),
+        password: password.into(),
+        client_address: Some("203.0.113.9".into()),
+    };
+    let unknown = services
+        .sign_in(attempt("nobody@example.com", "whatever password"), NOW)
+        .await;
+    let wrong = services
+        .sign_in(attempt("ada@example.com", "wrong password!!"), NOW)
+        .await;
+    assert_eq!(
+        unknown.unwrap_err().to_string(),
+        "Invalid email or password"
+    );
+    assert_eq!(wrong.unwrap_err().to_string(), "Invalid email or password");
+    // Email is matched case-insensitively.
+    services
+        .sign_in(attempt(" ADA@example.com ", "correct horse battery"), NOW)
+        .await
+        .unwrap();
+    for _ in 0..services::MAX_FAILURES_PER_EMAIL {
+        let _ = services
+            .sign_in(attempt("ada@example.com", "wrong password!!"), NOW + 1)
+            .await;
+    }
+    let blocked = services
+        .sign_in(attempt("ada@example.com", "correct horse battery"), NOW + 2)
+        .await;
+    assert!(
+        matches!(blocked, Err(ServiceError::Throttled { .. })),
+        "{blocked:?}"
+    );
+    // After the window, the right password works again.
+    let later = NOW + services::THROTTLE_WINDOW_SECONDS + 10;
+    services
+        .sign_in(attempt("ada@example.com", "correct horse battery"), later)
+        .await
+        .unwrap();
+}
+
+async fn sessions_resolve_and_end(services: Services) {
+    let signed_in = services
+        .set_up(account("ada@example.com", "Analytical"), NOW)
+        .await
+        .unwrap();
+    assert!(
+        services
+            .principal_for_session("not-a-session", NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    principal(&services, &signed_in.session_token).await;
+    // Only the digest is stored.
+    let stored = store::testing::count_rows_containing(
+        services.store(),
+        "sessions",
+        "token_digest",
+        &signed_in.session_token,
+    )
+    .await;
+    assert_eq!(stored, 0);
+    let expired = NOW + domain::SESSION_TTL_SECONDS + 1;
+    assert!(
+        services
+            .principal_for_session(&signed_in.session_token, expired)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    services.sign_out(&signed_in.session_token).await.unwrap();
+    assert!(
+        services
+            .principal_for_session(&signed_in.session_token, NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn invites_are_one_time_and_expire(services: Services) {
+    let admin = services
+        .set_up(account("ada@example.com", "Analytical"), NOW)
+        .await
+        .unwrap();
+    let admin = principal(&services, &admin.session_token).await;
+    let token = services
+        .invite_member(
+            admin.admin().unwrap(),
+            "Grace@Example.com",
+            "Developer",
+            true,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let preview = services.invite_preview(&token, NOW).await.unwrap();
+    assert_eq!(preview.email, "grace@example.com");
+    assert_eq!(preview.organization_name, "Analytical");
+    let page = services.members_page(&admin, NOW).await.unwrap();
+    assert_eq!(page.invites.len(), 1);
+    // Too short a password: refused, and the invite stays usable.
+    let short = services.accept_invite(&token, "Grace", "short", NOW).await;
+    assert!(
+        matches!(short, Err(ServiceError::Invalid(ref e)) if e.field == "password"),
+        "{short:?}"
+    );
+    let joined = services
+        .accept_invite(&token, "Grace Hopper", "another long password", NOW)
+        .await
+        .unwrap();
+    let grace = principal(&services, &joined.session_token).await;
+    assert_eq!(grace.org.id, admin.org.id);
+    assert_eq!(grace.user.role, Role::Developer);
+    assert!(grace.user.manage_credentials);
+    let twice = services
+        .accept_invite(&token, "Mallory", "another long password", NOW)
+        .await;
+    assert!(matches!(twice, Err(ServiceError::NotFound)), "{twice:?}");
+    // An invite is good for seven days.
+    let late = services
+        .invite_member(
+            admin.admin().unwrap(),
+            "late@example.com",
+            "Member",
+            false,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let after = NOW + domain::INVITE_TTL_SECONDS + 1;
+    assert!(matches!(
+        services.invite_preview(&late, after).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        services
+            .accept_invite(&late, "Late", "another long password", after)
+            .await,
+        Err(ServiceError::NotFound)
+    ));
+    // Inviting an existing account's email is refused.
+    let dup = services
+        .invite_member(
+            admin.admin().unwrap(),
+            "grace@example.com",
+            "Member",
+            false,
+            NOW,
+        )
+        .await;
+    assert!(
+        matches!(dup, Err(ServiceError::Invalid(ref e)) if e.field == "email"),
+        "{dup:?}"
+    );
+}
+
+async fn roles_change_and_the_last_admin_stays(services: Services) {
+    let admin = services
+        .set_up(account("ada@example.com", "Analytical"), NOW)
+        .await
+        .unwrap();
+    let admin = principal(&services, &admin.session_token).await;
+    let member = invite_and_join(&services, &admin, "grace@example.com", "Member").await;
+    // A Member cannot get the admin handle at all.
+    assert!(matches!(member.admin(), Err(ServiceError::Forbidden)));
+    // The only Admin cannot demote or remove themselves.
+    let demote = services
+        .update_member(admin.admin().unwrap(), &admin.user.id, "Member", false, NOW)
+        .await;
+    assert!(matches!(demote, Err(ServiceError::LastAdmin)), "{demote:?}");
+    let remove = services
+        .remove_member(admin.admin().unwrap(), &admin.user.id, NOW)
+        .await;
+    assert!(matches!(remove, Err(ServiceError::LastAdmin)), "{remove:?}");
+    // Promote the member; now the first Admin may step down.
+    let promoted = services
+        .update_member(admin.admin().unwrap(), &member.user.id, "Admin", false, NOW)
+        .await
+        .unwrap();
+    assert_eq!(promoted.role, Role::Admin);
+    assert!(
+        promoted.manage_credentials,
+        "Admins always manage credentials"
+    );
+    services
+        .update_member(
+            admin.admin().unwrap(),
+            &admin.user.id,
+            "Developer",
+            true,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let page = services.members_page(&member, NOW).await.unwrap();
+    let ada = page
+        .members
+        .iter()
+        .find(|m| m.email == "ada@example.com")
+        .unwrap();
+    assert_eq!((ada.role, ada.manage_credentials), (Role::Developer, true));
+    // Removal ends the removed member's sessions.
+    let new_admin = principal(
+        &services,
+        &services
+            .sign_in(
+                SignIn {
+                    email: "grace@example.com".into(),
+                    password: "another long password".into(),
+                    client_address: None,
+                },
+                NOW,
+            )
+            .await
+            .unwrap()
+            .session_token,
+    )
+    .await;
+    let ada_session = services
+        .sign_in(
+            SignIn {
+                email: "ada@example.com".into(),
+                password: "correct horse battery".into(),
+                client_address: None,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    services
+        .remove_member(new_admin.admin().unwrap(), &admin.user.id, NOW)
+        .await
+        .unwrap();
+    assert!(
+        services
+            .principal_for_session(&ada_session.session_token, NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn organizations_are_isolated(services: Services) {
+    let a = services
+        .set_up(account("ada@example.com", "Analytical"), NOW)
+        .await
+        .unwrap();
+    let a = principal(&services, &a.session_token).await;
+    let b = services
+        .sign_up(account("bob@example.com", "Babbage"), NOW)
+        .await
+        .unwrap();
+    let b = principal(&services, &b.session_token).await;
+    assert_ne!(a.org.id, b.org.id);
+    let a_member = invite_and_join(&services, &a, "grace@example.com", "Member").await;
+    let b_page = services.members_page(&b, NOW).await.unwrap();
+    assert_eq!(b_page.members.len(), 1, "B sees only its own members");
+    assert!(b_page.members.iter().all(|m| m.email == "bob@example.com"));
+    // B's Admin cannot touch A's member: it answers as missing, and nothing changes.
+    let change = services
+        .update_member(b.admin().unwrap(), &a_member.user.id, "Admin", true, NOW)
+        .await;
+    assert!(matches!(change, Err(ServiceError::NotFound)), "{change:?}");
+    let remove = services
+        .remove_member(b.admin().unwrap(), &a_member.user.id, NOW)
+        .await;
+    assert!(matches!(remove, Err(ServiceError::NotFound)), "{remove:?}");
+    let a_page = services.members_page(&a, NOW).await.unwrap();
+    let grace = a_page
+        .members
+        .iter()
+        .find(|m| m.email == "grace@example.com")
+        .unwrap();
+    assert_eq!(
+        (grace.role, grace.manage_credentials),
+        (Role::Member, false)
+    );
+    // Invites of one organization cannot be revoked from another.
+    services
+        .invite_member(a.admin().unwrap(), "x@example.com", "Member", false, NOW)
+        .await
+        .unwrap();
+    let invite_id = services.members_page(&a, NOW).await.unwrap().invites[0]
+        .id
+        .clone();
+    assert!(matches!(
+        services.revoke_invite(b.admin().unwrap(), &invite_id).await,
+        Err(ServiceError::NotFound)
+    ));
+    services
+        .revoke_invite(a.admin().unwrap(), &invite_id)
+        .await
+        .unwrap();
+}
+
+async fn bad_input_changes_nothing(services: Services) {
+    for (form, field) in [
+        (
+            NewAccount {
+                name: " ".into(),
+                ..account("ada@example.com", "Org")
+            },
+            "name",
+        ),
+        (account("not-an-email", "Org"), "email"),
+        (
+            NewAccount {
+                password: "short".into(),
+                ..account("ada@example.com", "Org")
+            },
+            "password",
+        ),
+        (account("ada@example.com", ""), "organization_name"),
+    ] {
+        match services.set_up(form, NOW).await {
+            Err(ServiceError::Invalid(e)) => assert_eq!(e.field, field),
+            other => panic!("expected a refusal of {field}, got {other:?}"),
+        }
+    }
+    assert!(services.needs_setup().await.unwrap(), "nothing was saved");
+    let admin = services
+        .set_up(account("ada@example.com", "Org"), NOW)
+        .await
+        .unwrap();
+    let admin = principal(&services, &admin.session_token).await;
+    let bad_role = services
+        .invite_member(admin.admin().unwrap(), "g@example.com", "Owner", false, NOW)
+        .await;
+    assert!(matches!(bad_role, Err(ServiceError::Invalid(ref e)) if e.field == "role"));
+    let bad_rename = services
+        .rename_organization(admin.admin().unwrap(), &"x".repeat(101), NOW)
+        .await;
+    assert!(matches!(bad_rename, Err(ServiceError::Invalid(_))));
+    assert!(
+        services
+            .members_page(&admin, NOW)
+            .await
+            .unwrap()
+            .invites
+            .is_empty()
+    );
+    // Sign-up with a taken email is refused on the email field.
+    let taken = services
+        .sign_up(account("ADA@example.com", "Another"), NOW)
+        .await;
+    assert!(
+        matches!(taken, Err(ServiceError::Invalid(ref e)) if e.field == "email"),
+        "{taken:?}"
+    );
+}
+
+#[tokio::test]
+async fn sign_up_is_refused_when_closed() {
+    let store = fresh_store(Backend::Sqlite).await.unwrap();
+    let services = Services::new(store, false);
+    let closed = services
+        .sign_up(account("ada@example.com", "Org"), NOW)
+        .await;
+    assert!(matches!(closed, Err(ServiceError::SignupClosed)));
+}

@@ -1,0 +1,30 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("this instance is already set up")]
+    AlreadySetUp,
+    #[error("not found")]
+    NotFound,
+    #[error("the organization must keep at least one Admin")]
+    LastAdmin,
+    #[error("invalid stored value: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub(crate) fn from_insert(err: sqlx::Error, on_unique: StoreError) -> StoreError {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => on_unique,
+            _ => StoreError::Database(err),
+        }
+    }
+}

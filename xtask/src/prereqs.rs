@@ -1,0 +1,134 @@
+//! Installing what a fresh machine lacks, or saying clearly what to do.
+
+use crate::{Result, root, sh, step};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn succeeds(command: &mut Command) -> bool {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+pub fn wasm_target() -> Result {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains(crate::WASM_TARGET))
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    step("installing the wasm32-unknown-unknown target");
+    sh(Command::new("rustup").args(["target", "add", crate::WASM_TARGET])).map_err(|e| {
+        format!(
+            "{e}\nInstall it by hand: rustup target add {}",
+            crate::WASM_TARGET
+        )
+    })
+}
+
+/// binaryen (wasm-opt) and Playwright, from package-lock.json.
+pub fn npm_packages() -> Result {
+    if wasm_opt().exists() && root().join("node_modules/@playwright/test").exists() {
+        return Ok(());
+    }
+    step("npm ci (binaryen, Playwright)");
+    sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"])).map_err(|e| {
+        format!("{e}\nNode.js and npm are needed (Debian: apt-get install nodejs npm).")
+    })
+}
+
+pub fn wasm_opt() -> PathBuf {
+    root().join("node_modules/.bin/wasm-opt")
+}
+
+/// Debian's Chromium, which Playwright drives (it downloads no browser of its own here).
+pub fn chromium() -> Result {
+    if PathBuf::from("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err("Chromium is missing: run `sudo apt-get install -y chromium`".into());
+    }
+    step("installing Chromium (apt-get)");
+    sh(Command::new("apt-get").arg("update"))?;
+    sh(Command::new("apt-get").args(["install", "-y", "chromium"]))
+}
+
+fn postgres_up() -> bool {
+    succeeds(Command::new("pg_isready").args(["-h", "127.0.0.1", "-p", "5432"]))
+}
+
+/// Makes sure PostgreSQL answers on 127.0.0.1:5432, starting or installing it where possible.
+/// Answers whether it is up; in CI its absence is an error.
+pub fn postgres(ci: bool) -> Result<bool> {
+    if postgres_up() {
+        return Ok(true);
+    }
+    if is_root() {
+        step("starting PostgreSQL");
+        if !PathBuf::from("/usr/lib/postgresql").exists() {
+            let _ = sh(Command::new("apt-get").arg("update"));
+            let _ = sh(Command::new("apt-get").args(["install", "-y", "postgresql"]));
+        }
+        let versions = std::fs::read_dir("/etc/postgresql")
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        for version in versions {
+            let _ = succeeds(Command::new("pg_ctlcluster").args([
+                "--skip-systemctl-redirect",
+                &version,
+                "main",
+                "start",
+            ]));
+        }
+        for _ in 0..20 {
+            if postgres_up() {
+                allow_trust_if_fresh();
+                return Ok(true);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    }
+    if ci {
+        return Err(
+            "PostgreSQL is required in CI (CI=true) but is not running on \
+                    127.0.0.1:5432 and could not be started"
+                .into(),
+        );
+    }
+    Ok(false)
+}
+
+/// A freshly installed Debian cluster wants passwords on TCP; the tests connect as `postgres`
+/// without one. Only a check here: the machines this project runs on already trust loopback.
+fn allow_trust_if_fresh() {
+    let ok = succeeds(Command::new("psql").args([
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-c",
+        "SELECT 1",
+    ]));
+    if !ok {
+        eprintln!(
+            "PostgreSQL is running but refuses user postgres without a password on 127.0.0.1; \
+             set PORTCULLIS_TEST_POSTGRES=postgres://USER:PASSWORD@127.0.0.1:5432"
+        );
+    }
+}
