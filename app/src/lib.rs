@@ -17,7 +17,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,11 +47,11 @@ pub fn App() -> impl IntoView {
         <Title text="Portcullis"/>
         <Router>
             <Routes fallback=pages::not_found::NotFound>
-                <Route path=path!("/") view=pages::console::ConsolePage/>
+                <Route path=path!("/") view=pages::console::ConsolePage ssr=SsrMode::Async/>
                 <Route path=path!("/setup") view=pages::auth::SetupPage/>
                 <Route path=path!("/login") view=pages::auth::LoginPage/>
                 <Route path=path!("/signup") view=pages::auth::SignupPage/>
-                <Route path=path!("/invite/:token") view=pages::auth::InvitePage/>
+                <Route path=path!("/invite/:token") view=pages::auth::InvitePage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -68,7 +68,12 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
             return Redirect::to(&target).into_response();
         }
         Page::Login | Page::Signup if signed_in().await => {
-            return Redirect::to("/").into_response();
+            let next = request.uri().query().and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "next")
+                    .map(|(_, v)| v.into_owned())
+            });
+            return Redirect::to(app::api::auth::safe_next(next.as_deref())).into_response();
         }
         _ => {}
     }

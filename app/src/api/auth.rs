@@ -46,8 +46,27 @@ pub async fn sign_up(
     Ok(())
 }
 
+/// Where to go after signing in: a path on this site only, never another host.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path
+        }
+        _ => "/",
+    }
+}
+
 #[server(prefix = "/rpc", endpoint = "login", client = CsrfClient)]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let ctx = context()?;
     let form = services::SignIn {
         email,
@@ -57,7 +76,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let signed_in = ctx.services.sign_in(form, now()).await.map_err(fail)?;
     // A new session token on every sign-in: nothing from before survives.
     crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
 }
 
@@ -96,4 +115,27 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
     crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
     leptos_axum::redirect("/");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(
+            safe_next(Some("/?settings-modal=open&path=api")),
+            "/?settings-modal=open&path=api"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

@@ -7,7 +7,7 @@ use crate::csrf::CsrfField;
 use crate::error::{Submission, field_error, general_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 fn AuthLayout(title: &'static str, subtitle: &'static str, children: Children) -> impl IntoView {
@@ -88,6 +88,7 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
     let action = ServerAction::<SignIn>::new();
     let outcome = Signal::derive(move || action.value().get());
     view! {
@@ -95,6 +96,7 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action=action attr:novalidate=true attr:class="stack">
                 <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
                 <CsrfField/>
+                {move || query.read().get("next").map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <Field label="Email" name="email" kind="email" autocomplete="username" error=errors_of(outcome, "email")/>
                 <Field
                     label="Password"

@@ -71,9 +71,12 @@ pub fn MembersSettings(me: Me) -> impl IntoView {
                 })}
             </div>
             <Show when=move || is_admin && show_invite_form.get()>
-                <InviteForm invite/>
+                <InviteDialogs invite on_done=move || show_invite_form.set(false)/>
             </Show>
             {notice}
+            // While the invite dialog is up, the table behind it stays out of the way (and out
+            // of the accessibility tree).
+            <Show when=move || !show_invite_form.get()>
             <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -82,6 +85,7 @@ pub fn MembersSettings(me: Me) -> impl IntoView {
                     }
                 })}
             </Transition>
+            </Show>
             {move || to_remove.get().map(|member| {
                 let user_id = member.user_id.clone();
                 view! {
@@ -257,41 +261,53 @@ fn MemberRow(
 }
 
 #[component]
-fn InviteForm(invite: ServerAction<InviteMember>) -> impl IntoView {
+fn InviteDialogs(
+    invite: ServerAction<InviteMember>,
+    on_done: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let outcome = Signal::derive(move || invite.value().get());
     let link = move || match invite.value().get() {
         Some(Ok(link)) => Some(link),
         _ => None,
     };
     let copied = RwSignal::new(false);
+    let close = Callback::new(move |()| {
+        invite.value().set(None);
+        on_done();
+    });
     view! {
-        <ActionForm action=invite attr:novalidate=true attr:class="stack invite-form">
-            <CsrfField/>
-            <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
-            <Field label="Email" name="email" kind="email" error=Signal::derive(move || field_error(&outcome.get(), "email"))/>
-            <div class="field">
-                <label for="invite-role">"Role"</label>
-                <select id="invite-role" name="role">
-                    <option value="Member" selected=true>"Member"</option>
-                    <option value="Developer">"Developer"</option>
-                    <option value="Admin">"Admin"</option>
-                </select>
-                {move || field_error(&outcome.get(), "role").map(|m| view! { <p class="field-error">{m}</p> })}
-            </div>
-            <div class="checkbox">
-                <input type="checkbox" id="invite-manage" name="manage_credentials" value="on"/>
-                <label for="invite-manage">"Manage API credentials"</label>
-            </div>
-            <div class="actions">
-                <button type="submit" class="btn btn-primary" disabled=move || invite.pending().get()>
-                    "Create invite"
-                </button>
-            </div>
-        </ActionForm>
+        <Show when=move || link().is_none()>
+            <Dialog title="Invite member".to_string() on_close=close>
+                <ActionForm action=invite attr:novalidate=true attr:class="stack">
+                    <CsrfField/>
+                    <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
+                    <Field label="Email" name="email" kind="email" error=Signal::derive(move || field_error(&outcome.get(), "email"))/>
+                    <div class="field">
+                        <label for="invite-role">"Role"</label>
+                        <select id="invite-role" name="role">
+                            <option value="Member" selected=true>"Member"</option>
+                            <option value="Developer">"Developer"</option>
+                            <option value="Admin">"Admin"</option>
+                        </select>
+                        {move || field_error(&outcome.get(), "role").map(|m| view! { <p class="field-error">{m}</p> })}
+                    </div>
+                    <div class="checkbox">
+                        <input type="checkbox" id="invite-manage" name="manage_credentials" value="on"/>
+                        <label for="invite-manage">"Manage API credentials"</label>
+                    </div>
+                    <div class="actions">
+                        <button type="button" class="btn btn-ghost" on:click=move |_| close.run(())>"Cancel"</button>
+                        <button type="submit" class="btn btn-primary" disabled=move || invite.pending().get()>
+                            "Create invite"
+                        </button>
+                    </div>
+                </ActionForm>
+            </Dialog>
+        </Show>
         {move || link().map(|link| {
             let to_copy = link.clone();
             view! {
-                <Dialog title="Invite created".to_string() on_close=move |()| invite.value().set(None)>
+                <Dialog title="Invite created".to_string() on_close=close>
                     <p>"Send this link to your colleague. It works once and expires in 7 days; it is not shown again."</p>
                     <div class="copy-row">
                         <input type="text" readonly=true aria-label="Invite link" class="mono" value=link.clone()/>
@@ -307,7 +323,7 @@ fn InviteForm(invite: ServerAction<InviteMember>) -> impl IntoView {
                         </button>
                     </div>
                     <div class="actions">
-                        <button type="button" class="btn btn-primary" on:click=move |_| invite.value().set(None)>
+                        <button type="button" class="btn btn-primary" on:click=move |_| close.run(())>
                             "Ok"
                         </button>
                     </div>
