@@ -56,6 +56,9 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                // The client's fault: 400, never a 500.
+                #[cfg(feature = "ssr")]
+                crate::ssr::set_status(http::StatusCode::BAD_REQUEST);
                 AppError::Refused("The form was incomplete or malformed".into())
             }
             ServerFnErrorErr::Request(e) | ServerFnErrorErr::Deserialization(e) => {

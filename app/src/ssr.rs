@@ -69,17 +69,15 @@ pub async fn principal() -> Result<Principal, AppError> {
         .ok_or_else(|| fail(ServiceError::Unauthenticated))
 }
 
-fn set_status(status: StatusCode) {
+pub(crate) fn set_status(status: StatusCode) {
     // A plain form post (no WASM yet) is answered with a redirect back to the form, which
     // carries the error; a status here would replace that redirect.
     let plain_form_post = use_context::<Parts>()
         .and_then(|p| p.headers.get(header::ACCEPT).cloned())
         .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
         .unwrap_or(false);
-    if !plain_form_post {
-        if let Some(res) = use_context::<ResponseOptions>() {
-            res.set_status(status);
-        }
+    if let Some(res) = use_context::<ResponseOptions>().filter(|_| !plain_form_post) {
+        res.set_status(status);
     }
 }
 

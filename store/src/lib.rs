@@ -131,15 +131,13 @@ fn sqlite_url_with_create(url: &str) -> Result<String, StoreError> {
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or_default();
-    if !path.is_empty() && path != ":memory:" {
-        if let Some(parent) = Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Config(format!("cannot create {}: {e}", parent.display()))
-            })?;
-        }
+    let parent = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty() && path != ":memory:");
+    if let Some(parent) = parent {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            StoreError::Config(format!("cannot create {}: {e}", parent.display()))
+        })?;
     }
     if url.contains("mode=") {
         Ok(url.to_string())

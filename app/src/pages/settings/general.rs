@@ -9,11 +9,10 @@ use leptos::prelude::*;
 pub fn GeneralSettings(me: Me) -> impl IntoView {
     let rename = ServerAction::<RenameOrganization>::new();
     let outcome = Signal::derive(move || rename.value().get());
+    let me_resource = use_context::<MeResource>();
     Effect::new(move |_| {
-        if let Some(Ok(())) = rename.value().get() {
-            if let Some(me) = use_context::<MeResource>() {
-                me.refetch();
-            }
+        if let (Some(Ok(())), Some(me)) = (rename.value().get(), me_resource) {
+            me.refetch();
         }
     });
     let is_admin = me.permissions.can_manage_members();

@@ -1,0 +1,189 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+use server::config::Config;
+use store::Backend;
+
+pub struct TestApp {
+    pub base: String,
+    pub store: store::Store,
+}
+
+/// Runs `$test(app)` once on SQLite and once on PostgreSQL (when reachable or required).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(app) = $crate::helpers::TestApp::spawn(store::Backend::Sqlite, true).await {
+                    super::$name(app).await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn(store::Backend::Postgres, true).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend, open_signup: bool) -> Option<TestApp> {
+        let store = store::testing::fresh_store(backend).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = Config {
+            database_url: String::new(),
+            site_addr: addr,
+            site_root: std::env::temp_dir().display().to_string(),
+            issuer: None,
+            open_signup,
+        };
+        let app = server::router(&config, store.clone());
+        tokio::spawn(server::serve(listener, app, std::future::pending()));
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            store,
+        })
+    }
+
+    /// A new browser: its own cookies, the anti-forgery token of its first page.
+    pub async fn browser(&self) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        // The first response of any page sets the anti-forgery cookie; the page repeats its
+        // value in a <meta> tag, which is where the console reads it.
+        let res = client
+            .get(format!("{}/healthz", self.base))
+            .send()
+            .await
+            .unwrap();
+        let csrf = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("portcullis_csrf="))
+            .and_then(|c| c.split(';').next())
+            .unwrap_or_default()
+            .to_string();
+        Browser {
+            client,
+            base: self.base.clone(),
+            csrf,
+        }
+    }
+
+    /// Sets the instance up; answers the Admin's browser.
+    pub async fn admin(&self) -> Browser {
+        let browser = self.browser().await;
+        let (status, body) = browser
+            .rpc(
+                "setup",
+                &[
+                    ("name", "Ada Lovelace"),
+                    ("email", "ada@example.com"),
+                    ("password", "correct horse battery"),
+                    ("organization_name", "Analytical"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        browser
+    }
+
+    /// Invites `email` with `role` through `admin` and joins with a new browser.
+    pub async fn member(&self, admin: &Browser, email: &str, role: &str) -> Browser {
+        let (status, link) = admin
+            .rpc("members/invite", &[("email", email), ("role", role)])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{link}");
+        let link = link.as_str().unwrap().to_string();
+        let token = link.rsplit('/').next().unwrap().to_string();
+        let browser = self.browser().await;
+        let (status, body) = browser
+            .rpc(
+                "invite/accept",
+                &[
+                    ("token", &token),
+                    ("name", "Grace Hopper"),
+                    ("password", "another long password"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        browser
+    }
+}
+
+pub fn meta_csrf(html: &str) -> Option<String> {
+    let start =
+        html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+impl Browser {
+    /// Calls a server function as the console does: form-encoded, with the anti-forgery header.
+    pub async fn rpc(&self, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/rpc/{endpoint}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn members(&self) -> Value {
+        let (status, page) = self.rpc("members/list", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page
+    }
+}
+
+/// `(email, role, manage_credentials)` of each member, sorted.
+pub fn roles(page: &Value) -> Vec<(String, String, bool)> {
+    let mut out: Vec<_> = page["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap().to_string(),
+                m["role"].as_str().unwrap().to_string(),
+                m["manage_credentials"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+pub fn user_id(page: &Value, email: &str) -> String {
+    page["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == email)
+        .map(|m| m["user_id"].as_str().unwrap().to_string())
+        .unwrap()
+}

@@ -1,0 +1,8 @@
+//! The server over real HTTP: a fresh database per test (SQLite file, and PostgreSQL when it
+//! answers), the app on a free port, a cookie-keeping client acting as a browser.
+
+mod helpers;
+
+mod accounts;
+mod forgery;
+mod limits;
