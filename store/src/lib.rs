@@ -135,9 +135,8 @@ fn sqlite_url_with_create(url: &str) -> Result<String, StoreError> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty() && path != ":memory:");
     if let Some(parent) = parent {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            StoreError::Config(format!("cannot create {}: {e}", parent.display()))
-        })?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", parent.display())))?;
     }
     if url.contains("mode=") {
         Ok(url.to_string())
