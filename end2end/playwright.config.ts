@@ -8,6 +8,9 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 const root = path.resolve(__dirname, "..");
 const database = path.join(os.tmpdir(), `portcullis-e2e-${process.pid}-${Date.now()}.db`);
+// The tests run the CLI against the same instance (for example `org api-access`).
+process.env.E2E_DATABASE_URL ??= `sqlite://${database}`;
+process.env.E2E_PORTCULLIS_BIN ??= path.resolve(root, process.env.PORTCULLIS_BIN ?? "./target/release/portcullis");
 
 export default defineConfig({
   testDir: "./tests",
@@ -43,7 +46,7 @@ export default defineConfig({
     stdout: "ignore",
     stderr: "pipe",
     env: {
-      DATABASE_URL: `sqlite://${database}`,
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: path.join(root, "target/site"),
       PORTCULLIS_OPEN_SIGNUP: "true",

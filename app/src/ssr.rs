@@ -116,7 +116,17 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     .expect("a session token is a valid header value")
 }
 
-pub fn set_session_cookie(token: &str, secure: bool) {
+/// Starts the browser's new session: a session it had before ends on the server, and the
+/// cookie carries the new token.
+pub async fn replace_session(ctx: &ServerContext, new_token: &str) -> Result<(), AppError> {
+    if let Some(old) = request_cookie(SESSION_COOKIE) {
+        ctx.services.sign_out(&old).await.map_err(fail)?;
+    }
+    set_session_cookie(new_token, ctx.secure_cookies);
+    Ok(())
+}
+
+fn set_session_cookie(token: &str, secure: bool) {
     if let Some(res) = use_context::<ResponseOptions>() {
         res.append_header(
             header::SET_COOKIE,

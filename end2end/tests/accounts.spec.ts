@@ -1,4 +1,5 @@
-import { test, expect, type Page, type Browser } from "@playwright/test";
+import { test, expect, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 
 // One instance for the whole file: setup happens once, so the steps run in order.
 test.describe.configure({ mode: "serial" });
@@ -15,8 +16,8 @@ async function signIn(page: Page, email: string, password: string) {
 }
 
 async function waitForHydration(page: Page) {
-  // The console is usable once the WASM has loaded; forms work before that too.
-  await page.waitForFunction(() => (window as any).__wasm_loaded !== undefined || performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm")));
+  // Forms work before the WASM too; these steps check the enhanced (inline-error) behaviour.
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }
 
 test("a fresh instance sends the first visitor to setup, which refuses bad input", async ({ page }) => {
@@ -188,4 +189,24 @@ test("sign-in works with JavaScript disabled", async ({ browser }) => {
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
   await context.close();
+});
+
+test("the API entry shows only while the organization has API access", async ({ page }) => {
+  const apiAccess = (state: "on" | "off") =>
+    execFileSync(process.env.E2E_PORTCULLIS_BIN!, ["org", "api-access", admin.org, state], {
+      env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL, RUST_LOG: "warn" },
+    }).toString();
+  await signIn(page, admin.email, admin.password);
+  await page.goto("/?settings-modal=open&path=general");
+  const settings = page.getByRole("dialog", { name: "Settings" });
+  await expect(settings.getByRole("link", { name: "API", exact: true })).toBeVisible();
+  await expect(settings.getByText("Developer", { exact: true })).toBeVisible();
+  expect(apiAccess("off")).toContain("is now off");
+  await page.reload();
+  await expect(settings.getByRole("link", { name: "Members" })).toBeVisible();
+  await expect(settings.getByRole("link", { name: "API", exact: true })).toHaveCount(0);
+  await expect(settings.getByText("Developer", { exact: true })).toHaveCount(0);
+  apiAccess("on");
+  await page.reload();
+  await expect(settings.getByRole("link", { name: "API", exact: true })).toBeVisible();
 });

@@ -37,6 +37,7 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.site_addr))?;
     tracing::info!(address = %config.site_addr, backend = ?store.backend(), "serving");
     let app = server::router(&config, store.clone());
+    tokio::spawn(server::housekeeping(store.clone()));
     server::serve(listener, app, server::shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;

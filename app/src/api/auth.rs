@@ -21,7 +21,7 @@ pub async fn set_up(
         organization_name,
     };
     let signed_in = ctx.services.set_up(form, now()).await.map_err(fail)?;
-    crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
+    crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -41,7 +41,7 @@ pub async fn sign_up(
         organization_name,
     };
     let signed_in = ctx.services.sign_up(form, now()).await.map_err(fail)?;
-    crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
+    crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -75,7 +75,7 @@ pub async fn sign_in(
     };
     let signed_in = ctx.services.sign_in(form, now()).await.map_err(fail)?;
     // A new session token on every sign-in: nothing from before survives.
-    crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
+    crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
     leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
 }
@@ -112,7 +112,7 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
         .accept_invite(&token, &name, &password, now())
         .await
         .map_err(fail)?;
-    crate::ssr::set_session_cookie(&signed_in.session_token, ctx.secure_cookies);
+    crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -6,6 +6,7 @@ use store::Backend;
 pub struct TestApp {
     pub base: String,
     pub store: store::Store,
+    pub database_url: String,
 }
 
 /// Runs `$test(app)` once on SQLite and once on PostgreSQL (when reachable or required).
@@ -31,11 +32,15 @@ macro_rules! on_both_backends {
 
 impl TestApp {
     pub async fn spawn(backend: Backend, open_signup: bool) -> Option<TestApp> {
-        let store = store::testing::fresh_store(backend).await?;
+        let database_url = match backend {
+            Backend::Sqlite => store::testing::fresh_sqlite_url(),
+            Backend::Postgres => store::testing::fresh_postgres_url().await?,
+        };
+        let store = store::Store::open(&database_url).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let config = Config {
-            database_url: String::new(),
+            database_url: database_url.clone(),
             site_addr: addr,
             site_root: std::env::temp_dir().display().to_string(),
             issuer: None,
@@ -46,6 +51,7 @@ impl TestApp {
         Some(TestApp {
             base: format!("http://{addr}"),
             store,
+            database_url,
         })
     }
 

@@ -4,5 +4,6 @@
 mod helpers;
 
 mod accounts;
+mod cli;
 mod forgery;
 mod limits;
