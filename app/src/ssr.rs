@@ -93,9 +93,10 @@ pub fn fail(err: ServiceError) -> AppError {
             StatusCode::TOO_MANY_REQUESTS,
             AppError::Refused(err.to_string()),
         ),
-        ServiceError::AlreadySetUp | ServiceError::SignupClosed | ServiceError::LastAdmin => {
-            (StatusCode::CONFLICT, AppError::Refused(err.to_string()))
-        }
+        ServiceError::AlreadySetUp
+        | ServiceError::SignupClosed
+        | ServiceError::LastAdmin
+        | ServiceError::LimitReached => (StatusCode::CONFLICT, AppError::Refused(err.to_string())),
         ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
         ServiceError::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
         ServiceError::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),

@@ -52,3 +52,54 @@ pub struct InvitePreview {
     pub organization_name: String,
     pub role: Role,
 }
+
+/// One API Client as the console and the public API show it. Never carries the secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiClientView {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub client_id: String,
+    pub secret_last_four: String,
+    pub allowed_origins: Vec<String>,
+    pub scopes: Vec<String>,
+    pub status: crate::credentials::CredentialStatus,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// One Restricted Access Token as the console and the public API show it. Never carries the
+/// token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestrictedTokenView {
+    pub id: String,
+    pub name: String,
+    pub token_last_four: String,
+    pub allowed_ips: Vec<String>,
+    pub expires_at: Option<i64>,
+    pub expired: bool,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// Everything the API page lists, each table sorted by name, case-insensitively.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsPage {
+    pub api_clients: Vec<ApiClientView>,
+    pub restricted_tokens: Vec<RestrictedTokenView>,
+}
+
+/// The answer to creating an API Client: the only time the secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiClient {
+    pub client: ApiClientView,
+    pub client_secret: String,
+}
+
+/// The answer to creating a Restricted Access Token: the only time the token is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedRestrictedToken {
+    pub token: RestrictedTokenView,
+    pub secret: String,
+}

@@ -24,6 +24,8 @@ pub enum ServiceError {
     SignupClosed,
     #[error("The organization must keep at least one Admin")]
     LastAdmin,
+    #[error("This organization has reached the limit for this kind of credential")]
+    LimitReached,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -38,6 +40,7 @@ impl From<StoreError> for ServiceError {
             StoreError::AlreadySetUp => ServiceError::AlreadySetUp,
             StoreError::NotFound => ServiceError::NotFound,
             StoreError::LastAdmin => ServiceError::LastAdmin,
+            StoreError::LimitReached => ServiceError::LimitReached,
             other => ServiceError::Internal(Box::new(other)),
         }
     }

@@ -4,6 +4,7 @@
 //! Time comes in as `now` (Unix seconds) so tests can move it.
 
 mod accounts;
+mod credentials;
 mod error;
 mod members;
 pub mod password;
@@ -11,8 +12,9 @@ mod principal;
 pub mod secrets;
 
 pub use accounts::{NewAccount, SignIn, SignedIn};
+pub use credentials::{ApiClientForm, RestrictedTokenForm, api_client_view, restricted_token_view};
 pub use error::ServiceError;
-pub use principal::{AdminPrincipal, Principal};
+pub use principal::{AdminPrincipal, ClientManager, CredentialViewer, Principal, TokenManager};
 
 use store::Store;
 

@@ -30,6 +30,33 @@ impl Principal {
         }
     }
 
+    /// The proof that this principal may see the API page (its organization has API access).
+    pub fn credential_viewer(&self) -> Result<CredentialViewer<'_>, ServiceError> {
+        if self.permissions().can_view_api_page() {
+            Ok(CredentialViewer { inner: self })
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// The proof that this principal may create, edit and delete Restricted Access Tokens.
+    pub fn token_manager(&self) -> Result<TokenManager<'_>, ServiceError> {
+        if self.permissions().can_manage_restricted_tokens() {
+            Ok(TokenManager { inner: self })
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// The proof that this principal may create, edit and delete API Clients.
+    pub fn client_manager(&self) -> Result<ClientManager<'_>, ServiceError> {
+        if self.permissions().can_manage_api_clients() {
+            Ok(ClientManager { inner: self })
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
     pub fn me(&self) -> Me {
         Me {
             user_id: self.user.id.clone(),
@@ -45,18 +72,39 @@ impl Principal {
     }
 }
 
-/// Only `Principal::admin` makes one.
-#[derive(Clone, Copy, Debug)]
-pub struct AdminPrincipal<'a> {
-    inner: &'a Principal,
+macro_rules! permission_handle {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $name<'a> {
+            inner: &'a Principal,
+        }
+
+        impl $name<'_> {
+            pub fn organization_id(&self) -> &str {
+                &self.inner.org.id
+            }
+
+            pub fn user_id(&self) -> &str {
+                &self.inner.user.id
+            }
+        }
+    };
 }
 
-impl AdminPrincipal<'_> {
-    pub fn organization_id(&self) -> &str {
-        &self.inner.org.id
-    }
-
-    pub fn user_id(&self) -> &str {
-        &self.inner.user.id
-    }
-}
+permission_handle!(
+    /// Only `Principal::admin` makes one.
+    AdminPrincipal
+);
+permission_handle!(
+    /// Only `Principal::credential_viewer` makes one.
+    CredentialViewer
+);
+permission_handle!(
+    /// Only `Principal::token_manager` makes one.
+    TokenManager
+);
+permission_handle!(
+    /// Only `Principal::client_manager` makes one.
+    ClientManager
+);

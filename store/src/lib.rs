@@ -6,11 +6,16 @@
 //! touches several rows runs in one transaction.
 
 mod accounts;
+mod credentials;
 mod error;
 mod invites;
 mod records;
 mod throttle;
 
+pub use credentials::{
+    ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, RestrictedTokenFields,
+    RestrictedTokenRecord,
+};
 pub use error::StoreError;
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,

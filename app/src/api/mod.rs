@@ -2,4 +2,5 @@
 //! validate, and maps the error. All are POSTs under `/rpc`, guarded by the anti-forgery check.
 
 pub mod auth;
+pub mod credentials;
 pub mod members;

@@ -1,5 +1,8 @@
 //! Small pieces the pages share.
 
+pub mod client_only;
 pub mod clipboard;
+pub mod copy;
 pub mod dialog;
 pub mod field;
+pub mod slide_over;

@@ -48,7 +48,7 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
     let modal_me = me.clone();
     view! {
         <div class="console">
-            <aside class="sidebar">
+            <aside class="sidebar" aria-hidden=move || settings_open().then_some("true")>
                 <p class="brand">"Portcullis"</p>
                 <nav class="sidebar-nav" aria-label="Main">
                     <a href="/" class="nav-item active" aria-current="page">"Overview"</a>
@@ -57,7 +57,7 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                     <button type="button" class="nav-item" on:click=open_settings>"Settings"</button>
                 </div>
             </aside>
-            <div class="console-main">
+            <div class="console-main" aria-hidden=move || settings_open().then_some("true")>
                 <header class="topbar">
                     <span class="org-name">{me.organization.name.clone()}</span>
                     <AccountMenu me=me.clone()/>

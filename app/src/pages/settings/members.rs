@@ -14,17 +14,16 @@ pub fn MembersSettings(me: Me) -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let invite = ServerAction::<InviteMember>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
-    let page = Resource::new(
-        move || {
-            (
-                update.version().get(),
-                remove.version().get(),
-                invite.version().get(),
-                revoke.version().get(),
-            )
-        },
-        |_| list_members(),
-    );
+    // Loaded in the browser only (see the API page): hydration never depends on it.
+    let page = LocalResource::new(move || {
+        let _ = (
+            update.version().get(),
+            remove.version().get(),
+            invite.version().get(),
+            revoke.version().get(),
+        );
+        list_members()
+    });
     let show_invite_form = RwSignal::new(false);
     let to_remove = RwSignal::new(None::<MemberView>);
 

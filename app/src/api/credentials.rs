@@ -1,0 +1,153 @@
+//! The API page's server functions. Each takes the permission handle for what it does: a
+//! forged call from someone without it gets 403 and changes nothing.
+
+use crate::error::AppError;
+use crate::rpc_client::CsrfClient;
+use domain::models::{
+    ApiClientView, CreatedApiClient, CreatedRestrictedToken, CredentialsPage, RestrictedTokenView,
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::ssr::{context, fail, now, principal};
+
+#[server(prefix = "/rpc", endpoint = "credentials/list", client = CsrfClient)]
+pub async fn list_credentials() -> Result<CredentialsPage, AppError> {
+    let who = principal().await?;
+    let viewer = who.credential_viewer().map_err(fail)?;
+    context()?
+        .services
+        .credentials_page(viewer, now())
+        .await
+        .map_err(fail)
+}
+
+/// Answers the new client with its secret, the only time the secret leaves the server.
+#[server(prefix = "/rpc", endpoint = "api-clients/create", client = CsrfClient)]
+pub async fn create_api_client(
+    name: String,
+    description: String,
+    allowed_origins: String,
+    scopes: String,
+    expiration_date: String,
+) -> Result<CreatedApiClient, AppError> {
+    let who = principal().await?;
+    let manager = who.client_manager().map_err(fail)?;
+    let form = services::ApiClientForm {
+        name,
+        description,
+        allowed_origins,
+        scopes,
+        expiration_date,
+    };
+    context()?
+        .services
+        .create_api_client(manager, &form, now())
+        .await
+        .map_err(fail)
+}
+
+#[server(prefix = "/rpc", endpoint = "api-clients/update", client = CsrfClient)]
+pub async fn update_api_client(
+    id: String,
+    name: String,
+    description: String,
+    allowed_origins: String,
+    scopes: String,
+    expiration_date: String,
+) -> Result<ApiClientView, AppError> {
+    let who = principal().await?;
+    let manager = who.client_manager().map_err(fail)?;
+    let form = services::ApiClientForm {
+        name,
+        description,
+        allowed_origins,
+        scopes,
+        expiration_date,
+    };
+    context()?
+        .services
+        .update_api_client(manager, &id, &form, now())
+        .await
+        .map_err(fail)
+}
+
+#[server(prefix = "/rpc", endpoint = "api-clients/delete", client = CsrfClient)]
+pub async fn delete_api_client(id: String) -> Result<(), AppError> {
+    let who = principal().await?;
+    let manager = who.client_manager().map_err(fail)?;
+    context()?
+        .services
+        .delete_api_client(manager, &id)
+        .await
+        .map_err(fail)
+}
+
+/// Disable or enable an API Client: Admins only.
+#[server(prefix = "/rpc", endpoint = "api-clients/set-disabled", client = CsrfClient)]
+pub async fn set_api_client_disabled(
+    id: String,
+    disabled: bool,
+) -> Result<ApiClientView, AppError> {
+    let who = principal().await?;
+    let admin = who.admin().map_err(fail)?;
+    who.credential_viewer().map_err(fail)?;
+    context()?
+        .services
+        .set_api_client_disabled(admin, &id, disabled, now())
+        .await
+        .map_err(fail)
+}
+
+/// Answers the new token with its value, the only time it leaves the server.
+#[server(prefix = "/rpc", endpoint = "restricted-tokens/create", client = CsrfClient)]
+pub async fn create_restricted_token(
+    name: String,
+    allowed_ips: String,
+    expiration_date: String,
+) -> Result<CreatedRestrictedToken, AppError> {
+    let who = principal().await?;
+    let manager = who.token_manager().map_err(fail)?;
+    let form = services::RestrictedTokenForm {
+        name,
+        allowed_ips,
+        expiration_date,
+    };
+    context()?
+        .services
+        .create_restricted_token(manager, &form, now())
+        .await
+        .map_err(fail)
+}
+
+#[server(prefix = "/rpc", endpoint = "restricted-tokens/update", client = CsrfClient)]
+pub async fn update_restricted_token(
+    id: String,
+    name: String,
+    allowed_ips: String,
+    expiration_date: String,
+) -> Result<RestrictedTokenView, AppError> {
+    let who = principal().await?;
+    let manager = who.token_manager().map_err(fail)?;
+    let form = services::RestrictedTokenForm {
+        name,
+        allowed_ips,
+        expiration_date,
+    };
+    context()?
+        .services
+        .update_restricted_token(manager, &id, &form, now())
+        .await
+        .map_err(fail)
+}
+
+#[server(prefix = "/rpc", endpoint = "restricted-tokens/delete", client = CsrfClient)]
+pub async fn delete_restricted_token(id: String) -> Result<(), AppError> {
+    let who = principal().await?;
+    let manager = who.token_manager().map_err(fail)?;
+    context()?
+        .services
+        .delete_restricted_token(manager, &id)
+        .await
+        .map_err(fail)
+}

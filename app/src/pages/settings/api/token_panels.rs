@@ -1,0 +1,188 @@
+//! Add Restricted Access Token, Edit Restricted Access Token, and the dialog that shows a new
+//! token once.
+
+use super::{ApiPage, Kind};
+use crate::api::credentials::{CreateRestrictedToken, UpdateRestrictedToken};
+use crate::components::copy::CopyValue;
+use crate::components::dialog::Dialog;
+use crate::components::slide_over::SlideOver;
+use crate::error::AppError;
+use domain::credentials::form_date_of;
+use domain::models::RestrictedTokenView;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+struct TokenValues {
+    name: RwSignal<String>,
+    ips: RwSignal<String>,
+    expiration: RwSignal<String>,
+}
+
+fn error_for(
+    outcome: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> Option<AnyView> {
+    move || {
+        outcome
+            .get()
+            .and_then(|e| e.for_field(field))
+            .map(|msg| view! { <p class="field-error">{msg}</p> }.into_any())
+    }
+}
+
+#[component]
+fn TokenFields(values: TokenValues, outcome: Signal<Option<AppError>>) -> impl IntoView {
+    let invalid = move |field: &'static str| {
+        move || {
+            outcome
+                .get()
+                .and_then(|e| e.for_field(field))
+                .map(|_| "true")
+        }
+    };
+    view! {
+        {move || outcome.get().and_then(|e| e.general()).map(|msg| view! { <div class="alert alert-error" role="alert">{msg}</div> })}
+        <div class="field">
+            <label for="token-name">"Token Name"</label>
+            <input
+                id="token-name"
+                type="text"
+                required=true
+                aria-invalid=invalid("name")
+                prop:value=move || values.name.get()
+                on:input=move |ev| values.name.set(event_target_value(&ev))
+            />
+            {error_for(outcome, "name")}
+        </div>
+        <div class="field">
+            <label for="token-ips">"Allowed IP Addresses"</label>
+            <input
+                id="token-ips"
+                type="text"
+                required=true
+                placeholder="203.0.113.10, 198.51.100.0/24, 2001:db8::/32"
+                aria-invalid=invalid("allowed_ips")
+                prop:value=move || values.ips.get()
+                on:input=move |ev| values.ips.set(event_target_value(&ev))
+            />
+            <p class="hint">"Comma-separated IPv4 or IPv6 addresses or CIDR ranges. Requests from anywhere else are refused."</p>
+            {error_for(outcome, "allowed_ips")}
+        </div>
+        <div class="field">
+            <label for="token-expiration">"Expiration date"</label>
+            <input
+                id="token-expiration"
+                type="date"
+                aria-invalid=invalid("expires_at")
+                prop:value=move || values.expiration.get()
+                on:input=move |ev| values.expiration.set(event_target_value(&ev))
+            />
+            <p class="hint">"Optional. The token works through the end of this day (UTC)."</p>
+            {error_for(outcome, "expires_at")}
+        </div>
+    }
+}
+
+#[component]
+pub(super) fn AddTokenPanel(page: ApiPage) -> impl IntoView {
+    let values = TokenValues {
+        name: RwSignal::new(String::new()),
+        ips: RwSignal::new(String::new()),
+        expiration: RwSignal::new(String::new()),
+    };
+    let outcome = Signal::derive(move || page.create_token.value().get().and_then(Result::err));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        page.create_token.dispatch(CreateRestrictedToken {
+            name: values.name.get_untracked(),
+            allowed_ips: values.ips.get_untracked(),
+            expiration_date: values.expiration.get_untracked(),
+        });
+    };
+    view! {
+        <SlideOver title="Add Restricted Access Token" on_close=move |()| page.close()>
+            <form class="stack" novalidate=true on:submit=submit>
+                <TokenFields values outcome/>
+                <div class="actions">
+                    <button type="button" class="btn btn-ghost" on:click=move |_| page.close()>"Cancel"</button>
+                    <button type="submit" class="btn btn-primary" disabled=move || page.create_token.pending().get()>
+                        "Add"
+                    </button>
+                </div>
+            </form>
+        </SlideOver>
+    }
+}
+
+#[component]
+pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl IntoView {
+    let values = TokenValues {
+        name: RwSignal::new(token.name.clone()),
+        ips: RwSignal::new(token.allowed_ips.join(", ")),
+        expiration: RwSignal::new(token.expires_at.map(form_date_of).unwrap_or_default()),
+    };
+    let outcome = Signal::derive(move || page.update_token.value().get().and_then(Result::err));
+    let id = token.id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        page.update_token.dispatch(UpdateRestrictedToken {
+            id: id.clone(),
+            name: values.name.get_untracked(),
+            allowed_ips: values.ips.get_untracked(),
+            expiration_date: values.expiration.get_untracked(),
+        });
+    };
+    let confirm = {
+        let (id, name) = (token.id.clone(), token.name.clone());
+        move |_| {
+            page.confirm_delete
+                .set(Some((Kind::RestrictedToken, id.clone(), name.clone())))
+        }
+    };
+    view! {
+        <SlideOver title="Edit Restricted Access Token" on_close=move |()| page.close() covered=Signal::derive(move || page.confirm_delete.get().is_some())>
+            <form class="stack" novalidate=true on:submit=submit>
+                <dl class="facts compact">
+                    <dt>"Token"</dt>
+                    <dd class="mono">{format!("•••• {}", token.token_last_four)}</dd>
+                    <dt>"Created"</dt>
+                    <dd>{format!("{} by {}", domain::credentials::date_of(token.created_at), token.created_by)}</dd>
+                </dl>
+                <TokenFields values outcome/>
+                <div class="actions spread">
+                    <button type="button" class="btn btn-danger-outline" on:click=confirm>"Delete"</button>
+                    <div class="actions">
+                        <button type="button" class="btn btn-ghost" on:click=move |_| page.close()>"Cancel"</button>
+                        <button type="submit" class="btn btn-primary" disabled=move || page.update_token.pending().get()>
+                            "Update"
+                        </button>
+                    </div>
+                </div>
+            </form>
+        </SlideOver>
+    }
+}
+
+#[component]
+pub(super) fn TokenCreatedDialog(page: ApiPage) -> impl IntoView {
+    move || {
+        page.create_token.value().get().and_then(Result::ok).map(|created| {
+            view! {
+                <Dialog title="Restricted Access Token Created".to_string() on_close=move |()| page.create_token.value().set(None)>
+                    <div class="alert alert-warning" role="note">
+                        "Copy the token now. It is shown only this once and cannot be retrieved later."
+                    </div>
+                    <dl class="facts compact">
+                        <dt>"Token"</dt>
+                        <dd><CopyValue value=created.secret.clone() label="value"/></dd>
+                    </dl>
+                    <div class="actions">
+                        <button type="button" class="btn btn-primary" on:click=move |_| page.create_token.value().set(None)>
+                            "Ok"
+                        </button>
+                    </div>
+                </Dialog>
+            }
+        })
+    }
+}

@@ -1,0 +1,193 @@
+//! API Clients and Restricted Access Tokens: their formats, their fields and the rules for
+//! them (PRODUCT.md §4). One place for every check, used by the console and the public API.
+
+mod dates;
+mod format;
+mod ips;
+mod origins;
+mod scopes;
+
+pub use dates::{ExpirationDate, date_of, form_date_of, unix_of_date};
+pub use format::{
+    CLIENT_ID_PREFIX, CLIENT_ID_RANDOM_LEN, CLIENT_SECRET_PREFIX, CredentialFormatError,
+    RANDOM_LEN, RESTRICTED_TOKEN_PREFIX, SecretKind, checksum, client_id_from_random, is_client_id,
+    last_four, parse_secret, secret_from_random,
+};
+pub use ips::{AllowedIps, IpRule};
+pub use origins::{AllowedOrigin, AllowedOrigins};
+pub use scopes::{Scope, Scopes};
+
+use crate::FieldError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The most credentials of each kind an organization can hold.
+pub const MAX_CREDENTIALS_PER_KIND: i64 = 5_000;
+
+/// A credential's name: 1 to 70 characters after trimming; need not be unique.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialName(String);
+
+impl CredentialName {
+    pub const MAX_CHARS: usize = 70;
+
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(FieldError::new("name", "Name is required"));
+        }
+        if value.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                "name",
+                format!("Name must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "name",
+                "Name must not contain control characters",
+            ));
+        }
+        Ok(CredentialName(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An API Client's description: up to 500 characters; empty means none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Description(Option<String>);
+
+impl Description {
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        let value = value.trim();
+        if value.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                "description",
+                format!("Description must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
+            return Err(FieldError::new(
+                "description",
+                "Description must not contain control characters",
+            ));
+        }
+        Ok(Description((!value.is_empty()).then(|| value.to_string())))
+    }
+
+    pub fn as_option(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+/// What the tables show in the Status column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialStatus {
+    Active,
+    Disabled,
+    Expired,
+}
+
+impl CredentialStatus {
+    pub fn of(disabled: bool, expires_at: Option<i64>, now: i64) -> Self {
+        if disabled {
+            CredentialStatus::Disabled
+        } else if expires_at.is_some_and(|at| at <= now) {
+            CredentialStatus::Expired
+        } else {
+            CredentialStatus::Active
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialStatus::Active => "active",
+            CredentialStatus::Disabled => "disabled",
+            CredentialStatus::Expired => "expired",
+        }
+    }
+}
+
+impl fmt::Display for CredentialStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Splits a comma-separated (or line-separated) list as typed into a form.
+pub fn split_list(input: &str) -> impl Iterator<Item = &str> {
+    input
+        .split([',', '\n', '\r'])
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_1_to_70_characters() {
+        assert_eq!(
+            CredentialName::parse("  CRM Sync ").unwrap().as_str(),
+            "CRM Sync"
+        );
+        assert!(CredentialName::parse("").is_err());
+        assert!(CredentialName::parse("   ").is_err());
+        assert!(CredentialName::parse(&"é".repeat(70)).is_ok());
+        let long = CredentialName::parse(&"a".repeat(71)).unwrap_err();
+        assert_eq!(long.field, "name");
+        assert!(CredentialName::parse("tab\there").is_err());
+    }
+
+    #[test]
+    fn descriptions_are_optional_and_bounded() {
+        assert_eq!(Description::parse("  ").unwrap().as_option(), None);
+        assert_eq!(
+            Description::parse(" ETL ").unwrap().as_option(),
+            Some("ETL")
+        );
+        assert!(Description::parse(&"a".repeat(500)).is_ok());
+        assert_eq!(
+            Description::parse(&"a".repeat(501)).unwrap_err().field,
+            "description"
+        );
+        assert!(Description::parse("line one\nline two").is_ok());
+    }
+
+    #[test]
+    fn status_follows_disabled_then_expiry() {
+        assert_eq!(
+            CredentialStatus::of(false, None, 100),
+            CredentialStatus::Active
+        );
+        assert_eq!(
+            CredentialStatus::of(false, Some(101), 100),
+            CredentialStatus::Active
+        );
+        assert_eq!(
+            CredentialStatus::of(false, Some(100), 100),
+            CredentialStatus::Expired
+        );
+        assert_eq!(
+            CredentialStatus::of(true, Some(50), 100),
+            CredentialStatus::Disabled
+        );
+        assert_eq!(CredentialStatus::Expired.to_string(), "expired");
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_lines() {
+        let items: Vec<_> = split_list(" a, b ,,\n c\r\n").collect();
+        assert_eq!(items, ["a", "b", "c"]);
+    }
+}

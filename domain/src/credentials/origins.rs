@@ -1,0 +1,171 @@
+//! Allowed Origins: `http` or `https`, a host and an optional port, nothing else.
+
+use super::split_list;
+use crate::FieldError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use url::Url;
+
+pub const MAX_ORIGINS: usize = 50;
+
+/// A normalized origin: lowercase host, no default port, no trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AllowedOrigin(String);
+
+impl AllowedOrigin {
+    pub fn parse(entry: &str) -> Result<Self, String> {
+        let entry = entry.trim();
+        let refuse = |why: &str| Err(format!("not an origin ({why}): {entry}"));
+        if entry.contains('*') {
+            return refuse("wildcards are not allowed");
+        }
+        let Ok(url) = Url::parse(entry) else {
+            return refuse("expected scheme://host[:port]");
+        };
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return refuse("only http and https");
+        }
+        let Some(host) = url.host_str() else {
+            return refuse("no host");
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            return refuse("no user information");
+        }
+        if url.path() != "/" || entry.trim_end_matches('/').matches('/').count() > 2 {
+            return refuse("no path");
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return refuse("no query or fragment");
+        }
+        let origin = match url.port() {
+            Some(port) => format!("{}://{host}:{port}", url.scheme()),
+            None => format!("{}://{host}", url.scheme()),
+        };
+        Ok(AllowedOrigin(origin))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AllowedOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Up to 50 origins, duplicates merged, in the order first given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AllowedOrigins(Vec<AllowedOrigin>);
+
+impl AllowedOrigins {
+    pub const FIELD: &'static str = "allowed_origins";
+
+    /// Parses a comma-separated list as typed in the console.
+    pub fn parse_list(input: &str) -> Result<Self, FieldError> {
+        Self::parse_entries(split_list(input))
+    }
+
+    pub fn parse_entries<'a>(
+        entries: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, FieldError> {
+        let mut origins: Vec<AllowedOrigin> = Vec::new();
+        for entry in entries {
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let origin =
+                AllowedOrigin::parse(entry).map_err(|e| FieldError::new(Self::FIELD, e))?;
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+            if origins.len() > MAX_ORIGINS {
+                return Err(FieldError::new(
+                    Self::FIELD,
+                    format!("at most {MAX_ORIGINS} origins"),
+                ));
+            }
+        }
+        Ok(AllowedOrigins(origins))
+    }
+
+    pub fn as_slice(&self) -> &[AllowedOrigin] {
+        &self.0
+    }
+
+    pub fn to_strings(&self) -> Vec<String> {
+        self.0.iter().map(|o| o.0.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalized() {
+        for (input, expected) in [
+            ("https://Example.COM", "https://example.com"),
+            ("https://example.com/", "https://example.com"),
+            ("https://example.com:443", "https://example.com"),
+            ("http://example.com:80/", "http://example.com"),
+            ("http://localhost:3000", "http://localhost:3000"),
+            (
+                "https://app.example.com:8443",
+                "https://app.example.com:8443",
+            ),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://[::1]:5173", "http://[::1]:5173"),
+        ] {
+            assert_eq!(
+                AllowedOrigin::parse(input).unwrap().as_str(),
+                expected,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_origins_are_refused_by_name() {
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "https://example.com/path",
+            "https://example.com//",
+            "https://example.com/?q=1",
+            "https://example.com#top",
+            "ftp://example.com",
+            "example.com",
+            "https://user:pw@example.com",
+            "javascript:alert(1)",
+            "https://",
+            "null",
+        ] {
+            let err = AllowedOrigin::parse(bad).unwrap_err();
+            assert!(err.starts_with("not an origin"), "{bad}: {err}");
+            assert!(err.ends_with(bad), "the message names the entry: {err}");
+        }
+    }
+
+    #[test]
+    fn lists_merge_duplicates_and_cap_at_50() {
+        let list =
+            AllowedOrigins::parse_list("https://a.com, https://A.com/, http://b.com,").unwrap();
+        assert_eq!(list.to_strings(), ["https://a.com", "http://b.com"]);
+        assert!(
+            AllowedOrigins::parse_list("")
+                .unwrap()
+                .as_slice()
+                .is_empty()
+        );
+        let fifty: Vec<String> = (0..50).map(|i| format!("https://h{i}.example")).collect();
+        assert!(AllowedOrigins::parse_list(&fifty.join(",")).is_ok());
+        let fifty_one: Vec<String> = (0..51).map(|i| format!("https://h{i}.example")).collect();
+        let err = AllowedOrigins::parse_list(&fifty_one.join(",")).unwrap_err();
+        assert_eq!(err.field, "allowed_origins");
+        let err = AllowedOrigins::parse_list("https://ok.com, https://bad.com/x").unwrap_err();
+        assert_eq!(err.message, "not an origin (no path): https://bad.com/x");
+    }
+}

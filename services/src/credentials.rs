@@ -1,0 +1,370 @@
+//! API Clients and Restricted Access Tokens, as the console (and later the public API) manage
+//! them. Every operation takes the handle that proves its permission (see `principal.rs`).
+
+use crate::principal::{ClientManager, CredentialViewer, TokenManager};
+use crate::{AdminPrincipal, ServiceError, Services, secrets};
+use domain::FieldError;
+use domain::credentials::{
+    AllowedIps, AllowedOrigins, CLIENT_ID_RANDOM_LEN, CredentialName, CredentialStatus,
+    Description, ExpirationDate, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, Scopes, SecretKind,
+    client_id_from_random, form_date_of, last_four, secret_from_random,
+};
+use domain::models::{
+    ApiClientView, CreatedApiClient, CreatedRestrictedToken, CredentialsPage, RestrictedTokenView,
+};
+use store::{
+    ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, RestrictedTokenFields,
+    RestrictedTokenRecord,
+};
+
+/// The API Client form as typed: lists comma-separated, scopes space-separated, the date as
+/// `YYYY-MM-DD` or empty.
+#[derive(Clone, Debug, Default)]
+pub struct ApiClientForm {
+    pub name: String,
+    pub description: String,
+    pub allowed_origins: String,
+    pub scopes: String,
+    pub expiration_date: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RestrictedTokenForm {
+    pub name: String,
+    pub allowed_ips: String,
+    pub expiration_date: String,
+}
+
+const FORMER_MEMBER: &str = "a former member";
+
+struct ParsedClient {
+    name: CredentialName,
+    description: Description,
+    origins: Vec<String>,
+    scopes: Scopes,
+    expires_at: Option<i64>,
+}
+
+struct ParsedToken {
+    name: CredentialName,
+    ips: Vec<String>,
+    expires_at: Option<i64>,
+}
+
+/// Parses the date, except that an unchanged past date on an edit is kept as it is (so an
+/// expired credential can still be renamed).
+fn parse_expiry(input: &str, current: Option<i64>, now: i64) -> Result<Option<i64>, FieldError> {
+    match ExpirationDate::parse_date(input, now) {
+        Ok(date) => Ok(date.unix()),
+        Err(e) => match current {
+            Some(at) if form_date_of(at) == input.trim() => Ok(Some(at)),
+            _ => Err(e),
+        },
+    }
+}
+
+fn parse_client(
+    form: &ApiClientForm,
+    current: Option<i64>,
+    now: i64,
+) -> Result<ParsedClient, FieldError> {
+    Ok(ParsedClient {
+        name: CredentialName::parse(&form.name)?,
+        description: Description::parse(&form.description)?,
+        origins: AllowedOrigins::parse_list(&form.allowed_origins)?.to_strings(),
+        scopes: Scopes::parse(&form.scopes)?,
+        expires_at: parse_expiry(&form.expiration_date, current, now)?,
+    })
+}
+
+fn parse_token(
+    form: &RestrictedTokenForm,
+    current: Option<i64>,
+    now: i64,
+) -> Result<ParsedToken, FieldError> {
+    Ok(ParsedToken {
+        name: CredentialName::parse(&form.name)?,
+        ips: AllowedIps::parse_list(&form.allowed_ips)?.to_strings(),
+        expires_at: parse_expiry(&form.expiration_date, current, now)?,
+    })
+}
+
+impl ParsedClient {
+    fn fields<'a>(&'a self, scopes: &'a str) -> ApiClientFields<'a> {
+        ApiClientFields {
+            name: self.name.as_str(),
+            description: self.description.as_option(),
+            allowed_origins: &self.origins,
+            scopes,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
+    ApiClientView {
+        status: CredentialStatus::of(record.disabled, record.expires_at, now),
+        id: record.id,
+        name: record.name,
+        description: record.description,
+        client_id: record.client_id,
+        secret_last_four: record.secret_last_four,
+        allowed_origins: record.allowed_origins,
+        scopes: record
+            .scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        expires_at: record.expires_at,
+        created_at: record.created_at,
+        created_by: record
+            .created_by
+            .unwrap_or_else(|| FORMER_MEMBER.to_string()),
+    }
+}
+
+pub fn restricted_token_view(record: RestrictedTokenRecord, now: i64) -> RestrictedTokenView {
+    RestrictedTokenView {
+        expired: record.expires_at.is_some_and(|at| at <= now),
+        id: record.id,
+        name: record.name,
+        token_last_four: record.token_last_four,
+        allowed_ips: record.allowed_ips,
+        expires_at: record.expires_at,
+        created_at: record.created_at,
+        created_by: record
+            .created_by
+            .unwrap_or_else(|| FORMER_MEMBER.to_string()),
+    }
+}
+
+fn sort_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+impl Services {
+    /// Both tables, each sorted by name case-insensitively (then by age, for equal names).
+    pub async fn credentials_page(
+        &self,
+        viewer: CredentialViewer<'_>,
+        now: i64,
+    ) -> Result<CredentialsPage, ServiceError> {
+        let org = viewer.organization_id();
+        let mut api_clients: Vec<_> = self
+            .store()
+            .list_api_clients(org)
+            .await?
+            .into_iter()
+            .map(|r| api_client_view(r, now))
+            .collect();
+        api_clients.sort_by_cached_key(|c| (sort_key(&c.name), c.created_at, c.id.clone()));
+        let mut restricted_tokens: Vec<_> = self
+            .store()
+            .list_restricted_tokens(org)
+            .await?
+            .into_iter()
+            .map(|r| restricted_token_view(r, now))
+            .collect();
+        restricted_tokens.sort_by_cached_key(|t| (sort_key(&t.name), t.created_at, t.id.clone()));
+        Ok(CredentialsPage {
+            api_clients,
+            restricted_tokens,
+        })
+    }
+
+    pub async fn create_api_client(
+        &self,
+        manager: ClientManager<'_>,
+        form: &ApiClientForm,
+        now: i64,
+    ) -> Result<CreatedApiClient, ServiceError> {
+        let parsed = parse_client(form, None, now)?;
+        let scopes = parsed.scopes.to_space_separated();
+        let secret = secret_from_random(
+            SecretKind::ClientSecret,
+            &secrets::random_base62(RANDOM_LEN),
+        );
+        let client_id = client_id_from_random(&secrets::random_base62(CLIENT_ID_RANDOM_LEN));
+        let id = secrets::new_id();
+        let record = self
+            .store()
+            .create_api_client(
+                NewApiClient {
+                    id: &id,
+                    organization_id: manager.organization_id(),
+                    client_id: &client_id,
+                    secret_digest: &secrets::digest(&secret),
+                    secret_last_four: &last_four(&secret),
+                    created_by: manager.user_id(),
+                    fields: parsed.fields(&scopes),
+                },
+                MAX_CREDENTIALS_PER_KIND,
+                now,
+            )
+            .await?;
+        tracing::info!(
+            credential_id = id,
+            client_id,
+            org_id = manager.organization_id(),
+            "API Client created"
+        );
+        Ok(CreatedApiClient {
+            client: api_client_view(record, now),
+            client_secret: secret,
+        })
+    }
+
+    pub async fn update_api_client(
+        &self,
+        manager: ClientManager<'_>,
+        id: &str,
+        form: &ApiClientForm,
+        now: i64,
+    ) -> Result<ApiClientView, ServiceError> {
+        let current = self
+            .store()
+            .get_api_client(manager.organization_id(), id)
+            .await?;
+        let parsed = parse_client(form, current.expires_at, now)?;
+        let scopes = parsed.scopes.to_space_separated();
+        let record = self
+            .store()
+            .update_api_client(manager.organization_id(), id, parsed.fields(&scopes), now)
+            .await?;
+        tracing::info!(
+            credential_id = id,
+            org_id = manager.organization_id(),
+            "API Client updated"
+        );
+        Ok(api_client_view(record, now))
+    }
+
+    pub async fn delete_api_client(
+        &self,
+        manager: ClientManager<'_>,
+        id: &str,
+    ) -> Result<(), ServiceError> {
+        self.store()
+            .delete_api_client(manager.organization_id(), id)
+            .await?;
+        tracing::info!(
+            credential_id = id,
+            org_id = manager.organization_id(),
+            "API Client deleted"
+        );
+        Ok(())
+    }
+
+    /// Disabling and enabling API Clients is for Admins.
+    pub async fn set_api_client_disabled(
+        &self,
+        admin: AdminPrincipal<'_>,
+        id: &str,
+        disabled: bool,
+        now: i64,
+    ) -> Result<ApiClientView, ServiceError> {
+        let record = self
+            .store()
+            .set_api_client_disabled(admin.organization_id(), id, disabled, now)
+            .await?;
+        tracing::info!(
+            credential_id = id,
+            org_id = admin.organization_id(),
+            disabled,
+            "API Client status changed"
+        );
+        Ok(api_client_view(record, now))
+    }
+
+    pub async fn create_restricted_token(
+        &self,
+        manager: TokenManager<'_>,
+        form: &RestrictedTokenForm,
+        now: i64,
+    ) -> Result<CreatedRestrictedToken, ServiceError> {
+        let parsed = parse_token(form, None, now)?;
+        let secret = secret_from_random(
+            SecretKind::RestrictedToken,
+            &secrets::random_base62(RANDOM_LEN),
+        );
+        let id = secrets::new_id();
+        let record = self
+            .store()
+            .create_restricted_token(
+                NewRestrictedToken {
+                    id: &id,
+                    organization_id: manager.organization_id(),
+                    token_digest: &secrets::digest(&secret),
+                    token_last_four: &last_four(&secret),
+                    created_by: manager.user_id(),
+                    fields: RestrictedTokenFields {
+                        name: parsed.name.as_str(),
+                        allowed_ips: &parsed.ips,
+                        expires_at: parsed.expires_at,
+                    },
+                },
+                MAX_CREDENTIALS_PER_KIND,
+                now,
+            )
+            .await?;
+        tracing::info!(
+            credential_id = id,
+            org_id = manager.organization_id(),
+            "Restricted Access Token created"
+        );
+        Ok(CreatedRestrictedToken {
+            token: restricted_token_view(record, now),
+            secret,
+        })
+    }
+
+    pub async fn update_restricted_token(
+        &self,
+        manager: TokenManager<'_>,
+        id: &str,
+        form: &RestrictedTokenForm,
+        now: i64,
+    ) -> Result<RestrictedTokenView, ServiceError> {
+        let current = self
+            .store()
+            .get_restricted_token(manager.organization_id(), id)
+            .await?;
+        let parsed = parse_token(form, current.expires_at, now)?;
+        let record = self
+            .store()
+            .update_restricted_token(
+                manager.organization_id(),
+                id,
+                RestrictedTokenFields {
+                    name: parsed.name.as_str(),
+                    allowed_ips: &parsed.ips,
+                    expires_at: parsed.expires_at,
+                },
+                now,
+            )
+            .await?;
+        tracing::info!(
+            credential_id = id,
+            org_id = manager.organization_id(),
+            "Restricted Access Token updated"
+        );
+        Ok(restricted_token_view(record, now))
+    }
+
+    pub async fn delete_restricted_token(
+        &self,
+        manager: TokenManager<'_>,
+        id: &str,
+    ) -> Result<(), ServiceError> {
+        self.store()
+            .delete_restricted_token(manager.organization_id(), id)
+            .await?;
+        tracing::info!(
+            credential_id = id,
+            org_id = manager.organization_id(),
+            "Restricted Access Token deleted"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,421 @@
+//! API Clients and Restricted Access Tokens, always scoped to one organization: an id from
+//! another organization is simply not found.
+
+use crate::{Store, StoreError, flag};
+use sqlx::any::AnyRow;
+use sqlx::{Acquire, Row};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiClientRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub client_id: String,
+    pub secret_last_four: String,
+    pub allowed_origins: Vec<String>,
+    pub scopes: String,
+    pub disabled: bool,
+    pub expires_at: Option<i64>,
+    /// The creator's name, or `None` once they have left the organization.
+    pub created_by: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestrictedTokenRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub token_last_four: String,
+    pub allowed_ips: Vec<String>,
+    pub expires_at: Option<i64>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+}
+
+pub struct NewApiClient<'a> {
+    pub id: &'a str,
+    pub organization_id: &'a str,
+    pub client_id: &'a str,
+    pub secret_digest: &'a str,
+    pub secret_last_four: &'a str,
+    pub created_by: &'a str,
+    pub fields: ApiClientFields<'a>,
+}
+
+/// What an edit may change: metadata only, never the Client ID or the secret.
+pub struct ApiClientFields<'a> {
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub allowed_origins: &'a [String],
+    pub scopes: &'a str,
+    pub expires_at: Option<i64>,
+}
+
+pub struct NewRestrictedToken<'a> {
+    pub id: &'a str,
+    pub organization_id: &'a str,
+    pub token_digest: &'a str,
+    pub token_last_four: &'a str,
+    pub created_by: &'a str,
+    pub fields: RestrictedTokenFields<'a>,
+}
+
+pub struct RestrictedTokenFields<'a> {
+    pub name: &'a str,
+    pub allowed_ips: &'a [String],
+    pub expires_at: Option<i64>,
+}
+
+fn join_list(items: &[String]) -> String {
+    items.join("\n")
+}
+
+fn split_list(stored: &str) -> Vec<String> {
+    stored
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn api_client_from_row(row: &AnyRow) -> Result<ApiClientRecord, StoreError> {
+    Ok(ApiClientRecord {
+        id: row.try_get("id")?,
+        organization_id: row.try_get("organization_id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        client_id: row.try_get("client_id")?,
+        secret_last_four: row.try_get("secret_last_four")?,
+        allowed_origins: split_list(&row.try_get::<String, _>("allowed_origins")?),
+        scopes: row.try_get("scopes")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        expires_at: row.try_get("expires_at")?,
+        created_by: row.try_get("creator_name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn restricted_token_from_row(row: &AnyRow) -> Result<RestrictedTokenRecord, StoreError> {
+    Ok(RestrictedTokenRecord {
+        id: row.try_get("id")?,
+        organization_id: row.try_get("organization_id")?,
+        name: row.try_get("name")?,
+        token_last_four: row.try_get("token_last_four")?,
+        allowed_ips: split_list(&row.try_get::<String, _>("allowed_ips")?),
+        expires_at: row.try_get("expires_at")?,
+        created_by: row.try_get("creator_name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+macro_rules! api_client_select {
+    ($where:literal) => {
+        concat!(
+            "SELECT c.id, c.organization_id, c.name, c.description, c.client_id, ",
+            "c.secret_last_four, c.allowed_origins, c.scopes, c.disabled, c.expires_at, ",
+            "c.created_at, u.name AS creator_name FROM api_clients c ",
+            "LEFT JOIN users u ON u.id = c.created_by ",
+            $where
+        )
+    };
+}
+
+macro_rules! restricted_token_select {
+    ($where:literal) => {
+        concat!(
+            "SELECT t.id, t.organization_id, t.name, t.token_last_four, t.allowed_ips, ",
+            "t.expires_at, t.created_at, u.name AS creator_name FROM restricted_tokens t ",
+            "LEFT JOIN users u ON u.id = t.created_by ",
+            $where
+        )
+    };
+}
+
+/// The most rows a list answers; creation stops well before it.
+const LIST_LIMIT: i64 = 10_000;
+
+impl Store {
+    pub async fn list_api_clients(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<ApiClientRecord>, StoreError> {
+        let rows = sqlx::query(api_client_select!("WHERE c.organization_id = $1 LIMIT $2"))
+            .bind(organization_id)
+            .bind(LIST_LIMIT)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(api_client_from_row).collect()
+    }
+
+    pub async fn get_api_client(
+        &self,
+        organization_id: &str,
+        id: &str,
+    ) -> Result<ApiClientRecord, StoreError> {
+        let row = sqlx::query(api_client_select!(
+            "WHERE c.organization_id = $1 AND c.id = $2"
+        ))
+        .bind(organization_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        api_client_from_row(&row)
+    }
+
+    /// Creates an API Client unless the organization already holds `max` of them.
+    pub async fn create_api_client(
+        &self,
+        new: NewApiClient<'_>,
+        max: i64,
+        now: i64,
+    ) -> Result<ApiClientRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
+        lock_org(conn, new.organization_id, now).await?;
+        let count: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM api_clients WHERE organization_id = $1")
+                .bind(new.organization_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("n")?;
+        if count >= max {
+            return Err(StoreError::LimitReached);
+        }
+        let f = &new.fields;
+        sqlx::query(
+            "INSERT INTO api_clients (id, organization_id, name, description, client_id, \
+             secret_digest, secret_last_four, allowed_origins, scopes, disabled, expires_at, \
+             created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $12)",
+        )
+        .bind(new.id)
+        .bind(new.organization_id)
+        .bind(f.name)
+        .bind(f.description)
+        .bind(new.client_id)
+        .bind(new.secret_digest)
+        .bind(new.secret_last_four)
+        .bind(join_list(f.allowed_origins))
+        .bind(f.scopes)
+        .bind(f.expires_at)
+        .bind(new.created_by)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        let row = sqlx::query(api_client_select!(
+            "WHERE c.organization_id = $1 AND c.id = $2"
+        ))
+        .bind(new.organization_id)
+        .bind(new.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let record = api_client_from_row(&row)?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    pub async fn update_api_client(
+        &self,
+        organization_id: &str,
+        id: &str,
+        fields: ApiClientFields<'_>,
+        now: i64,
+    ) -> Result<ApiClientRecord, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_clients SET name = $1, description = $2, allowed_origins = $3, \
+             scopes = $4, expires_at = $5, updated_at = $6 WHERE organization_id = $7 AND id = $8",
+        )
+        .bind(fields.name)
+        .bind(fields.description)
+        .bind(join_list(fields.allowed_origins))
+        .bind(fields.scopes)
+        .bind(fields.expires_at)
+        .bind(now)
+        .bind(organization_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_api_client(organization_id, id).await
+    }
+
+    pub async fn set_api_client_disabled(
+        &self,
+        organization_id: &str,
+        id: &str,
+        disabled: bool,
+        now: i64,
+    ) -> Result<ApiClientRecord, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_clients SET disabled = $1, updated_at = $2 WHERE organization_id = $3 AND id = $4",
+        )
+        .bind(flag(disabled))
+        .bind(now)
+        .bind(organization_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_api_client(organization_id, id).await
+    }
+
+    pub async fn delete_api_client(
+        &self,
+        organization_id: &str,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM api_clients WHERE organization_id = $1 AND id = $2")
+            .bind(organization_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn list_restricted_tokens(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<RestrictedTokenRecord>, StoreError> {
+        let rows = sqlx::query(restricted_token_select!(
+            "WHERE t.organization_id = $1 LIMIT $2"
+        ))
+        .bind(organization_id)
+        .bind(LIST_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(restricted_token_from_row).collect()
+    }
+
+    pub async fn get_restricted_token(
+        &self,
+        organization_id: &str,
+        id: &str,
+    ) -> Result<RestrictedTokenRecord, StoreError> {
+        let row = sqlx::query(restricted_token_select!(
+            "WHERE t.organization_id = $1 AND t.id = $2"
+        ))
+        .bind(organization_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        restricted_token_from_row(&row)
+    }
+
+    pub async fn create_restricted_token(
+        &self,
+        new: NewRestrictedToken<'_>,
+        max: i64,
+        now: i64,
+    ) -> Result<RestrictedTokenRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
+        lock_org(conn, new.organization_id, now).await?;
+        let count: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM restricted_tokens WHERE organization_id = $1")
+                .bind(new.organization_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("n")?;
+        if count >= max {
+            return Err(StoreError::LimitReached);
+        }
+        let f = &new.fields;
+        sqlx::query(
+            "INSERT INTO restricted_tokens (id, organization_id, name, token_digest, \
+             token_last_four, allowed_ips, expires_at, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(new.id)
+        .bind(new.organization_id)
+        .bind(f.name)
+        .bind(new.token_digest)
+        .bind(new.token_last_four)
+        .bind(join_list(f.allowed_ips))
+        .bind(f.expires_at)
+        .bind(new.created_by)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        let row = sqlx::query(restricted_token_select!(
+            "WHERE t.organization_id = $1 AND t.id = $2"
+        ))
+        .bind(new.organization_id)
+        .bind(new.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let record = restricted_token_from_row(&row)?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    pub async fn update_restricted_token(
+        &self,
+        organization_id: &str,
+        id: &str,
+        fields: RestrictedTokenFields<'_>,
+        now: i64,
+    ) -> Result<RestrictedTokenRecord, StoreError> {
+        let done = sqlx::query(
+            "UPDATE restricted_tokens SET name = $1, allowed_ips = $2, expires_at = $3, \
+             updated_at = $4 WHERE organization_id = $5 AND id = $6",
+        )
+        .bind(fields.name)
+        .bind(join_list(fields.allowed_ips))
+        .bind(fields.expires_at)
+        .bind(now)
+        .bind(organization_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_restricted_token(organization_id, id).await
+    }
+
+    pub async fn delete_restricted_token(
+        &self,
+        organization_id: &str,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        let done =
+            sqlx::query("DELETE FROM restricted_tokens WHERE organization_id = $1 AND id = $2")
+                .bind(organization_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+/// Serializes creations per organization (an UPDATE takes the row lock on both backends), so
+/// that the per-organization cap holds under concurrent requests.
+async fn lock_org(
+    conn: &mut sqlx::AnyConnection,
+    organization_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let locked = sqlx::query("UPDATE organizations SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(organization_id)
+        .execute(&mut *conn)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
