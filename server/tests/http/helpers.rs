@@ -103,11 +103,34 @@ impl TestApp {
         browser
     }
 
+    /// A new browser signed in with `email` and `password`.
+    pub async fn browser_signed_in_as(&self, email: &str, password: &str) -> Browser {
+        let browser = self.browser().await;
+        let (status, body) = browser
+            .rpc("login", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        browser
+    }
+
     /// Invites `email` with `role` through `admin` and joins with a new browser.
     pub async fn member(&self, admin: &Browser, email: &str, role: &str) -> Browser {
-        let (status, link) = admin
-            .rpc("members/invite", &[("email", email), ("role", role)])
-            .await;
+        self.member_with(admin, email, role, false).await
+    }
+
+    /// Like `member`, choosing the **Manage API credentials** flag.
+    pub async fn member_with(
+        &self,
+        admin: &Browser,
+        email: &str,
+        role: &str,
+        manage: bool,
+    ) -> Browser {
+        let mut form = vec![("email", email), ("role", role)];
+        if manage {
+            form.push(("manage_credentials", "on"));
+        }
+        let (status, link) = admin.rpc("members/invite", &form).await;
         assert_eq!(status, StatusCode::OK, "{link}");
         let link = link.as_str().unwrap().to_string();
         let token = link.rsplit('/').next().unwrap().to_string();
