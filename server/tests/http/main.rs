@@ -8,3 +8,4 @@ mod cli;
 mod credentials;
 mod forgery;
 mod limits;
+mod process;
