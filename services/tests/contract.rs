@@ -34,6 +34,7 @@ on_both_backends!(
     roles_change_and_the_last_admin_stays,
     organizations_are_isolated,
     bad_input_changes_nothing,
+    the_credential_limit_holds,
 );
 
 fn account(email: &str, org: &str) -> NewAccount {
@@ -465,4 +466,49 @@ async fn sign_up_is_refused_when_closed() {
         .sign_up(account("ada@example.com", "Org"), NOW)
         .await;
     assert!(matches!(closed, Err(ServiceError::SignupClosed)));
+}
+
+async fn the_credential_limit_holds(services: Services) {
+    let admin = services
+        .set_up(account("ada@example.com", "Org"), NOW)
+        .await
+        .unwrap();
+    let admin = principal(&services, &admin.session_token).await;
+    let store = services.store();
+    for i in 0..3 {
+        let id = format!("id{i}");
+        let result = store
+            .create_restricted_token(
+                store::NewRestrictedToken {
+                    id: &id,
+                    organization_id: &admin.org.id,
+                    token_digest: &format!("digest{i}"),
+                    token_last_four: "abcd",
+                    created_by: &admin.user.id,
+                    fields: store::RestrictedTokenFields {
+                        name: "t",
+                        allowed_ips: &["10.0.0.1".to_string()],
+                        expires_at: None,
+                    },
+                },
+                2,
+                NOW,
+            )
+            .await;
+        match i {
+            0 | 1 => assert!(result.is_ok(), "{result:?}"),
+            _ => assert!(
+                matches!(result, Err(store::StoreError::LimitReached)),
+                "{result:?}"
+            ),
+        }
+    }
+    assert_eq!(
+        store
+            .list_restricted_tokens(&admin.org.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }

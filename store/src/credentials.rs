@@ -174,16 +174,7 @@ impl Store {
     ) -> Result<ApiClientRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
-        lock_org(conn, new.organization_id, now).await?;
-        let count: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM api_clients WHERE organization_id = $1")
-                .bind(new.organization_id)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get("n")?;
-        if count >= max {
-            return Err(StoreError::LimitReached);
-        }
+        make_room(conn, Kind::ApiClients, new.organization_id, max, now).await?;
         let f = &new.fields;
         sqlx::query(
             "INSERT INTO api_clients (id, organization_id, name, description, client_id, \
@@ -320,16 +311,7 @@ impl Store {
     ) -> Result<RestrictedTokenRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
-        lock_org(conn, new.organization_id, now).await?;
-        let count: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM restricted_tokens WHERE organization_id = $1")
-                .bind(new.organization_id)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get("n")?;
-        if count >= max {
-            return Err(StoreError::LimitReached);
-        }
+        make_room(conn, Kind::RestrictedTokens, new.organization_id, max, now).await?;
         let f = &new.fields;
         sqlx::query(
             "INSERT INTO restricted_tokens (id, organization_id, name, token_digest, \
@@ -402,11 +384,19 @@ impl Store {
     }
 }
 
-/// Serializes creations per organization (an UPDATE takes the row lock on both backends), so
-/// that the per-organization cap holds under concurrent requests.
-async fn lock_org(
+#[derive(Clone, Copy)]
+enum Kind {
+    ApiClients,
+    RestrictedTokens,
+}
+
+/// Takes the organization's row lock (an UPDATE locks on both backends), so that concurrent
+/// creations are serialized, then checks that it holds fewer than `max` of `kind`.
+async fn make_room(
     conn: &mut sqlx::AnyConnection,
+    kind: Kind,
     organization_id: &str,
+    max: i64,
     now: i64,
 ) -> Result<(), StoreError> {
     let locked = sqlx::query("UPDATE organizations SET updated_at = $1 WHERE id = $2")
@@ -416,6 +406,20 @@ async fn lock_org(
         .await?;
     if locked.rows_affected() == 0 {
         return Err(StoreError::NotFound);
+    }
+    let count_sql = match kind {
+        Kind::ApiClients => "SELECT COUNT(*) AS n FROM api_clients WHERE organization_id = $1",
+        Kind::RestrictedTokens => {
+            "SELECT COUNT(*) AS n FROM restricted_tokens WHERE organization_id = $1"
+        }
+    };
+    let count: i64 = sqlx::query(count_sql)
+        .bind(organization_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    if count >= max {
+        return Err(StoreError::LimitReached);
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Add API Client, Edit API Client, and the dialog that shows a new client's secret once.
 
+use super::form_errors::{field_error, general_error, invalid};
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateApiClient, SetApiClientDisabled, UpdateApiClient};
 use crate::components::copy::CopyValue;
@@ -57,33 +58,14 @@ impl ClientValues {
     }
 }
 
-fn error_for(
-    outcome: Signal<Option<AppError>>,
-    field: &'static str,
-) -> impl Fn() -> Option<AnyView> {
-    move || {
-        outcome.get().and_then(|e| e.for_field(field)).map(|msg| {
-            view! { <p class="field-error" id=format!("client-{field}-error")>{msg}</p> }.into_any()
-        })
-    }
-}
-
 #[component]
 fn ClientFields(
     values: ClientValues,
     disabled: bool,
     outcome: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let invalid = move |field: &'static str| {
-        move || {
-            outcome
-                .get()
-                .and_then(|e| e.for_field(field))
-                .map(|_| "true")
-        }
-    };
     view! {
-        {move || outcome.get().and_then(|e| e.general()).map(|msg| view! { <div class="alert alert-error" role="alert">{msg}</div> })}
+        {general_error(outcome)}
         <div class="field">
             <label for="client-name">"Client Name"</label>
             <input
@@ -91,11 +73,11 @@ fn ClientFields(
                 type="text"
                 required=true
                 disabled=disabled
-                aria-invalid=invalid("name")
+                aria-invalid=invalid(outcome, "name")
                 prop:value=move || values.name.get()
                 on:input=move |ev| values.name.set(event_target_value(&ev))
             />
-            {error_for(outcome, "name")}
+            {field_error(outcome, "name")}
         </div>
         <div class="field">
             <label for="client-description">"Description"</label>
@@ -103,11 +85,11 @@ fn ClientFields(
                 id="client-description"
                 rows="3"
                 disabled=disabled
-                aria-invalid=invalid("description")
+                aria-invalid=invalid(outcome, "description")
                 prop:value=move || values.description.get()
                 on:input=move |ev| values.description.set(event_target_value(&ev))
             ></textarea>
-            {error_for(outcome, "description")}
+            {field_error(outcome, "description")}
         </div>
         <div class="field">
             <label for="client-origins">"Allowed Origins"</label>
@@ -116,12 +98,12 @@ fn ClientFields(
                 type="text"
                 placeholder="https://app.example.com, http://localhost:3000"
                 disabled=disabled
-                aria-invalid=invalid("allowed_origins")
+                aria-invalid=invalid(outcome, "allowed_origins")
                 prop:value=move || values.origins.get()
                 on:input=move |ev| values.origins.set(event_target_value(&ev))
             />
             <p class="hint">"Comma-separated. Browsers on these origins may call the API with this client."</p>
-            {error_for(outcome, "allowed_origins")}
+            {field_error(outcome, "allowed_origins")}
         </div>
         <fieldset class="field scopes" disabled=disabled>
             <legend>"Scopes"</legend>
@@ -141,7 +123,7 @@ fn ClientFields(
                 />
                 "credentials:write"
             </label>
-            {error_for(outcome, "scopes")}
+            {field_error(outcome, "scopes")}
         </fieldset>
         <div class="field">
             <label for="client-expiration">"Expiration date"</label>
@@ -149,12 +131,12 @@ fn ClientFields(
                 id="client-expiration"
                 type="date"
                 disabled=disabled
-                aria-invalid=invalid("expires_at")
+                aria-invalid=invalid(outcome, "expires_at")
                 prop:value=move || values.expiration.get()
                 on:input=move |ev| values.expiration.set(event_target_value(&ev))
             />
             <p class="hint">"Optional. The client works through the end of this day (UTC)."</p>
-            {error_for(outcome, "expires_at")}
+            {field_error(outcome, "expires_at")}
         </div>
     }
 }

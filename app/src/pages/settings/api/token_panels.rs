@@ -1,6 +1,7 @@
 //! Add Restricted Access Token, Edit Restricted Access Token, and the dialog that shows a new
 //! token once.
 
+use super::form_errors::{field_error, general_error, invalid};
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateRestrictedToken, UpdateRestrictedToken};
 use crate::components::copy::CopyValue;
@@ -18,41 +19,21 @@ struct TokenValues {
     expiration: RwSignal<String>,
 }
 
-fn error_for(
-    outcome: Signal<Option<AppError>>,
-    field: &'static str,
-) -> impl Fn() -> Option<AnyView> {
-    move || {
-        outcome
-            .get()
-            .and_then(|e| e.for_field(field))
-            .map(|msg| view! { <p class="field-error">{msg}</p> }.into_any())
-    }
-}
-
 #[component]
 fn TokenFields(values: TokenValues, outcome: Signal<Option<AppError>>) -> impl IntoView {
-    let invalid = move |field: &'static str| {
-        move || {
-            outcome
-                .get()
-                .and_then(|e| e.for_field(field))
-                .map(|_| "true")
-        }
-    };
     view! {
-        {move || outcome.get().and_then(|e| e.general()).map(|msg| view! { <div class="alert alert-error" role="alert">{msg}</div> })}
+        {general_error(outcome)}
         <div class="field">
             <label for="token-name">"Token Name"</label>
             <input
                 id="token-name"
                 type="text"
                 required=true
-                aria-invalid=invalid("name")
+                aria-invalid=invalid(outcome, "name")
                 prop:value=move || values.name.get()
                 on:input=move |ev| values.name.set(event_target_value(&ev))
             />
-            {error_for(outcome, "name")}
+            {field_error(outcome, "name")}
         </div>
         <div class="field">
             <label for="token-ips">"Allowed IP Addresses"</label>
@@ -61,24 +42,24 @@ fn TokenFields(values: TokenValues, outcome: Signal<Option<AppError>>) -> impl I
                 type="text"
                 required=true
                 placeholder="203.0.113.10, 198.51.100.0/24, 2001:db8::/32"
-                aria-invalid=invalid("allowed_ips")
+                aria-invalid=invalid(outcome, "allowed_ips")
                 prop:value=move || values.ips.get()
                 on:input=move |ev| values.ips.set(event_target_value(&ev))
             />
             <p class="hint">"Comma-separated IPv4 or IPv6 addresses or CIDR ranges. Requests from anywhere else are refused."</p>
-            {error_for(outcome, "allowed_ips")}
+            {field_error(outcome, "allowed_ips")}
         </div>
         <div class="field">
             <label for="token-expiration">"Expiration date"</label>
             <input
                 id="token-expiration"
                 type="date"
-                aria-invalid=invalid("expires_at")
+                aria-invalid=invalid(outcome, "expires_at")
                 prop:value=move || values.expiration.get()
                 on:input=move |ev| values.expiration.set(event_target_value(&ev))
             />
             <p class="hint">"Optional. The token works through the end of this day (UTC)."</p>
-            {error_for(outcome, "expires_at")}
+            {field_error(outcome, "expires_at")}
         </div>
     }
 }
