@@ -207,13 +207,18 @@ fn MemberRow(
     }
     let (id_a, id_b) = (member.user_id.clone(), member.user_id.clone());
     let for_remove = member.clone();
+    let (role_id, flag_id) = (
+        format!("role-{}", member.user_id),
+        format!("flag-{}", member.user_id),
+    );
     view! {
         <tr>
             <td>{member.name.clone()}</td>
             <td>{member.email.clone()}</td>
             <td>
+                <label class="visually-hidden" for=role_id.clone()>{format!("Role of {name}")}</label>
                 <select
-                    aria-label=format!("Role of {name}")
+                    id=role_id
                     on:change=move |ev| {
                         update.dispatch(UpdateMember {
                             user_id: id_a.clone(),
@@ -229,9 +234,12 @@ fn MemberRow(
                 </select>
             </td>
             <td>
+                <label class="visually-hidden" for=flag_id.clone()>
+                    {format!("Manage API credentials for {name}")}
+                </label>
                 <input
                     type="checkbox"
-                    aria-label=format!("Manage API credentials for {name}")
+                    id=flag_id
                     checked=flag
                     disabled=role == Role::Admin
                     title=(role == Role::Admin).then_some("Always on for Admins")
@@ -309,7 +317,8 @@ fn InviteDialogs(
                 <Dialog title="Invite created".to_string() on_close=close>
                     <p>"Send this link to your colleague. It works once and expires in 7 days; it is not shown again."</p>
                     <div class="copy-row">
-                        <input type="text" readonly=true aria-label="Invite link" class="mono" value=link.clone()/>
+                        <label class="visually-hidden" for="invite-link">"Invite link"</label>
+                        <input id="invite-link" type="text" readonly=true class="mono" value=link.clone()/>
                         <button
                             type="button"
                             class="btn"
