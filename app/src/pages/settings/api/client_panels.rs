@@ -7,7 +7,9 @@ use crate::components::copy::CopyValue;
 use crate::components::dialog::Dialog;
 use crate::components::slide_over::SlideOver;
 use crate::error::AppError;
-use domain::credentials::{CredentialStatus, Scope, form_date_of};
+use domain::credentials::{
+    AllowedOrigins, CredentialName, CredentialStatus, Description, Scope, Scopes, form_date_of,
+};
 use domain::models::ApiClientView;
 use leptos::prelude::*;
 
@@ -44,6 +46,16 @@ impl ClientValues {
             write: RwSignal::new(has(Scope::CredentialsWrite)),
             expiration: RwSignal::new(client.expires_at.map(form_date_of).unwrap_or_default()),
         }
+    }
+
+    /// The same rules the server applies (all but the date, which needs the server's clock),
+    /// checked in the browser first so that a typo is answered at once.
+    fn check(&self) -> Result<(), AppError> {
+        CredentialName::parse(&self.name.get_untracked())?;
+        Description::parse(&self.description.get_untracked())?;
+        AllowedOrigins::parse_list(&self.origins.get_untracked())?;
+        Scopes::parse(&self.scopes())?;
+        Ok(())
     }
 
     fn scopes(&self) -> String {
@@ -157,6 +169,10 @@ pub(super) fn AddClientPanel(page: ApiPage) -> impl IntoView {
     let outcome = Signal::derive(move || page.create_client.value().get().and_then(Result::err));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if let Err(refused) = values.check() {
+            page.create_client.value().set(Some(Err(refused)));
+            return;
+        }
         page.create_client.dispatch(CreateApiClient {
             name: values.name.get_untracked(),
             description: values.description.get_untracked(),
@@ -196,6 +212,10 @@ pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl Into
     let id = client.id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if let Err(refused) = values.check() {
+            page.update_client.value().set(Some(Err(refused)));
+            return;
+        }
         page.update_client.dispatch(UpdateApiClient {
             id: id.clone(),
             name: values.name.get_untracked(),

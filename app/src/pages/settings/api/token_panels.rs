@@ -8,7 +8,7 @@ use crate::components::copy::CopyValue;
 use crate::components::dialog::Dialog;
 use crate::components::slide_over::SlideOver;
 use crate::error::AppError;
-use domain::credentials::form_date_of;
+use domain::credentials::{AllowedIps, CredentialName, form_date_of};
 use domain::models::RestrictedTokenView;
 use leptos::prelude::*;
 
@@ -17,6 +17,15 @@ struct TokenValues {
     name: RwSignal<String>,
     ips: RwSignal<String>,
     expiration: RwSignal<String>,
+}
+
+impl TokenValues {
+    /// The server's rules but the date's, checked in the browser first.
+    fn check(&self) -> Result<(), AppError> {
+        CredentialName::parse(&self.name.get_untracked())?;
+        AllowedIps::parse_list(&self.ips.get_untracked())?;
+        Ok(())
+    }
 }
 
 #[component]
@@ -74,6 +83,10 @@ pub(super) fn AddTokenPanel(page: ApiPage) -> impl IntoView {
     let outcome = Signal::derive(move || page.create_token.value().get().and_then(Result::err));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if let Err(refused) = values.check() {
+            page.create_token.value().set(Some(Err(refused)));
+            return;
+        }
         page.create_token.dispatch(CreateRestrictedToken {
             name: values.name.get_untracked(),
             allowed_ips: values.ips.get_untracked(),
@@ -106,6 +119,10 @@ pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl 
     let id = token.id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if let Err(refused) = values.check() {
+            page.update_token.value().set(Some(Err(refused)));
+            return;
+        }
         page.update_token.dispatch(UpdateRestrictedToken {
             id: id.clone(),
             name: values.name.get_untracked(),
