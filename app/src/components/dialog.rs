@@ -10,6 +10,7 @@ pub fn Dialog(
 ) -> impl IntoView {
     let title_id = format!("dialog-title-{}", title.to_lowercase().replace(' ', "-"));
     let labelled_by = title_id.clone();
+    super::focus::restore_focus_on_close();
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {

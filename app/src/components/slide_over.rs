@@ -13,6 +13,7 @@ pub fn SlideOver(
 ) -> impl IntoView {
     let title_id = format!("slideover-{}", title.to_lowercase().replace(' ', "-"));
     let labelled_by = title_id.clone();
+    super::focus::restore_focus_on_close();
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {
