@@ -8,7 +8,7 @@
 use app::csrf::{CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, CsrfToken};
 use app::ssr::cookie_value;
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,8 @@ use services::secrets;
 /// Larger bodies are refused before this guard anyway (the global body limit).
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-pub async fn guard(request: Request, next: Next) -> Response {
+/// `secure`: the instance is served over https, so the cookie gets `Secure`.
+pub async fn guard(State(secure): State<bool>, request: Request, next: Next) -> Response {
     let cookie_token = cookie_value(request.headers(), CSRF_COOKIE).filter(|t| is_token_shaped(t));
     let token = cookie_token.clone().unwrap_or_else(secrets::new_token);
     let mut request = request;
@@ -36,7 +37,8 @@ pub async fn guard(request: Request, next: Next) -> Response {
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if cookie_token.is_none() {
-        let cookie = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+        let secure = if secure { "; Secure" } else { "" };
+        let cookie = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }

@@ -81,7 +81,10 @@ pub fn router(config: &Config, store: Store) -> Router {
             state.clone(),
             page_gate::gate,
         ))
-        .layer(axum::middleware::from_fn(csrf::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            config.secure_cookies(),
+            csrf::guard,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,

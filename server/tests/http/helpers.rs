@@ -32,6 +32,15 @@ macro_rules! on_both_backends {
 
 impl TestApp {
     pub async fn spawn(backend: Backend, open_signup: bool) -> Option<TestApp> {
+        Self::spawn_with(backend, open_signup, None).await
+    }
+
+    /// Like `spawn`, with a public URL (`PORTCULLIS_ISSUER`).
+    pub async fn spawn_with(
+        backend: Backend,
+        open_signup: bool,
+        issuer: Option<&str>,
+    ) -> Option<TestApp> {
         let database_url = match backend {
             Backend::Sqlite => store::testing::fresh_sqlite_url(),
             Backend::Postgres => store::testing::fresh_postgres_url().await?,
@@ -43,7 +52,7 @@ impl TestApp {
             database_url: database_url.clone(),
             site_addr: addr,
             site_root: std::env::temp_dir().display().to_string(),
-            issuer: None,
+            issuer: issuer.map(str::to_string),
             open_signup,
         };
         let app = server::router(&config, store.clone());

@@ -50,3 +50,48 @@ async fn signup_is_not_found_when_closed() {
     );
     drop(app.store);
 }
+
+#[tokio::test]
+async fn cookies_are_secure_when_served_over_https() {
+    let app = TestApp::spawn_with(Backend::Sqlite, false, Some("https://portcullis.example"))
+        .await
+        .unwrap();
+    let admin = app.admin().await;
+    let res = admin
+        .client
+        .post(format!("{}/rpc/login", app.base))
+        .header("x-csrf-token", &admin.csrf)
+        .form(&[
+            ("email", "ada@example.com"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("portcullis_session="))
+        .unwrap();
+    assert!(session.contains("; Secure"), "{session}");
+    let fresh = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();
+    let csrf = fresh.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        csrf.starts_with("portcullis_csrf=") && csrf.contains("; Secure"),
+        "{csrf}"
+    );
+    // Invite links use the public URL.
+    let (_, link) = admin
+        .rpc(
+            "members/invite",
+            &[("email", "g@example.com"), ("role", "Member")],
+        )
+        .await;
+    assert!(
+        link.as_str()
+            .unwrap()
+            .starts_with("https://portcullis.example/invite/")
+    );
+}
