@@ -35,6 +35,7 @@ on_both_backends!(
     organizations_are_isolated,
     bad_input_changes_nothing,
     the_credential_limit_holds,
+    expired_credentials_can_still_be_edited,
 );
 
 fn account(email: &str, org: &str) -> NewAccount {
@@ -510,5 +511,65 @@ async fn the_credential_limit_holds(services: Services) {
             .unwrap()
             .len(),
         2
+    );
+}
+
+async fn expired_credentials_can_still_be_edited(services: Services) {
+    use domain::credentials::{CredentialStatus, date_of};
+    let admin = services
+        .set_up(account("ada@example.com", "Org"), NOW)
+        .await
+        .unwrap();
+    let admin = principal(&services, &admin.session_token).await;
+    let today = date_of(NOW);
+    let form = services::ApiClientForm {
+        name: "Expiring".into(),
+        scopes: "credentials:read".into(),
+        expiration_date: today.clone(),
+        ..Default::default()
+    };
+    let created = services
+        .create_api_client(admin.client_manager().unwrap(), &form, NOW)
+        .await
+        .unwrap();
+    assert_eq!(created.client.status, CredentialStatus::Active);
+    let later = NOW + 3 * 86_400;
+    let page = services
+        .credentials_page(admin.credential_viewer().unwrap(), later)
+        .await
+        .unwrap();
+    assert_eq!(page.api_clients[0].status, CredentialStatus::Expired);
+    // Renaming keeps the (past) date as it was...
+    let renamed = services::ApiClientForm {
+        name: "Renamed".into(),
+        ..form.clone()
+    };
+    let updated = services
+        .update_api_client(
+            admin.client_manager().unwrap(),
+            &created.client.id,
+            &renamed,
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.name, "Renamed");
+    assert_eq!(updated.expires_at, created.client.expires_at);
+    // ...but a new date must be in the future.
+    let moved = services::ApiClientForm {
+        expiration_date: date_of(NOW + 86_400),
+        ..renamed
+    };
+    let refused = services
+        .update_api_client(
+            admin.client_manager().unwrap(),
+            &created.client.id,
+            &moved,
+            later,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(ServiceError::Invalid(ref e)) if e.field == "expires_at"),
+        "{refused:?}"
     );
 }
