@@ -98,6 +98,7 @@ test("an Admin invites a member through Settings › Members", async ({ page }) 
   await expect(created).toBeVisible();
   inviteLink = await created.getByLabel("Invite link").inputValue();
   expect(inviteLink).toMatch(/\/invite\/[0-9A-Za-z]{40,}$/);
+  await expect(created.getByRole("link", { name: inviteLink })).toHaveAttribute("href", inviteLink);
   await created.getByRole("button", { name: "Ok" }).click();
   await expect(created).toBeHidden();
   await expect(settings.getByRole("cell", { name: member.email, exact: true })).toBeVisible();

@@ -178,6 +178,7 @@ fn test() -> Result {
     ]))?;
 
     let postgres = prereqs::postgres(ci)?;
+    prereqs::clean_test_databases(postgres);
     step(if postgres {
         "Rust tests on SQLite and PostgreSQL"
     } else {

@@ -132,3 +132,35 @@ fn allow_trust_if_fresh() {
         );
     }
 }
+
+/// Drops the databases earlier test runs left on the PostgreSQL server, and their SQLite
+/// files, so that runs do not pile them up.
+pub fn clean_test_databases(postgres: bool) {
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join("portcullis-tests"));
+    if !postgres {
+        return;
+    }
+    let listed = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+        ])
+        .arg("SELECT datname FROM pg_database WHERE datname LIKE 'portcullis_test_%'")
+        .output();
+    let Ok(listed) = listed else { return };
+    for name in String::from_utf8_lossy(&listed.stdout).lines() {
+        // Only names our own tests make: letters, digits and underscores.
+        if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            let _ = succeeds(
+                Command::new("psql")
+                    .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c"])
+                    .arg(format!("DROP DATABASE IF EXISTS {name}")),
+            );
+        }
+    }
+}

@@ -316,6 +316,7 @@ fn InviteDialogs(
             view! {
                 <Dialog title="Invite created".to_string() on_close=close>
                     <p>"Send this link to your colleague. It works once and expires in 7 days; it is not shown again."</p>
+                    <p class="invite-link"><a class="mono" href=link.clone()>{link.clone()}</a></p>
                     <div class="copy-row">
                         <label class="visually-hidden" for="invite-link">"Invite link"</label>
                         <input id="invite-link" type="text" readonly=true class="mono" value=link.clone()/>
