@@ -14,9 +14,9 @@ pub fn CopyValue(value: String, #[prop(into)] label: String) -> impl IntoView {
                 // The name says what it does; the value itself is the visible text. (A random
                 // value in the name could collide with other buttons' names.)
                 aria-label=format!("Copy {label}")
-                on:click=move |ev| {
-                    // Inside a clickable row: copy, do not open the row.
-                    ev.stop_propagation();
+                on:click=move |_| {
+                    // Inside a table row the click goes on to the row too: "click anywhere on
+                    // its row" opens it, and the value is copied on the way.
                     super::clipboard::copy(to_copy.clone());
                     copied.set(true);
                     set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
