@@ -1,6 +1,6 @@
 //! Add API Client, Edit API Client, and the dialog that shows a new client's secret once.
 
-use super::form_errors::{field_error, general_error, invalid};
+use super::fields::{BoundInput, field_error, general_error, invalid};
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateApiClient, SetApiClientDisabled, UpdateApiClient};
 use crate::components::copy::CopyValue;
@@ -78,19 +78,7 @@ fn ClientFields(
 ) -> impl IntoView {
     view! {
         {general_error(outcome)}
-        <div class="field">
-            <label for="client-name">"Client Name"</label>
-            <input
-                id="client-name"
-                type="text"
-                required=true
-                disabled=disabled
-                aria-invalid=invalid(outcome, "name")
-                prop:value=move || values.name.get()
-                on:input=move |ev| values.name.set(event_target_value(&ev))
-            />
-            {field_error(outcome, "name")}
-        </div>
+        <BoundInput id="client-name" label="Client Name" field="name" value=values.name outcome disabled/>
         <div class="field">
             <label for="client-description">"Description"</label>
             <textarea
@@ -103,20 +91,16 @@ fn ClientFields(
             ></textarea>
             {field_error(outcome, "description")}
         </div>
-        <div class="field">
-            <label for="client-origins">"Allowed Origins"</label>
-            <input
-                id="client-origins"
-                type="text"
-                placeholder="https://app.example.com, http://localhost:3000"
-                disabled=disabled
-                aria-invalid=invalid(outcome, "allowed_origins")
-                prop:value=move || values.origins.get()
-                on:input=move |ev| values.origins.set(event_target_value(&ev))
-            />
-            <p class="hint">"Comma-separated. Browsers on these origins may call the API with this client."</p>
-            {field_error(outcome, "allowed_origins")}
-        </div>
+        <BoundInput
+            id="client-origins"
+            label="Allowed Origins"
+            field="allowed_origins"
+            value=values.origins
+            outcome
+            disabled
+            placeholder="https://app.example.com, http://localhost:3000"
+            hint="Comma-separated. Browsers on these origins may call the API with this client."
+        />
         <fieldset class="field scopes" disabled=disabled>
             <legend>"Scopes"</legend>
             <label class="checkbox">
@@ -137,19 +121,16 @@ fn ClientFields(
             </label>
             {field_error(outcome, "scopes")}
         </fieldset>
-        <div class="field">
-            <label for="client-expiration">"Expiration date"</label>
-            <input
-                id="client-expiration"
-                type="date"
-                disabled=disabled
-                aria-invalid=invalid(outcome, "expires_at")
-                prop:value=move || values.expiration.get()
-                on:input=move |ev| values.expiration.set(event_target_value(&ev))
-            />
-            <p class="hint">"Optional. The client works through the end of this day (UTC)."</p>
-            {field_error(outcome, "expires_at")}
-        </div>
+        <BoundInput
+            id="client-expiration"
+            label="Expiration date"
+            field="expires_at"
+            kind="date"
+            value=values.expiration
+            outcome
+            disabled
+            hint="Optional. The client works through the end of this day (UTC)."
+        />
     }
 }
 

@@ -3,7 +3,7 @@
 //! disables here, the server refuses on its own (see `api::credentials`).
 
 mod client_panels;
-mod form_errors;
+mod fields;
 mod tables;
 mod token_panels;
 

@@ -1,7 +1,7 @@
 //! Add Restricted Access Token, Edit Restricted Access Token, and the dialog that shows a new
 //! token once.
 
-use super::form_errors::{field_error, general_error, invalid};
+use super::fields::{BoundInput, general_error};
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateRestrictedToken, UpdateRestrictedToken};
 use crate::components::copy::CopyValue;
@@ -32,44 +32,25 @@ impl TokenValues {
 fn TokenFields(values: TokenValues, outcome: Signal<Option<AppError>>) -> impl IntoView {
     view! {
         {general_error(outcome)}
-        <div class="field">
-            <label for="token-name">"Token Name"</label>
-            <input
-                id="token-name"
-                type="text"
-                required=true
-                aria-invalid=invalid(outcome, "name")
-                prop:value=move || values.name.get()
-                on:input=move |ev| values.name.set(event_target_value(&ev))
-            />
-            {field_error(outcome, "name")}
-        </div>
-        <div class="field">
-            <label for="token-ips">"Allowed IP Addresses"</label>
-            <input
-                id="token-ips"
-                type="text"
-                required=true
-                placeholder="203.0.113.10, 198.51.100.0/24, 2001:db8::/32"
-                aria-invalid=invalid(outcome, "allowed_ips")
-                prop:value=move || values.ips.get()
-                on:input=move |ev| values.ips.set(event_target_value(&ev))
-            />
-            <p class="hint">"Comma-separated IPv4 or IPv6 addresses or CIDR ranges. Requests from anywhere else are refused."</p>
-            {field_error(outcome, "allowed_ips")}
-        </div>
-        <div class="field">
-            <label for="token-expiration">"Expiration date"</label>
-            <input
-                id="token-expiration"
-                type="date"
-                aria-invalid=invalid(outcome, "expires_at")
-                prop:value=move || values.expiration.get()
-                on:input=move |ev| values.expiration.set(event_target_value(&ev))
-            />
-            <p class="hint">"Optional. The token works through the end of this day (UTC)."</p>
-            {field_error(outcome, "expires_at")}
-        </div>
+        <BoundInput id="token-name" label="Token Name" field="name" value=values.name outcome/>
+        <BoundInput
+            id="token-ips"
+            label="Allowed IP Addresses"
+            field="allowed_ips"
+            value=values.ips
+            outcome
+            placeholder="203.0.113.10, 198.51.100.0/24, 2001:db8::/32"
+            hint="Comma-separated IPv4 or IPv6 addresses or CIDR ranges. Requests from anywhere else are refused."
+        />
+        <BoundInput
+            id="token-expiration"
+            label="Expiration date"
+            field="expires_at"
+            kind="date"
+            value=values.expiration
+            outcome
+            hint="Optional. The token works through the end of this day (UTC)."
+        />
     }
 }
 
