@@ -19,6 +19,11 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// `secure`: the instance is served over https, so the cookie gets `Secure`.
 pub async fn guard(State(secure): State<bool>, request: Request, next: Next) -> Response {
+    // Only the console's pages and server functions take part: the API, OAuth, health and
+    // static files neither need the proof nor pay for minting a token.
+    if !is_console_path(request.uri().path()) {
+        return next.run(request).await;
+    }
     let cookie_token = cookie_value(request.headers(), CSRF_COOKIE).filter(|t| is_token_shaped(t));
     let token = cookie_token.clone().unwrap_or_else(secrets::new_token);
     let mut request = request;
@@ -48,6 +53,11 @@ pub async fn guard(State(secure): State<bool>, request: Request, next: Next) -> 
 
 fn needs_proof(method: &Method, path: &str) -> bool {
     path.starts_with("/rpc/") && !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn is_console_path(path: &str) -> bool {
+    const NOT_CONSOLE: [&str; 5] = ["/api/", "/oauth/", "/.well-known/", "/pkg/", "/healthz"];
+    !NOT_CONSOLE.iter().any(|prefix| path.starts_with(prefix))
 }
 
 fn is_token_shaped(value: &str) -> bool {
@@ -167,6 +177,20 @@ mod tests {
         assert!(check_site(&h).is_err());
         h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
         assert!(check_site(&h).is_ok());
+    }
+
+    #[test]
+    fn the_api_and_static_files_are_outside_the_guard() {
+        assert!(is_console_path("/") && is_console_path("/login") && is_console_path("/rpc/login"));
+        for path in [
+            "/api/v1/me",
+            "/oauth/token",
+            "/.well-known/jwks.json",
+            "/pkg/portcullis.wasm",
+            "/healthz",
+        ] {
+            assert!(!is_console_path(path), "{path}");
+        }
     }
 
     #[test]

@@ -330,22 +330,15 @@ pub(crate) async fn insert_user(
     })
 }
 
-/// Takes the organization's row lock first (an UPDATE locks on both backends), so that two
-/// concurrent role changes cannot both see "another Admin remains".
+/// Locks the organization first (see `lock_organization`), so that two concurrent role
+/// changes cannot both see "another Admin remains".
 async fn lock_org_and_load_member(
     conn: &mut AnyConnection,
     organization_id: &str,
     user_id: &str,
     now: i64,
 ) -> Result<UserRecord, StoreError> {
-    let locked = sqlx::query("UPDATE organizations SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(organization_id)
-        .execute(&mut *conn)
-        .await?;
-    if locked.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
+    lock_organization(conn, organization_id, now).await?;
     let sql = concat!(
         "SELECT ",
         user_columns!(),
@@ -373,6 +366,25 @@ async fn ensure_another_admin(
     .try_get("n")?;
     if admins <= 1 {
         return Err(StoreError::LastAdmin);
+    }
+    Ok(())
+}
+
+/// Takes the organization's row lock for the rest of the transaction (an UPDATE locks on both
+/// backends): changes that check a count across the organization's rows run one at a time.
+/// An unknown organization is `NotFound`.
+pub(crate) async fn lock_organization(
+    conn: &mut AnyConnection,
+    organization_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let locked = sqlx::query("UPDATE organizations SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(organization_id)
+        .execute(&mut *conn)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
     }
     Ok(())
 }

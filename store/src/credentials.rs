@@ -390,8 +390,8 @@ enum Kind {
     RestrictedTokens,
 }
 
-/// Takes the organization's row lock (an UPDATE locks on both backends), so that concurrent
-/// creations are serialized, then checks that it holds fewer than `max` of `kind`.
+/// Locks the organization (so concurrent creations run one at a time), then checks that it
+/// holds fewer than `max` of `kind`.
 async fn make_room(
     conn: &mut sqlx::AnyConnection,
     kind: Kind,
@@ -399,14 +399,7 @@ async fn make_room(
     max: i64,
     now: i64,
 ) -> Result<(), StoreError> {
-    let locked = sqlx::query("UPDATE organizations SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(organization_id)
-        .execute(&mut *conn)
-        .await?;
-    if locked.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
+    crate::accounts::lock_organization(conn, organization_id, now).await?;
     let count_sql = match kind {
         Kind::ApiClients => "SELECT COUNT(*) AS n FROM api_clients WHERE organization_id = $1",
         Kind::RestrictedTokens => {

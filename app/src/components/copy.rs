@@ -30,3 +30,30 @@ pub fn CopyValue(value: String, #[prop(into)] label: String) -> impl IntoView {
         </span>
     }
 }
+
+/// The dialog that shows a new credential's values once, with the warning and **Ok**.
+#[component]
+pub fn ShownOnceDialog(
+    title: &'static str,
+    /// What the warning tells the person to copy.
+    secret_name: &'static str,
+    /// `(term, value, copy label)` for each value shown.
+    values: Vec<(&'static str, String, &'static str)>,
+    #[prop(into)] on_close: Callback<()>,
+) -> impl IntoView {
+    let rows = values
+        .into_iter()
+        .map(|(term, value, label)| view! { <dt>{term}</dt><dd><CopyValue value label/></dd> })
+        .collect_view();
+    view! {
+        <super::dialog::Dialog title=title.to_string() on_close=on_close>
+            <div class="alert alert-warning" role="note">
+                {format!("Copy the {secret_name} now. It is shown only this once and cannot be retrieved later.")}
+            </div>
+            <dl class="facts compact">{rows}</dl>
+            <div class="actions">
+                <button type="button" class="btn btn-primary" on:click=move |_| on_close.run(())>"Ok"</button>
+            </div>
+        </super::dialog::Dialog>
+    }
+}

@@ -71,10 +71,10 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        // The first response of any page sets the anti-forgery cookie; the page repeats its
+        // The first console page a browser loads sets the anti-forgery cookie; the page repeats its
         // value in a <meta> tag, which is where the console reads it.
         let res = client
-            .get(format!("{}/healthz", self.base))
+            .get(format!("{}/login", self.base))
             .send()
             .await
             .unwrap();

@@ -76,7 +76,7 @@ async fn cookies_are_secure_when_served_over_https() {
         .find(|c| c.starts_with("portcullis_session="))
         .unwrap();
     assert!(session.contains("; Secure"), "{session}");
-    let fresh = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();
+    let fresh = reqwest::get(format!("{}/login", app.base)).await.unwrap();
     let csrf = fresh.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(
         csrf.starts_with("portcullis_csrf=") && csrf.contains("; Secure"),

@@ -53,7 +53,7 @@ async fn no_secret_reaches_the_logs_and_sigterm_stops_it() {
         .unwrap();
     let started = Instant::now();
     let csrf = loop {
-        if let Ok(res) = client.get(format!("{base}/healthz")).send().await {
+        if let Ok(res) = client.get(format!("{base}/login")).send().await {
             break cookie(&res, "portcullis_csrf").unwrap();
         }
         assert!(

@@ -3,8 +3,7 @@
 use super::fields::{BoundInput, field_error, general_error, invalid};
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateApiClient, SetApiClientDisabled, UpdateApiClient};
-use crate::components::copy::CopyValue;
-use crate::components::dialog::Dialog;
+use crate::components::copy::{CopyValue, ShownOnceDialog};
 use crate::components::slide_over::SlideOver;
 use crate::error::AppError;
 use domain::credentials::{
@@ -273,25 +272,23 @@ pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl Into
 #[component]
 pub(super) fn ClientCreatedDialog(page: ApiPage) -> impl IntoView {
     move || {
-        page.create_client.value().get().and_then(Result::ok).map(|created| {
-            view! {
-                <Dialog title="API Client Created".to_string() on_close=move |()| page.create_client.value().set(None)>
-                    <div class="alert alert-warning" role="note">
-                        "Copy the Client Secret now. It is shown only this once and cannot be retrieved later."
-                    </div>
-                    <dl class="facts compact">
-                        <dt>"Client ID"</dt>
-                        <dd><CopyValue value=created.client.client_id.clone() label="Client ID"/></dd>
-                        <dt>"Client Secret"</dt>
-                        <dd><CopyValue value=created.client_secret.clone() label="Client Secret"/></dd>
-                    </dl>
-                    <div class="actions">
-                        <button type="button" class="btn btn-primary" on:click=move |_| page.create_client.value().set(None)>
-                            "Ok"
-                        </button>
-                    </div>
-                </Dialog>
-            }
-        })
+        page.create_client
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|created| {
+                let values = vec![
+                    ("Client ID", created.client.client_id, "Client ID"),
+                    ("Client Secret", created.client_secret, "Client Secret"),
+                ];
+                view! {
+                    <ShownOnceDialog
+                        title="API Client Created"
+                        secret_name="Client Secret"
+                        values
+                        on_close=move |()| page.create_client.value().set(None)
+                    />
+                }
+            })
     }
 }

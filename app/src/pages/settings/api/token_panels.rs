@@ -4,8 +4,7 @@
 use super::fields::{BoundInput, general_error};
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateRestrictedToken, UpdateRestrictedToken};
-use crate::components::copy::CopyValue;
-use crate::components::dialog::Dialog;
+use crate::components::copy::ShownOnceDialog;
 use crate::components::slide_over::SlideOver;
 use crate::error::AppError;
 use domain::credentials::{AllowedIps, CredentialName, form_date_of};
@@ -145,23 +144,22 @@ pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl 
 #[component]
 pub(super) fn TokenCreatedDialog(page: ApiPage) -> impl IntoView {
     move || {
-        page.create_token.value().get().and_then(Result::ok).map(|created| {
-            view! {
-                <Dialog title="Restricted Access Token Created".to_string() on_close=move |()| page.create_token.value().set(None)>
-                    <div class="alert alert-warning" role="note">
-                        "Copy the token now. It is shown only this once and cannot be retrieved later."
-                    </div>
-                    <dl class="facts compact">
-                        <dt>"Token"</dt>
-                        <dd><CopyValue value=created.secret.clone() label="value"/></dd>
-                    </dl>
-                    <div class="actions">
-                        <button type="button" class="btn btn-primary" on:click=move |_| page.create_token.value().set(None)>
-                            "Ok"
-                        </button>
-                    </div>
-                </Dialog>
-            }
-        })
+        page.create_token
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|created| {
+                // The copy button is named "Copy value": "Token" would contain "ok" and collide
+                // with the Ok button's name in accessible-name lookups.
+                let values = vec![("Token", created.secret, "value")];
+                view! {
+                    <ShownOnceDialog
+                        title="Restricted Access Token Created"
+                        secret_name="token"
+                        values
+                        on_close=move |()| page.create_token.value().set(None)
+                    />
+                }
+            })
     }
 }
