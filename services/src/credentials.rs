@@ -2,6 +2,7 @@
 //! them. Every operation takes the handle that proves its permission (see `principal.rs`).
 
 use crate::principal::{ClientManager, CredentialViewer, TokenManager};
+use crate::public_api::{ApiClientInput, RestrictedTokenInput};
 use crate::{AdminPrincipal, ServiceError, Services, secrets};
 use domain::FieldError;
 use domain::credentials::{
@@ -37,18 +38,19 @@ pub struct RestrictedTokenForm {
 
 const FORMER_MEMBER: &str = "a former member";
 
-struct ParsedClient {
-    name: CredentialName,
-    description: Description,
-    origins: Vec<String>,
-    scopes: Scopes,
-    expires_at: Option<i64>,
+/// An API Client's fields once validated, from the console's form or the public API's JSON.
+pub(crate) struct ParsedClient {
+    pub name: CredentialName,
+    pub description: Description,
+    pub origins: Vec<String>,
+    pub scopes: Scopes,
+    pub expires_at: Option<i64>,
 }
 
-struct ParsedToken {
-    name: CredentialName,
-    ips: Vec<String>,
-    expires_at: Option<i64>,
+pub(crate) struct ParsedToken {
+    pub name: CredentialName,
+    pub ips: Vec<String>,
+    pub expires_at: Option<i64>,
 }
 
 /// Parses the date, except that an unchanged past date on an edit is kept as it is (so an
@@ -180,6 +182,26 @@ impl Services {
         now: i64,
     ) -> Result<CreatedApiClient, ServiceError> {
         let parsed = parse_client(form, None, now)?;
+        self.insert_api_client(manager, parsed, now).await
+    }
+
+    /// `POST /api/v1/api-clients`.
+    pub async fn create_api_client_from_api(
+        &self,
+        manager: ClientManager<'_>,
+        input: &ApiClientInput,
+        now: i64,
+    ) -> Result<CreatedApiClient, ServiceError> {
+        let parsed = input.parse(None, now)?;
+        self.insert_api_client(manager, parsed, now).await
+    }
+
+    async fn insert_api_client(
+        &self,
+        manager: ClientManager<'_>,
+        parsed: ParsedClient,
+        now: i64,
+    ) -> Result<CreatedApiClient, ServiceError> {
         let scopes = parsed.scopes.to_space_separated();
         let secret = secret_from_random(
             SecretKind::ClientSecret,
@@ -227,11 +249,38 @@ impl Services {
             .get_api_client(manager.organization_id(), id)
             .await?;
         let parsed = parse_client(form, current.expires_at, now)?;
+        self.save_api_client(manager, id, parsed, now).await
+    }
+
+    /// `PATCH /api/v1/api-clients/{id}`: absent fields keep their values.
+    pub async fn update_api_client_from_api(
+        &self,
+        manager: ClientManager<'_>,
+        id: &str,
+        input: &ApiClientInput,
+        now: i64,
+    ) -> Result<ApiClientView, ServiceError> {
+        let current = self
+            .store()
+            .get_api_client(manager.organization_id(), id)
+            .await?;
+        let parsed = input.parse(Some(&current), now)?;
+        self.save_api_client(manager, id, parsed, now).await
+    }
+
+    async fn save_api_client(
+        &self,
+        manager: ClientManager<'_>,
+        id: &str,
+        parsed: ParsedClient,
+        now: i64,
+    ) -> Result<ApiClientView, ServiceError> {
         let scopes = parsed.scopes.to_space_separated();
         let record = self
             .store()
             .update_api_client(manager.organization_id(), id, parsed.fields(&scopes), now)
             .await?;
+        self.forget_client(&record.client_id);
         tracing::info!(
             credential_id = id,
             org_id = manager.organization_id(),
@@ -245,9 +294,14 @@ impl Services {
         manager: ClientManager<'_>,
         id: &str,
     ) -> Result<(), ServiceError> {
+        let current = self
+            .store()
+            .get_api_client(manager.organization_id(), id)
+            .await?;
         self.store()
             .delete_api_client(manager.organization_id(), id)
             .await?;
+        self.forget_client(&current.client_id);
         tracing::info!(
             credential_id = id,
             org_id = manager.organization_id(),
@@ -268,6 +322,7 @@ impl Services {
             .store()
             .set_api_client_disabled(admin.organization_id(), id, disabled, now)
             .await?;
+        self.forget_client(&record.client_id);
         tracing::info!(
             credential_id = id,
             org_id = admin.organization_id(),
@@ -284,6 +339,26 @@ impl Services {
         now: i64,
     ) -> Result<CreatedRestrictedToken, ServiceError> {
         let parsed = parse_token(form, None, now)?;
+        self.insert_restricted_token(manager, parsed, now).await
+    }
+
+    /// `POST /api/v1/restricted-access-tokens`.
+    pub async fn create_restricted_token_from_api(
+        &self,
+        manager: TokenManager<'_>,
+        input: &RestrictedTokenInput,
+        now: i64,
+    ) -> Result<CreatedRestrictedToken, ServiceError> {
+        let parsed = input.parse(None, now)?;
+        self.insert_restricted_token(manager, parsed, now).await
+    }
+
+    async fn insert_restricted_token(
+        &self,
+        manager: TokenManager<'_>,
+        parsed: ParsedToken,
+        now: i64,
+    ) -> Result<CreatedRestrictedToken, ServiceError> {
         let secret = secret_from_random(
             SecretKind::RestrictedToken,
             &secrets::random_base62(RANDOM_LEN),
@@ -331,6 +406,32 @@ impl Services {
             .get_restricted_token(manager.organization_id(), id)
             .await?;
         let parsed = parse_token(form, current.expires_at, now)?;
+        self.save_restricted_token(manager, id, parsed, now).await
+    }
+
+    /// `PATCH /api/v1/restricted-access-tokens/{id}`: absent fields keep their values.
+    pub async fn update_restricted_token_from_api(
+        &self,
+        manager: TokenManager<'_>,
+        id: &str,
+        input: &RestrictedTokenInput,
+        now: i64,
+    ) -> Result<RestrictedTokenView, ServiceError> {
+        let current = self
+            .store()
+            .get_restricted_token(manager.organization_id(), id)
+            .await?;
+        let parsed = input.parse(Some(&current), now)?;
+        self.save_restricted_token(manager, id, parsed, now).await
+    }
+
+    async fn save_restricted_token(
+        &self,
+        manager: TokenManager<'_>,
+        id: &str,
+        parsed: ParsedToken,
+        now: i64,
+    ) -> Result<RestrictedTokenView, ServiceError> {
         let record = self
             .store()
             .update_restricted_token(
@@ -344,6 +445,7 @@ impl Services {
                 now,
             )
             .await?;
+        self.forget_token_id(id);
         tracing::info!(
             credential_id = id,
             org_id = manager.organization_id(),
@@ -360,6 +462,7 @@ impl Services {
         self.store()
             .delete_restricted_token(manager.organization_id(), id)
             .await?;
+        self.forget_token_id(id);
         tracing::info!(
             credential_id = id,
             org_id = manager.organization_id(),

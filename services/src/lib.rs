@@ -6,16 +6,27 @@
 mod accounts;
 mod credentials;
 mod error;
+mod gate_cache;
+pub mod keys;
 mod members;
 pub mod password;
 mod principal;
+pub mod public_api;
 pub mod secrets;
+mod tokens;
 
 pub use accounts::{NewAccount, SignIn, SignedIn};
 pub use credentials::{ApiClientForm, RestrictedTokenForm, api_client_view, restricted_token_view};
 pub use error::ServiceError;
+pub use gate_cache::{ClientEntry, TokenEntry};
+pub use keys::SigningAlg;
 pub use principal::{AdminPrincipal, ClientManager, CredentialViewer, Principal, TokenManager};
+pub use tokens::{
+    ACCESS_TOKEN_SECONDS, AccessClaims, BearerError, Caller, Introspection, IssuedToken,
+    OAuthError, TokenSettings,
+};
 
+use std::sync::Arc;
 use store::Store;
 
 /// Failed sign-ins allowed per email address within the window, and per client address.
@@ -23,15 +34,39 @@ pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 50;
 pub const THROTTLE_WINDOW_SECONDS: i64 = 15 * 60;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Services {
     store: Store,
     open_signup: bool,
+    tokens: Arc<tokens::TokenState>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("store", &self.store)
+            .field("open_signup", &self.open_signup)
+            .field("tokens", &self.tokens.settings)
+            .finish()
+    }
 }
 
 impl Services {
+    /// Services with the default token settings (issuer `http://127.0.0.1:3000`).
     pub fn new(store: Store, open_signup: bool) -> Self {
-        Services { store, open_signup }
+        Self::with_token_settings(
+            store,
+            open_signup,
+            TokenSettings::for_issuer("http://127.0.0.1:3000"),
+        )
+    }
+
+    pub fn with_token_settings(store: Store, open_signup: bool, settings: TokenSettings) -> Self {
+        Services {
+            store,
+            open_signup,
+            tokens: Arc::new(tokens::TokenState::new(settings)),
+        }
     }
 
     pub fn store(&self) -> &Store {

@@ -169,10 +169,26 @@ impl Services {
         now: i64,
     ) -> Result<(), ServiceError> {
         let name = OrgName::parse(name)?;
-        Ok(self
-            .store()
+        self.store()
             .rename_organization(admin.organization_id(), name.as_str(), now)
-            .await?)
+            .await?;
+        self.forget_organization(admin.organization_id());
+        Ok(())
+    }
+
+    /// Turns the organization's API access (the paid plan) on or off (the CLI's
+    /// `org api-access`). Running servers learn of it through the change log.
+    pub async fn set_api_access(
+        &self,
+        organization_id: &str,
+        on: bool,
+        now: i64,
+    ) -> Result<(), ServiceError> {
+        self.store()
+            .set_api_access(organization_id, on, now)
+            .await?;
+        self.forget_organization(organization_id);
+        Ok(())
     }
 
     /// What the invite page shows; an unknown, used or expired invite is `NotFound`.

@@ -24,7 +24,7 @@ impl Principal {
     /// The proof that this principal is an Admin of its organization.
     pub fn admin(&self) -> Result<AdminPrincipal<'_>, ServiceError> {
         if self.permissions().can_manage_members() {
-            Ok(AdminPrincipal { inner: self })
+            Ok(AdminPrincipal::of(self))
         } else {
             Err(ServiceError::Forbidden)
         }
@@ -33,7 +33,7 @@ impl Principal {
     /// The proof that this principal may see the API page (its organization has API access).
     pub fn credential_viewer(&self) -> Result<CredentialViewer<'_>, ServiceError> {
         if self.permissions().can_view_api_page() {
-            Ok(CredentialViewer { inner: self })
+            Ok(CredentialViewer::of(self))
         } else {
             Err(ServiceError::Forbidden)
         }
@@ -42,7 +42,7 @@ impl Principal {
     /// The proof that this principal may create, edit and delete Restricted Access Tokens.
     pub fn token_manager(&self) -> Result<TokenManager<'_>, ServiceError> {
         if self.permissions().can_manage_restricted_tokens() {
-            Ok(TokenManager { inner: self })
+            Ok(TokenManager::of(self))
         } else {
             Err(ServiceError::Forbidden)
         }
@@ -51,7 +51,7 @@ impl Principal {
     /// The proof that this principal may create, edit and delete API Clients.
     pub fn client_manager(&self) -> Result<ClientManager<'_>, ServiceError> {
         if self.permissions().can_manage_api_clients() {
-            Ok(ClientManager { inner: self })
+            Ok(ClientManager::of(self))
         } else {
             Err(ServiceError::Forbidden)
         }
@@ -77,16 +77,35 @@ macro_rules! permission_handle {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug)]
         pub struct $name<'a> {
-            inner: &'a Principal,
+            organization_id: &'a str,
+            /// The member, or the API Client, acting.
+            actor_id: &'a str,
         }
 
-        impl $name<'_> {
+        impl<'a> $name<'a> {
+            fn of(principal: &'a Principal) -> Self {
+                $name {
+                    organization_id: &principal.org.id,
+                    actor_id: &principal.user.id,
+                }
+            }
+
+            /// For a caller of the public API whose token grants the scope (see
+            /// `tokens::Caller`); the actor is its credential.
+            #[allow(dead_code)]
+            pub(crate) fn for_api(organization_id: &'a str, credential_id: &'a str) -> Self {
+                $name {
+                    organization_id,
+                    actor_id: credential_id,
+                }
+            }
+
             pub fn organization_id(&self) -> &str {
-                &self.inner.org.id
+                self.organization_id
             }
 
             pub fn user_id(&self) -> &str {
-                &self.inner.user.id
+                self.actor_id
             }
         }
     };

@@ -33,12 +33,19 @@ pub fn new_token() -> String {
 
 /// Hex SHA-256, the form in which tokens are stored and looked up.
 pub fn digest(token: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = Sha256::digest(token.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in hash {
-        hex.push_str(&format!("{byte:02x}"));
+        hex.push(HEX[usize::from(byte >> 4)] as char);
+        hex.push(HEX[usize::from(byte & 0x0f)] as char);
     }
     hex
+}
+
+/// The raw SHA-256 of a token, for in-memory maps.
+pub fn digest_bytes(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 pub fn constant_time_eq(a: &str, b: &str) -> bool {

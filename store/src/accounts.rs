@@ -1,5 +1,6 @@
 //! Organizations, their members and console sessions.
 
+use crate::gate::{GateEventKind, record_event};
 use crate::records::{org_columns, org_from_row, user_columns, user_from_row};
 use crate::{
     MemberUpdate, NewOrganization, NewUser, OrgRecord, Store, StoreError, UserRecord, flag,
@@ -213,15 +214,19 @@ impl Store {
         name: &str,
         now: i64,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
         let done = sqlx::query("UPDATE organizations SET name = $1, updated_at = $2 WHERE id = $3")
             .bind(name)
             .bind(now)
             .bind(organization_id)
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record_event(conn, GateEventKind::Organization, organization_id).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -263,16 +268,20 @@ impl Store {
         on: bool,
         now: i64,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
         let done =
             sqlx::query("UPDATE organizations SET api_access = $1, updated_at = $2 WHERE id = $3")
                 .bind(flag(on))
                 .bind(now)
                 .bind(organization_id)
-                .execute(&self.pool)
+                .execute(&mut *conn)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record_event(conn, GateEventKind::Organization, organization_id).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

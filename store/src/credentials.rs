@@ -1,6 +1,7 @@
 //! API Clients and Restricted Access Tokens, always scoped to one organization: an id from
 //! another organization is simply not found.
 
+use crate::gate::{record_client_event, record_token_event};
 use crate::{Store, StoreError, flag};
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, Row};
@@ -215,6 +216,8 @@ impl Store {
         fields: ApiClientFields<'_>,
         now: i64,
     ) -> Result<ApiClientRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
         let done = sqlx::query(
             "UPDATE api_clients SET name = $1, description = $2, allowed_origins = $3, \
              scopes = $4, expires_at = $5, updated_at = $6 WHERE organization_id = $7 AND id = $8",
@@ -227,11 +230,13 @@ impl Store {
         .bind(now)
         .bind(organization_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record_client_event(conn, organization_id, id).await?;
+        tx.commit().await?;
         self.get_api_client(organization_id, id).await
     }
 
@@ -242,6 +247,8 @@ impl Store {
         disabled: bool,
         now: i64,
     ) -> Result<ApiClientRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
         let done = sqlx::query(
             "UPDATE api_clients SET disabled = $1, updated_at = $2 WHERE organization_id = $3 AND id = $4",
         )
@@ -249,11 +256,13 @@ impl Store {
         .bind(now)
         .bind(organization_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record_client_event(conn, organization_id, id).await?;
+        tx.commit().await?;
         self.get_api_client(organization_id, id).await
     }
 
@@ -262,14 +271,18 @@ impl Store {
         organization_id: &str,
         id: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
+        record_client_event(conn, organization_id, id).await?;
         let done = sqlx::query("DELETE FROM api_clients WHERE organization_id = $1 AND id = $2")
             .bind(organization_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -348,6 +361,8 @@ impl Store {
         fields: RestrictedTokenFields<'_>,
         now: i64,
     ) -> Result<RestrictedTokenRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
         let done = sqlx::query(
             "UPDATE restricted_tokens SET name = $1, allowed_ips = $2, expires_at = $3, \
              updated_at = $4 WHERE organization_id = $5 AND id = $6",
@@ -358,11 +373,13 @@ impl Store {
         .bind(now)
         .bind(organization_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record_token_event(conn, organization_id, id).await?;
+        tx.commit().await?;
         self.get_restricted_token(organization_id, id).await
     }
 
@@ -371,15 +388,19 @@ impl Store {
         organization_id: &str,
         id: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
+        record_token_event(conn, organization_id, id).await?;
         let done =
             sqlx::query("DELETE FROM restricted_tokens WHERE organization_id = $1 AND id = $2")
                 .bind(organization_id)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *conn)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 }

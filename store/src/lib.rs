@@ -8,6 +8,7 @@
 mod accounts;
 mod credentials;
 mod error;
+mod gate;
 mod invites;
 mod records;
 mod throttle;
@@ -17,6 +18,7 @@ pub use credentials::{
     RestrictedTokenRecord,
 };
 pub use error::StoreError;
+pub use gate::{GateClientRecord, GateEvent, GateEventKind, GateTokenRecord, SigningKeyRecord};
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,
 };

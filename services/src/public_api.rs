@@ -1,0 +1,320 @@
+//! The public API's JSON (PRODUCT.md §6): what `/api/v1` accepts and answers for API Clients and
+//! Restricted Access Tokens. Validation is the console's (`domain::credentials`); only the shapes
+//! differ (JSON arrays instead of comma-separated text, RFC 3339 instead of a date).
+
+use crate::credentials::{ParsedClient, ParsedToken};
+use crate::gate_cache::ClientEntry;
+use crate::tokens::Caller;
+use domain::FieldError;
+use domain::credentials::{
+    AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Scopes,
+};
+use domain::models::{ApiClientView, RestrictedTokenView};
+use serde::{Deserialize, Deserializer, Serialize};
+use store::{ApiClientRecord, RestrictedTokenRecord};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Unix seconds as RFC 3339 (UTC).
+pub fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+fn parse_rfc3339(value: &str) -> Result<i64, FieldError> {
+    OffsetDateTime::parse(value.trim(), &Rfc3339)
+        .map(OffsetDateTime::unix_timestamp)
+        .map_err(|_| {
+            FieldError::new(
+                ExpirationDate::FIELD,
+                format!("not an RFC 3339 timestamp: {value}"),
+            )
+        })
+}
+
+/// Tells a field that is absent (`None`) from one that is `null` (`Some(None)`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `POST` / `PATCH /api/v1/api-clients`: on `PATCH`, absent fields keep their values.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ApiClientInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Option<String>>,
+    #[serde(default)]
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub expires_at: Option<Option<String>>,
+}
+
+/// `POST` / `PATCH /api/v1/restricted-access-tokens`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RestrictedTokenInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub allowed_ips: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub expires_at: Option<Option<String>>,
+}
+
+/// The expiry after an edit: a new moment must be in the future; the current one may stay.
+fn expiry(
+    input: &Option<Option<String>>,
+    current: Option<i64>,
+    now: i64,
+) -> Result<Option<i64>, FieldError> {
+    match input {
+        None => Ok(current),
+        Some(None) => Ok(None),
+        Some(Some(value)) => {
+            let at = parse_rfc3339(value)?;
+            if Some(at) == current {
+                Ok(current)
+            } else {
+                Ok(ExpirationDate::at(at, now)?.unix())
+            }
+        }
+    }
+}
+
+fn required_name(
+    input: &Option<String>,
+    current: Option<&str>,
+) -> Result<CredentialName, FieldError> {
+    CredentialName::parse(input.as_deref().or(current).unwrap_or_default())
+}
+
+impl ApiClientInput {
+    pub(crate) fn parse(
+        &self,
+        current: Option<&ApiClientRecord>,
+        now: i64,
+    ) -> Result<ParsedClient, FieldError> {
+        let name = required_name(&self.name, current.map(|c| c.name.as_str()))?;
+        let description = match &self.description {
+            Some(value) => Description::parse(value.as_deref().unwrap_or_default())?,
+            None => Description::parse(
+                current
+                    .and_then(|c| c.description.as_deref())
+                    .unwrap_or_default(),
+            )?,
+        };
+        let origins = match (&self.allowed_origins, current) {
+            (Some(list), _) => AllowedOrigins::parse_entries(list.iter().map(String::as_str))?,
+            (None, Some(c)) => {
+                AllowedOrigins::parse_entries(c.allowed_origins.iter().map(String::as_str))?
+            }
+            (None, None) => AllowedOrigins::parse_entries([])?,
+        };
+        let scopes = match (&self.scopes, current) {
+            (Some(list), _) => Scopes::parse_entries(list.iter().map(String::as_str))?,
+            (None, Some(c)) => Scopes::parse(&c.scopes)?,
+            (None, None) => Scopes::default_for_new_client(),
+        };
+        Ok(ParsedClient {
+            name,
+            description,
+            origins: origins.to_strings(),
+            scopes,
+            expires_at: expiry(&self.expires_at, current.and_then(|c| c.expires_at), now)?,
+        })
+    }
+}
+
+impl RestrictedTokenInput {
+    pub(crate) fn parse(
+        &self,
+        current: Option<&RestrictedTokenRecord>,
+        now: i64,
+    ) -> Result<ParsedToken, FieldError> {
+        let name = required_name(&self.name, current.map(|c| c.name.as_str()))?;
+        let ips = match (&self.allowed_ips, current) {
+            (Some(list), _) => AllowedIps::parse_entries(list.iter().map(String::as_str))?,
+            (None, Some(c)) => AllowedIps::parse_entries(c.allowed_ips.iter().map(String::as_str))?,
+            (None, None) => AllowedIps::parse_entries([])?,
+        };
+        Ok(ParsedToken {
+            name,
+            ips: ips.to_strings(),
+            expires_at: expiry(&self.expires_at, current.and_then(|c| c.expires_at), now)?,
+        })
+    }
+}
+
+/// An API Client as the public API lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApiClientItem {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub client_id: String,
+    pub secret_last_four: String,
+    pub allowed_origins: Vec<String>,
+    pub status: String,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<ApiClientView> for ApiClientItem {
+    fn from(v: ApiClientView) -> Self {
+        ApiClientItem {
+            id: v.id,
+            name: v.name,
+            description: v.description,
+            client_id: v.client_id,
+            secret_last_four: v.secret_last_four,
+            allowed_origins: v.allowed_origins,
+            status: v.status.as_str().to_string(),
+            scopes: v.scopes,
+            expires_at: v.expires_at.map(rfc3339),
+            created_at: rfc3339(v.created_at),
+        }
+    }
+}
+
+/// A Restricted Access Token as the public API lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RestrictedTokenItem {
+    pub id: String,
+    pub name: String,
+    pub token_last_four: String,
+    pub allowed_ips: Vec<String>,
+    pub status: String,
+    pub expires_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<RestrictedTokenView> for RestrictedTokenItem {
+    fn from(v: RestrictedTokenView) -> Self {
+        RestrictedTokenItem {
+            id: v.id,
+            name: v.name,
+            token_last_four: v.token_last_four,
+            allowed_ips: v.allowed_ips,
+            status: if v.expired { "expired" } else { "active" }.to_string(),
+            expires_at: v.expires_at.map(rfc3339),
+            created_at: rfc3339(v.created_at),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OrganizationRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// `GET /api/v1/me`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MeResponse {
+    pub credential_type: String,
+    pub id: String,
+    pub name: String,
+    pub organization: OrganizationRef,
+    pub scopes: Vec<String>,
+}
+
+fn client_me(client: &ClientEntry, scopes: Vec<String>) -> MeResponse {
+    MeResponse {
+        credential_type: "api_client".into(),
+        id: client.id.clone(),
+        name: client.name.clone(),
+        organization: OrganizationRef {
+            id: client.organization_id.clone(),
+            name: client.organization_name.clone(),
+        },
+        scopes,
+    }
+}
+
+impl From<&Caller> for MeResponse {
+    fn from(caller: &Caller) -> Self {
+        match caller {
+            Caller::ApiClient { client, scopes, .. } => client_me(
+                client,
+                scopes.iter().map(|s| s.as_str().to_string()).collect(),
+            ),
+            Caller::RestrictedToken { token } => MeResponse {
+                credential_type: "restricted_access_token".into(),
+                id: token.id.clone(),
+                name: token.name.clone(),
+                organization: OrganizationRef {
+                    id: token.organization_id.clone(),
+                    name: token.organization_name.clone(),
+                },
+                scopes: Vec::new(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            parse_rfc3339("2026-11-23T10:00:00+01:00").unwrap(),
+            1_795_424_400
+        );
+        let bad = parse_rfc3339("2026-11-23").unwrap_err();
+        assert_eq!(bad.field, "expires_at");
+        assert!(bad.message.contains("2026-11-23"));
+    }
+
+    #[test]
+    fn absent_and_null_differ() {
+        let absent: ApiClientInput = serde_json::from_str(r#"{"name":"a"}"#).unwrap();
+        assert_eq!(absent.expires_at, None);
+        let null: ApiClientInput = serde_json::from_str(r#"{"expires_at":null}"#).unwrap();
+        assert_eq!(null.expires_at, Some(None));
+    }
+
+    #[test]
+    fn a_new_client_needs_a_name_and_gets_read_by_default() {
+        let now = 1_000;
+        let err = ApiClientInput::default().parse(None, now).unwrap_err();
+        assert_eq!(err.field, "name");
+        let input = ApiClientInput {
+            name: Some(" Backend ".into()),
+            ..Default::default()
+        };
+        let parsed = input.parse(None, now).unwrap();
+        assert_eq!(parsed.name.as_str(), "Backend");
+        assert_eq!(parsed.scopes.to_space_separated(), "credentials:read");
+        assert_eq!(parsed.expires_at, None);
+    }
+
+    #[test]
+    fn bad_entries_name_the_field_and_the_entry() {
+        let input = RestrictedTokenInput {
+            name: Some("t".into()),
+            allowed_ips: Some(vec!["10.0.0.1".into(), "300.1.1.1".into()]),
+            expires_at: None,
+        };
+        let err = input.parse(None, 0).unwrap_err();
+        assert_eq!(err.field, "allowed_ips");
+        assert!(err.message.contains("300.1.1.1"), "{}", err.message);
+        let input = ApiClientInput {
+            name: Some("c".into()),
+            expires_at: Some(Some("1970-01-01T00:00:00Z".into())),
+            ..Default::default()
+        };
+        assert_eq!(input.parse(None, 10).unwrap_err().field, "expires_at");
+    }
+}

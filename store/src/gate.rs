@@ -1,0 +1,365 @@
+//! What the authorization server and the `/api/v1` gate read and write: credentials looked up by
+//! Client ID or token digest (with their organization), signing keys, revoked access tokens, and
+//! the change log (`gate_events`) through which every instance learns what to drop from its
+//! in-memory cache.
+
+use crate::{Store, StoreError};
+use sqlx::any::AnyRow;
+use sqlx::{Acquire, AnyConnection, Row};
+
+/// An API Client as the token endpoint and the gate need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateClientRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub organization_name: String,
+    pub api_access: bool,
+    pub name: String,
+    pub client_id: String,
+    pub secret_digest: String,
+    pub allowed_origins: Vec<String>,
+    pub scopes: String,
+    pub disabled: bool,
+    pub expires_at: Option<i64>,
+}
+
+/// A Restricted Access Token as the gate needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateTokenRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub organization_name: String,
+    pub api_access: bool,
+    pub name: String,
+    pub allowed_ips: Vec<String>,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub alg: String,
+    /// PKCS#8 DER, base64.
+    pub private_der: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+/// What changed, as the cache keys it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GateEventKind {
+    /// Key: a Client ID.
+    Client,
+    /// Key: a Restricted Access Token's digest.
+    Token,
+    /// Key: an organization id (API access switched, renamed).
+    Organization,
+    /// Key: the `jti` of a revoked access token.
+    Revoked,
+    /// The signing keys changed (key: empty).
+    Keys,
+}
+
+impl GateEventKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            GateEventKind::Client => "client",
+            GateEventKind::Token => "token",
+            GateEventKind::Organization => "organization",
+            GateEventKind::Revoked => "revoked",
+            GateEventKind::Keys => "keys",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "client" => GateEventKind::Client,
+            "token" => GateEventKind::Token,
+            "organization" => GateEventKind::Organization,
+            "revoked" => GateEventKind::Revoked,
+            "keys" => GateEventKind::Keys,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateEvent {
+    pub seq: i64,
+    pub kind: GateEventKind,
+    pub key: String,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// Records a change in the same transaction as the change itself.
+pub(crate) async fn record_event(
+    conn: &mut AnyConnection,
+    kind: GateEventKind,
+    key: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO gate_events (kind, key, created_ms) VALUES ($1, $2, $3)")
+        .bind(kind.as_str())
+        .bind(key)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn split_lines(stored: &str) -> Vec<String> {
+    stored
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn gate_client_from_row(row: &AnyRow) -> Result<GateClientRecord, StoreError> {
+    Ok(GateClientRecord {
+        id: row.try_get("id")?,
+        organization_id: row.try_get("organization_id")?,
+        organization_name: row.try_get("organization_name")?,
+        api_access: row.try_get::<i64, _>("api_access")? != 0,
+        name: row.try_get("name")?,
+        client_id: row.try_get("client_id")?,
+        secret_digest: row.try_get("secret_digest")?,
+        allowed_origins: split_lines(&row.try_get::<String, _>("allowed_origins")?),
+        scopes: row.try_get("scopes")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+fn gate_token_from_row(row: &AnyRow) -> Result<GateTokenRecord, StoreError> {
+    Ok(GateTokenRecord {
+        id: row.try_get("id")?,
+        organization_id: row.try_get("organization_id")?,
+        organization_name: row.try_get("organization_name")?,
+        api_access: row.try_get::<i64, _>("api_access")? != 0,
+        name: row.try_get("name")?,
+        allowed_ips: split_lines(&row.try_get::<String, _>("allowed_ips")?),
+        expires_at: row.try_get("expires_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn signing_key_from_row(row: &AnyRow) -> Result<SigningKeyRecord, StoreError> {
+    Ok(SigningKeyRecord {
+        kid: row.try_get("kid")?,
+        alg: row.try_get("alg")?,
+        private_der: row.try_get("private_der")?,
+        created_at: row.try_get("created_at")?,
+        retired_at: row.try_get("retired_at")?,
+    })
+}
+
+impl Store {
+    pub async fn gate_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<GateClientRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.id, c.organization_id, o.name AS organization_name, o.api_access, c.name, \
+             c.client_id, c.secret_digest, c.allowed_origins, c.scopes, c.disabled, c.expires_at \
+             FROM api_clients c JOIN organizations o ON o.id = c.organization_id \
+             WHERE c.client_id = $1",
+        )
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(gate_client_from_row).transpose()
+    }
+
+    pub async fn gate_token(
+        &self,
+        token_digest: &str,
+    ) -> Result<Option<GateTokenRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.id, t.organization_id, o.name AS organization_name, o.api_access, t.name, \
+             t.allowed_ips, t.expires_at, t.created_at \
+             FROM restricted_tokens t JOIN organizations o ON o.id = t.organization_id \
+             WHERE t.token_digest = $1",
+        )
+        .bind(token_digest)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(gate_token_from_row).transpose()
+    }
+
+    /// The keys to publish: every key still signing, and those retired after `retired_after`.
+    pub async fn signing_keys(
+        &self,
+        retired_after: i64,
+    ) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kid, alg, private_der, created_at, retired_at FROM signing_keys \
+             WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at, kid",
+        )
+        .bind(retired_after)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(signing_key_from_row).collect()
+    }
+
+    /// Adds a key that signs from now on; every key signing before is retired (it stays
+    /// published while its tokens may still be in use).
+    pub async fn rotate_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
+        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+            .bind(key.created_at)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, alg, private_der, created_at, retired_at) \
+             VALUES ($1, $2, $3, $4, NULL)",
+        )
+        .bind(&key.kid)
+        .bind(&key.alg)
+        .bind(&key.private_der)
+        .bind(key.created_at)
+        .execute(&mut *conn)
+        .await?;
+        record_event(conn, GateEventKind::Keys, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets keys retired at or before `retired_before` (their tokens have all expired).
+    pub async fn delete_retired_signing_keys(
+        &self,
+        retired_before: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at <= $1",
+        )
+        .bind(retired_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Revokes an access token until it would have expired. Revoking twice is harmless.
+    pub async fn revoke_access_token(
+        &self,
+        jti: &str,
+        client_id: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
+        sqlx::query(
+            "INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (jti) DO NOTHING",
+        )
+        .bind(jti)
+        .bind(client_id)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        record_event(conn, GateEventKind::Revoked, jti).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Revoked tokens that have not expired yet: `(jti, expires_at)`.
+    pub async fn revoked_access_tokens(&self, now: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > $1")
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("jti")?, row.try_get("expires_at")?)))
+            .collect()
+    }
+
+    pub async fn is_access_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS one FROM revoked_tokens WHERE jti = $1")
+            .bind(jti)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Changes recorded at or after `since_ms` (Unix milliseconds), oldest first.
+    pub async fn gate_events_since(&self, since_ms: i64) -> Result<Vec<GateEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, key FROM gate_events WHERE created_ms >= $1 ORDER BY seq LIMIT 10000",
+        )
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let kind: String = row.try_get("kind")?;
+            if let Some(kind) = GateEventKind::parse(&kind) {
+                events.push(GateEvent {
+                    seq: row.try_get("seq")?,
+                    kind,
+                    key: row.try_get("key")?,
+                });
+            }
+        }
+        Ok(events)
+    }
+
+    /// Drops what no instance needs any more: old change-log rows and expired revocations.
+    pub async fn prune_gate_state(&self, now: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM gate_events WHERE created_ms < $1")
+            .bind(now_ms() - 60 * 60 * 1000)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Records a change to the API Client `id` (keyed by its Client ID), before it is deleted or
+/// after it is changed, in the caller's transaction.
+pub(crate) async fn record_client_event(
+    conn: &mut AnyConnection,
+    organization_id: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO gate_events (kind, key, created_ms) \
+         SELECT 'client', client_id, $1 FROM api_clients WHERE organization_id = $2 AND id = $3",
+    )
+    .bind(now_ms())
+    .bind(organization_id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a change to the Restricted Access Token `id` (keyed by its digest).
+pub(crate) async fn record_token_event(
+    conn: &mut AnyConnection,
+    organization_id: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO gate_events (kind, key, created_ms) \
+         SELECT 'token', token_digest, $1 FROM restricted_tokens \
+         WHERE organization_id = $2 AND id = $3",
+    )
+    .bind(now_ms())
+    .bind(organization_id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
