@@ -27,6 +27,19 @@ pub enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Manage the keys access tokens are signed with.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Start signing with a new key (of PORTCULLIS_SIGNING_ALG). The JWKS keeps publishing the
+    /// old key until the last token it signed has expired; running servers switch within a
+    /// second.
+    Rotate,
 }
 
 #[derive(Subcommand, Debug)]

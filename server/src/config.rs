@@ -1,6 +1,8 @@
 //! Configuration: environment variables, each with a matching flag (PRODUCT.md §1).
 
+use crate::client_ip::TrustedProxies;
 use clap::Args;
+use services::{SigningAlg, TokenSettings};
 use std::net::SocketAddr;
 
 #[derive(Args, Clone, Debug)]
@@ -36,6 +38,30 @@ pub struct Config {
     #[arg(long, env = "PORTCULLIS_ISSUER", global = true)]
     pub issuer: Option<String>,
 
+    /// The `aud` of access tokens; defaults to the issuer + `/api`.
+    #[arg(long, env = "PORTCULLIS_AUDIENCE", global = true)]
+    pub audience: Option<String>,
+
+    /// The algorithm new access tokens are signed with: ES256 or RS256. Changing it rotates the
+    /// signing key; tokens signed before stay valid until they expire.
+    #[arg(
+        long,
+        env = "PORTCULLIS_SIGNING_ALG",
+        default_value = "ES256",
+        global = true
+    )]
+    pub signing_alg: SigningAlg,
+
+    /// Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` is believed.
+    #[arg(
+        long,
+        env = "PORTCULLIS_TRUSTED_PROXIES",
+        default_value = "",
+        value_parser = TrustedProxies::parse,
+        global = true
+    )]
+    pub trusted_proxies: TrustedProxies,
+
     /// `true` lets anyone create a new organization at /signup.
     #[arg(
         long,
@@ -53,6 +79,20 @@ impl Config {
             Some(issuer) => issuer.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.site_addr),
         }
+    }
+
+    pub fn token_settings(&self) -> TokenSettings {
+        let mut settings = TokenSettings::for_issuer(&self.issuer());
+        if let Some(audience) = self
+            .audience
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            settings.audience = audience.to_string();
+        }
+        settings.alg = self.signing_alg;
+        settings
     }
 
     /// Cookies are marked `Secure` when the instance is served over https.

@@ -1,9 +1,12 @@
 //! The `portcullis` server: the console (Leptos, server functions), health, and the HTTP
 //! plumbing around them (anti-forgery, body limits, logging, shutdown).
 
+mod api;
 pub mod cli;
+pub mod client_ip;
 pub mod config;
 mod csrf;
+mod oauth;
 mod page_gate;
 pub mod telemetry;
 
@@ -14,6 +17,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use client_ip::TrustedProxies;
 use config::Config;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -38,6 +42,7 @@ pub struct AppState {
     pub services: Services,
     pub set_up: Arc<AtomicBool>,
     pub leptos: LeptosOptions,
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -55,14 +60,18 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-/// The whole HTTP application over an opened store.
+/// The whole HTTP application over an opened store. Must be called inside the Tokio runtime:
+/// it starts following the change log (see `services::Services::follow_changes`).
 pub fn router(config: &Config, store: Store) -> Router {
-    let services = Services::new(store, config.open_signup);
+    let services =
+        Services::with_token_settings(store, config.open_signup, config.token_settings());
+    tokio::spawn(services.clone().follow_changes());
     let leptos = leptos_options(config);
     let state = AppState {
         services: services.clone(),
         set_up: Arc::new(AtomicBool::new(false)),
         leptos: leptos.clone(),
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
     };
     let context = ServerContext {
         services,
@@ -70,8 +79,9 @@ pub fn router(config: &Config, store: Store) -> Router {
         secure_cookies: config.secure_cookies(),
     };
     let routes = generate_route_list(App);
-    Router::new()
-        .route("/healthz", get(healthz))
+    // The console: pages, server functions and assets, behind the page gate and the
+    // anti-forgery guard. The OAuth endpoints and /api/v1 are outside both.
+    let console = Router::new()
         .leptos_routes_with_context(&state, routes, move || provide_context(context.clone()), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -84,7 +94,12 @@ pub fn router(config: &Config, store: Store) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             config.secure_cookies(),
             csrf::guard,
-        ))
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(oauth::routes())
+        .merge(api::routes(state.clone()))
+        .merge(console)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
@@ -166,11 +181,16 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Deletes expired sessions once an hour, so the table holds live ones only.
+/// Once an hour: deletes expired sessions, expired revocations, old change-log rows and keys
+/// whose tokens have all expired.
 pub async fn housekeeping(store: Store) {
+    let services = Services::new(store.clone(), false);
     let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
         every_hour.tick().await;
+        if let Err(err) = services.prune_token_state(services::unix_now()).await {
+            tracing::warn!(error = %err, "could not prune token state");
+        }
         match store.delete_expired_sessions(services::unix_now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),

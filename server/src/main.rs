@@ -1,5 +1,5 @@
 use clap::Parser;
-use server::cli::{Cli, Command, OrgCommand, Switch};
+use server::cli::{Cli, Command, KeysCommand, OrgCommand, Switch};
 use server::config::Config;
 use std::process::ExitCode;
 use store::Store;
@@ -14,6 +14,9 @@ async fn main() -> ExitCode {
         Command::Org {
             command: OrgCommand::ApiAccess { org, state },
         } => api_access(&cli.config, &org, state == Switch::On).await,
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => rotate_keys(&cli.config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -57,7 +60,7 @@ async fn api_access(config: &Config, org: &str, on: bool) -> Result<(), String> 
         .find_organization(org)
         .await
         .map_err(|e| format!("organization {org:?}: {e}"))?;
-    store
+    services::Services::new(store, false)
         .set_api_access(&found.id, on, services::unix_now())
         .await
         .map_err(|e| e.to_string())?;
@@ -66,6 +69,22 @@ async fn api_access(config: &Config, org: &str, on: bool) -> Result<(), String> 
         found.name,
         found.id,
         if on { "on" } else { "off" }
+    );
+    Ok(())
+}
+
+async fn rotate_keys(config: &Config) -> Result<(), String> {
+    let store = open_store(config).await?;
+    let services =
+        services::Services::with_token_settings(store.clone(), false, config.token_settings());
+    let kid = services
+        .rotate_signing_key(services::unix_now())
+        .await
+        .map_err(|e| format!("cannot rotate the signing key: {e}"))?;
+    store.close().await;
+    println!(
+        "new {} signing key {kid}; the previous key stays published until its tokens expire",
+        config.signing_alg
     );
     Ok(())
 }

@@ -39,6 +39,7 @@ pub struct RestrictedTokenForm {
 const FORMER_MEMBER: &str = "a former member";
 
 /// An API Client's fields once validated, from the console's form or the public API's JSON.
+#[derive(Debug)]
 pub(crate) struct ParsedClient {
     pub name: CredentialName,
     pub description: Description,
@@ -47,6 +48,7 @@ pub(crate) struct ParsedClient {
     pub expires_at: Option<i64>,
 }
 
+#[derive(Debug)]
 pub(crate) struct ParsedToken {
     pub name: CredentialName,
     pub ips: Vec<String>,

@@ -1,0 +1,330 @@
+//! The OAuth 2.0 endpoints (PRODUCT.md §5): metadata (RFC 8414), JWKS (RFC 7517), the token
+//! endpoint for the client credentials grant (RFC 6749 §4.4), introspection (RFC 7662) and
+//! revocation (RFC 7009). The rules live in `services::tokens`; this file speaks HTTP.
+
+use crate::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use domain::credentials::Scope;
+use serde::Serialize;
+use serde_json::json;
+use services::{ClientEntry, OAuthError, ServiceError};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/oauth/token", post(token))
+        .route("/oauth/introspect", post(introspect))
+        .route("/oauth/revoke", post(revoke))
+}
+
+/// An RFC 6749 §5.2 error.
+#[derive(Debug)]
+pub struct OAuthResponse {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
+}
+
+impl OAuthResponse {
+    fn invalid_request(description: impl Into<String>) -> Self {
+        OAuthResponse {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            description: description.into(),
+        }
+    }
+
+    fn invalid_client() -> Self {
+        OAuthResponse {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_client",
+            description: "client authentication failed".into(),
+        }
+    }
+
+    fn server_error(err: &ServiceError) -> Self {
+        tracing::error!(error = %err, source = ?std::error::Error::source(err), "OAuth endpoint failed");
+        OAuthResponse {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error: "server_error",
+            description: "the server could not answer; try again".into(),
+        }
+    }
+}
+
+impl From<OAuthError> for OAuthResponse {
+    fn from(err: OAuthError) -> Self {
+        match err {
+            OAuthError::InvalidClient => OAuthResponse::invalid_client(),
+            OAuthError::InvalidScope(description) => OAuthResponse {
+                status: StatusCode::BAD_REQUEST,
+                error: "invalid_scope",
+                description,
+            },
+            OAuthError::Service(e) => OAuthResponse::server_error(&e),
+        }
+    }
+}
+
+impl IntoResponse for OAuthResponse {
+    fn into_response(self) -> Response {
+        let body = json!({"error": self.error, "error_description": self.description});
+        let mut response = (self.status, axum::Json(body)).into_response();
+        no_store(response.headers_mut());
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"portcullis\""),
+            );
+        }
+        response
+    }
+}
+
+fn no_store(headers: &mut HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+fn json_no_store(body: impl Serialize) -> Response {
+    let mut response = axum::Json(body).into_response();
+    no_store(response.headers_mut());
+    response
+}
+
+async fn metadata(State(state): State<AppState>) -> Response {
+    let issuer = &state.services.token_settings().issuer;
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    let auth_methods = ["client_secret_basic", "client_secret_post"];
+    axum::Json(json!({
+        "issuer": issuer,
+        "token_endpoint": format!("{issuer}/oauth/token"),
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "introspection_endpoint": format!("{issuer}/oauth/introspect"),
+        "revocation_endpoint": format!("{issuer}/oauth/revoke"),
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "scopes_supported": scopes,
+        "response_types_supported": [],
+        "service_documentation": format!("{issuer}/docs"),
+    }))
+    .into_response()
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    match state.services.keyring().await {
+        Ok(ring) => {
+            let mut response = axum::Json(json!({ "keys": ring.jwks() })).into_response();
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            );
+            response
+        }
+        Err(e) => OAuthResponse::server_error(&e).into_response(),
+    }
+}
+
+/// The parameters of a form-encoded request, each at most once.
+struct Form(HashMap<String, String>);
+
+impl Form {
+    fn parse(headers: &HeaderMap, body: &Bytes) -> Result<Form, OAuthResponse> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+            return Err(OAuthResponse::invalid_request(
+                "the request must be application/x-www-form-urlencoded",
+            ));
+        }
+        let mut params = HashMap::new();
+        for (name, value) in form_urlencoded::parse(body) {
+            if params
+                .insert(name.to_string(), value.into_owned())
+                .is_some()
+            {
+                return Err(OAuthResponse::invalid_request(format!(
+                    "the parameter {name} is repeated"
+                )));
+            }
+        }
+        Ok(Form(params))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+/// Decodes one half of a Basic value: RFC 6749 §2.3.1 form-urlencodes the id and secret
+/// before they are joined.
+fn form_decode(part: &str) -> Result<String, OAuthResponse> {
+    let spaced = part.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| OAuthResponse::invalid_request("the Basic credentials are not valid UTF-8"))
+}
+
+/// The client's id and secret, from HTTP Basic or the body, never both.
+fn client_credentials(headers: &HeaderMap, form: &Form) -> Result<(String, String), OAuthResponse> {
+    let body_id = form.get("client_id");
+    let body_secret = form.get("client_secret");
+    let Some(authorization) = headers.get(header::AUTHORIZATION) else {
+        return match (body_id, body_secret) {
+            (Some(id), Some(secret)) => Ok((id.to_string(), secret.to_string())),
+            (None, Some(_)) => Err(OAuthResponse::invalid_request("client_id is missing")),
+            _ => Err(OAuthResponse::invalid_client()),
+        };
+    };
+    let value = authorization
+        .to_str()
+        .map_err(|_| OAuthResponse::invalid_request("the Authorization header is malformed"))?;
+    let Some((scheme, encoded)) = value.trim().split_once(' ') else {
+        return Err(OAuthResponse::invalid_request(
+            "the Authorization header is malformed",
+        ));
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(OAuthResponse::invalid_client());
+    }
+    if body_secret.is_some() {
+        return Err(OAuthResponse::invalid_request(
+            "use either HTTP Basic or client_secret in the body, not both",
+        ));
+    }
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| OAuthResponse::invalid_request("the Basic credentials are malformed"))?;
+    let (id, secret) = decoded
+        .split_once(':')
+        .ok_or_else(|| OAuthResponse::invalid_request("the Basic credentials are malformed"))?;
+    let (id, secret) = (form_decode(id)?, form_decode(secret)?);
+    if body_id.is_some_and(|body_id| body_id != id) {
+        return Err(OAuthResponse::invalid_request(
+            "client_id in the body differs from the Basic credentials",
+        ));
+    }
+    Ok((id, secret))
+}
+
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &Form,
+    now: i64,
+) -> Result<Arc<ClientEntry>, OAuthResponse> {
+    let (id, secret) = client_credentials(headers, form)?;
+    Ok(state
+        .services
+        .authenticate_client(&id, &secret, now)
+        .await?)
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    scope: String,
+}
+
+async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match issue(&state, &headers, &body).await {
+        Ok(token) => json_no_store(token),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<TokenResponse, OAuthResponse> {
+    let form = Form::parse(headers, body)?;
+    match form.get("grant_type") {
+        None => return Err(OAuthResponse::invalid_request("grant_type is missing")),
+        Some("client_credentials") => {}
+        Some(_) => {
+            return Err(OAuthResponse {
+                status: StatusCode::BAD_REQUEST,
+                error: "unsupported_grant_type",
+                description: "only the client_credentials grant is supported".into(),
+            });
+        }
+    }
+    let now = services::unix_now();
+    let client = authenticate(state, headers, &form, now).await?;
+    let issued = state
+        .services
+        .issue_access_token(&client, form.get("scope"), now)
+        .await?;
+    tracing::info!(client_id = %client.client_id, scope = %issued.scope, "access token issued");
+    Ok(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        scope: issued.scope,
+    })
+}
+
+async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = async {
+        let form = Form::parse(&headers, &body)?;
+        let now = services::unix_now();
+        let caller = authenticate(&state, &headers, &form, now).await?;
+        let token = form
+            .get("token")
+            .ok_or_else(|| OAuthResponse::invalid_request("token is missing"))?;
+        state
+            .services
+            .introspect(&caller, token, now)
+            .await
+            .map_err(|e| OAuthResponse::server_error(&e))
+    };
+    match answer.await {
+        Ok(introspection) => json_no_store(introspection),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = async {
+        let form = Form::parse(&headers, &body)?;
+        let now = services::unix_now();
+        let caller = authenticate(&state, &headers, &form, now).await?;
+        let token = form
+            .get("token")
+            .ok_or_else(|| OAuthResponse::invalid_request("token is missing"))?;
+        state
+            .services
+            .revoke(&caller, token, now)
+            .await
+            .map_err(|e| OAuthResponse::server_error(&e))
+    };
+    match answer.await {
+        Ok(()) => {
+            let mut response = StatusCode::OK.into_response();
+            no_store(response.headers_mut());
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
