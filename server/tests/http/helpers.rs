@@ -41,27 +41,48 @@ impl TestApp {
         open_signup: bool,
         issuer: Option<&str>,
     ) -> Option<TestApp> {
+        Self::spawn_configured(backend, |config| {
+            config.open_signup = open_signup;
+            config.issuer = issuer.map(str::to_string);
+        })
+        .await
+    }
+
+    /// A fresh database of `backend` and a server configured by `configure`.
+    pub async fn spawn_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
         let database_url = match backend {
             Backend::Sqlite => store::testing::fresh_sqlite_url(),
             Backend::Postgres => store::testing::fresh_postgres_url().await?,
         };
-        let store = store::Store::open(&database_url).await.unwrap();
+        Some(Self::spawn_on(&database_url, configure).await)
+    }
+
+    /// A second server on an existing database (as a second instance would run).
+    pub async fn spawn_on(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let store = store::Store::open(database_url).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = Config {
-            database_url: database_url.clone(),
+        let mut config = Config {
+            database_url: database_url.to_string(),
             site_addr: addr,
             site_root: std::env::temp_dir().display().to_string(),
-            issuer: issuer.map(str::to_string),
-            open_signup,
+            issuer: None,
+            audience: None,
+            signing_alg: services::SigningAlg::Es256,
+            trusted_proxies: Default::default(),
+            open_signup: true,
         };
+        configure(&mut config);
         let app = server::router(&config, store.clone());
         tokio::spawn(server::serve(listener, app, std::future::pending()));
-        Some(TestApp {
+        TestApp {
             base: format!("http://{addr}"),
             store,
-            database_url,
-        })
+            database_url: database_url.to_string(),
+        }
     }
 
     /// A new browser: its own cookies, the anti-forgery token of its first page.
@@ -224,4 +245,105 @@ pub fn user_id(page: &Value, email: &str) -> String {
         .find(|m| m["email"] == email)
         .map(|m| m["user_id"].as_str().unwrap().to_string())
         .unwrap()
+}
+
+/// An API Client as its creator got it.
+#[derive(Clone, Debug)]
+pub struct ClientCreds {
+    pub id: String,
+    pub client_id: String,
+    pub secret: String,
+}
+
+impl TestApp {
+    /// Creates an API Client in the console with `scopes` (space-separated) and `origins`.
+    pub async fn api_client(&self, admin: &Browser, scopes: &str, origins: &str) -> ClientCreds {
+        let (status, body) = admin
+            .rpc(
+                "api-clients/create",
+                &[
+                    ("name", "Backend"),
+                    ("description", ""),
+                    ("allowed_origins", origins),
+                    ("scopes", scopes),
+                    ("expiration_date", ""),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        ClientCreds {
+            id: body["client"]["id"].as_str().unwrap().to_string(),
+            client_id: body["client"]["client_id"].as_str().unwrap().to_string(),
+            secret: body["client_secret"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Creates a Restricted Access Token for `ips`; answers `(id, token)`.
+    pub async fn restricted_token(&self, admin: &Browser, ips: &str) -> (String, String) {
+        let (status, body) = admin
+            .rpc(
+                "restricted-tokens/create",
+                &[
+                    ("name", "Browser app"),
+                    ("allowed_ips", ips),
+                    ("expiration_date", ""),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        (
+            body["token"]["id"].as_str().unwrap().to_string(),
+            body["secret"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// `POST /oauth/token` with the credentials in the body; answers status and JSON.
+    pub async fn request_token(
+        &self,
+        creds: &ClientCreds,
+        scope: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", creds.client_id.as_str()),
+            ("client_secret", creds.secret.as_str()),
+        ];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        let res = reqwest::Client::new()
+            .post(format!("{}/oauth/token", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// An access token for `creds` (all its scopes).
+    pub async fn access_token(&self, creds: &ClientCreds) -> String {
+        let (status, body) = self.request_token(creds, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// `GET /api/v1/me` with a bearer value.
+    pub async fn me(&self, bearer: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/me", self.base))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The `WWW-Authenticate` header of a response, or "".
+pub fn challenge(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }

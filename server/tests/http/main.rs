@@ -7,5 +7,7 @@ mod accounts;
 mod cli;
 mod credentials;
 mod forgery;
+mod gate;
 mod limits;
+mod oauth;
 mod process;
