@@ -243,7 +243,10 @@ impl Services {
         let alg = self.tokens.settings.alg;
         let mut ring = self.load_keyring(now).await?;
         if ring.signing_key().is_none() {
-            self.rotate_signing_key(now).await?;
+            // First start, or the first start with another PORTCULLIS_SIGNING_ALG. Keys of the
+            // other algorithm stay in use (instances still configured for it may be running)
+            // until an operator's `keys rotate` retires them.
+            self.add_signing_key(now, false).await?;
             ring = self.load_keyring(now).await?;
         }
         let ring = Arc::new(ring);
@@ -261,12 +264,16 @@ impl Services {
         KeyRing::from_records(&records, self.tokens.settings.alg)
     }
 
-    /// Starts signing with a new key of the configured algorithm (`portcullis keys rotate`).
-    /// Returns the new key's id.
+    /// Starts signing with a new key of the configured algorithm and retires every other key
+    /// (`portcullis keys rotate`). Returns the new key's id.
     pub async fn rotate_signing_key(&self, now: i64) -> Result<String, ServiceError> {
+        self.add_signing_key(now, true).await
+    }
+
+    async fn add_signing_key(&self, now: i64, retire_all: bool) -> Result<String, ServiceError> {
         let kid = secrets::random_base62(22);
         let record = SigningKey::generate(self.tokens.settings.alg, kid.clone(), now)?;
-        self.store().rotate_signing_key(&record).await?;
+        self.store().rotate_signing_key(&record, retire_all).await?;
         self.tokens.set_keys(None);
         tracing::info!(kid, alg = %self.tokens.settings.alg, "new signing key");
         Ok(kid)

@@ -208,15 +208,24 @@ impl Store {
         rows.iter().map(signing_key_from_row).collect()
     }
 
-    /// Adds a key that signs from now on; every key signing before is retired (it stays
-    /// published while its tokens may still be in use).
-    pub async fn rotate_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError> {
+    /// Adds a key that signs from now on. The keys it replaces are retired (they stay
+    /// published while their tokens may still be in use): those of its algorithm, or with
+    /// `retire_all` every key (an operator's rotation).
+    pub async fn rotate_signing_key(
+        &self,
+        key: &SigningKeyRecord,
+        retire_all: bool,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
-        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
-            .bind(key.created_at)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL AND (alg = $2 OR $3 = 1)",
+        )
+        .bind(key.created_at)
+        .bind(&key.alg)
+        .bind(i64::from(retire_all))
+        .execute(&mut *conn)
+        .await?;
         sqlx::query(
             "INSERT INTO signing_keys (kid, alg, private_der, created_at, retired_at) \
              VALUES ($1, $2, $3, $4, NULL)",

@@ -4,7 +4,10 @@ use crate::helpers::TestApp;
 use crate::on_both_backends;
 use std::process::Command;
 
-on_both_backends!(api_access_is_switched_by_name_or_id);
+on_both_backends!(
+    api_access_is_switched_by_name_or_id,
+    keys_rotate_switches_the_running_server_to_a_new_key,
+);
 
 fn portcullis(database_url: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_portcullis"))
@@ -62,4 +65,57 @@ async fn api_access_is_switched_by_name_or_id(app: TestApp) {
         "{}",
         String::from_utf8_lossy(&migrate.stderr)
     );
+}
+
+fn kid(token: &str) -> String {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap();
+    let header: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap(),
+    )
+    .unwrap();
+    header["kid"].as_str().unwrap().to_string()
+}
+
+async fn keys_rotate_switches_the_running_server_to_a_new_key(app: TestApp) {
+    let admin = app.admin().await;
+    let creds = app.api_client(&admin, "credentials:read", "").await;
+    let before = app.access_token(&creds).await;
+    let rotated = portcullis(&app.database_url, &["keys", "rotate"]);
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let said = String::from_utf8_lossy(&rotated.stdout).to_string();
+    assert!(said.contains("ES256"), "{said}");
+    // The running server signs with the new key within a second; the old token still works.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let after = app.access_token(&creds).await;
+        if kid(&after) != kid(&before) {
+            assert!(said.contains(&kid(&after)), "{said}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not switch keys"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.me(&before).await.status(), reqwest::StatusCode::OK);
+    // A bad algorithm is refused with a clear message and changes nothing.
+    let bad = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["keys", "rotate"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("PORTCULLIS_SIGNING_ALG", "HS256")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ES256 or RS256"));
+    assert_eq!(app.store.signing_keys(0).await.unwrap().len(), 2);
+    let help = portcullis(&app.database_url, &["keys", "rotate", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("new key"));
 }

@@ -700,6 +700,11 @@ async fn rs256_on_request_and_switching_keeps_old_tokens() {
         .map(|k| k["kty"].as_str().unwrap())
         .collect();
     assert!(kinds.contains(&"RSA") && kinds.contains(&"EC"), "{jwks}");
+    // While both kinds of instance run, each keeps its key: no rotation back and forth.
+    let es_again = app.access_token(&creds).await;
+    assert_eq!(jwt_part(&es_again, 0)["kid"], jwt_part(&es_token, 0)["kid"]);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.store.signing_keys(0).await.unwrap().len(), 2);
 }
 
 /// An independent OAuth client (the `oauth2` crate) gets a token with HTTP Basic, and an

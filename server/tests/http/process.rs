@@ -129,6 +129,49 @@ async fn no_secret_reaches_the_logs_and_sigterm_stops_it() {
     .await
     .unwrap();
     let token = token["secret"].as_str().unwrap().to_string();
+    let client_id = created["client"]["client_id"].as_str().unwrap().to_string();
+    // The OAuth endpoints and the gate, with every secret in play.
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(&client_id, Some(&client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access_token = issued["access_token"].as_str().unwrap().to_string();
+    for bearer in [&access_token, &token] {
+        let res = reqwest::Client::new()
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    for endpoint in ["introspect", "revoke"] {
+        let res = reqwest::Client::new()
+            .post(format!("{base}/oauth/{endpoint}"))
+            .form(&[
+                ("client_id", client_id.as_str()),
+                ("client_secret", client_secret.as_str()),
+                ("token", access_token.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let signing_key: String = {
+        let store = store::Store::connect(&database).await.unwrap();
+        let row = sqlx::query("SELECT private_der FROM signing_keys")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        sqlx::Row::try_get(&row, "private_der").unwrap()
+    };
     let invite: serde_json::Value = post(
         "members/invite",
         vec![("email", "g@example.com"), ("role", "Member")],
@@ -183,8 +226,141 @@ async fn no_secret_reaches_the_logs_and_sigterm_stops_it() {
         ("anti-forgery token", csrf.as_str()),
         ("client secret", client_secret.as_str()),
         ("restricted token", token.as_str()),
+        ("access token", access_token.as_str()),
+        (
+            "access token signature",
+            access_token.rsplit('.').next().unwrap(),
+        ),
+        ("signing key", signing_key.as_str()),
         ("invite token", invite_token.as_str()),
     ] {
         assert!(!logs.contains(secret), "the {what} appears in the logs");
     }
+}
+
+/// A server process, stopped when dropped (also when a test fails).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the binary on `database` at a free port with `issuer`; answers the child and its
+/// base URL once it answers `/healthz`.
+async fn start(database: &str, issuer: Option<&str>) -> (Running, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Running(
+        Command::new(env!("CARGO_BIN_EXE_portcullis"))
+            .env("DATABASE_URL", database)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", std::env::temp_dir())
+            .env("PORTCULLIS_ISSUER", issuer.unwrap_or(&base))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (child, base)
+}
+
+/// Two `portcullis` processes on one PostgreSQL database (as a scaled-out deployment runs
+/// them): an API Client deleted through one is refused by the other within one second.
+#[tokio::test]
+async fn a_second_process_on_postgres_learns_of_a_deletion_within_a_second() {
+    let Some(database) = store::testing::fresh_postgres_url().await else {
+        return;
+    };
+    let (_first, base) = start(&database, None).await;
+    let (_second, second_base) = start(&database, Some(&base)).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = client.get(format!("{base}/setup")).send().await.unwrap();
+    let csrf = cookie(&res, "portcullis_csrf").unwrap();
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        client
+            .post(format!("{base}/rpc/{path}"))
+            .header("x-csrf-token", &csrf)
+            .form(&form)
+            .send()
+    };
+    let res = post(
+        "setup",
+        vec![
+            ("name", "Ada"),
+            ("email", "ada@example.com"),
+            ("password", "a very secret password 42"),
+            ("organization_name", "Org"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let created: serde_json::Value = post(
+        "api-clients/create",
+        vec![
+            ("name", "c"),
+            ("description", ""),
+            ("allowed_origins", ""),
+            ("scopes", "credentials:read"),
+            ("expiration_date", ""),
+        ],
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(
+            created["client"]["client_id"].as_str().unwrap(),
+            created["client_secret"].as_str(),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = issued["access_token"].as_str().unwrap().to_string();
+    let me = |base: &str| {
+        reqwest::Client::new()
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(me(&second_base).await.unwrap().status(), StatusCode::OK);
+    let res = post(
+        "api-clients/delete",
+        vec![("id", created["client"]["id"].as_str().unwrap())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let deleted = Instant::now();
+    assert_eq!(me(&base).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let delay = loop {
+        if me(&second_base).await.unwrap().status() == StatusCode::UNAUTHORIZED {
+            break deleted.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    eprintln!("the second process refused the token {delay:?} after the deletion");
+    assert!(delay < Duration::from_secs(1), "took {delay:?}");
 }
