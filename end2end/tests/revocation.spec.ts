@@ -1,0 +1,68 @@
+import { test, expect, type Page } from "@playwright/test";
+
+// PRODUCT.md §6: deleting an API Client in the console stops the JWTs it already obtained, on
+// the very next request. This file signs up its own organization.
+const owner = { name: "Rita Revoker", email: "rita@revocation.test", password: "rita's long password", org: "Revocation Org" };
+
+async function ensureInstance(page: Page) {
+  await page.goto("/setup");
+  if (page.url().endsWith("/setup")) {
+    await page.getByLabel("Your name").fill("First Admin");
+    await page.getByLabel("Email").fill("first@revocation.test");
+    await page.getByLabel("Password").fill("first admin password");
+    await page.getByLabel("Organization name").fill("First Org");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+    await page.context().clearCookies();
+  }
+}
+
+test("deleting an API Client in the console stops a JWT it obtained a minute earlier", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  await ensureInstance(page);
+  await page.goto("/signup");
+  await page.getByLabel("Your name").fill(owner.name);
+  await page.getByLabel("Email").fill(owner.email);
+  await page.getByLabel("Password").fill(owner.password);
+  await page.getByLabel("Organization name").fill(owner.org);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+
+  await page.goto("/?settings-modal=open&path=api");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  const settings = page.getByRole("dialog", { name: "Settings" });
+  await settings.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /API Client/ }).click();
+  const panel = page.getByRole("dialog", { name: "Add API Client" });
+  await panel.getByLabel("Client Name").fill("Nightly export");
+  await panel.getByRole("button", { name: "Add" }).click();
+  const created = page.getByRole("dialog", { name: "API Client Created" });
+  const secret = (await created.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
+  const clientId = (await created.getByRole("button", { name: "Copy Client ID" }).textContent())!.trim();
+  await created.getByRole("button", { name: "Ok" }).click();
+
+  // The client's backend gets a token (HTTP Basic) and uses it.
+  const issued = await request.post("/oauth/token", {
+    headers: { Authorization: "Basic " + Buffer.from(`${clientId}:${secret}`).toString("base64") },
+    form: { grant_type: "client_credentials" },
+  });
+  expect(issued.status()).toBe(200);
+  const { access_token } = await issued.json();
+  const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${access_token}` } });
+  const first = await me();
+  expect(first.status()).toBe(200);
+  expect((await first.json()).name).toBe("Nightly export");
+
+  // A minute later, someone deletes the client in the console.
+  await page.waitForTimeout(60_000);
+  expect((await me()).status()).toBe(200);
+  await settings.getByRole("row", { name: /Nightly export/ }).click();
+  await page.getByRole("dialog", { name: "Edit API Client" }).getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("dialog", { name: "Delete Nightly export?" }).getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("status")).toHaveText("API Client deleted");
+
+  // The very next request with the token fails.
+  const after = await me();
+  expect(after.status()).toBe(401);
+  expect(after.headers()["www-authenticate"]).toBe('Bearer realm="portcullis", error="invalid_token"');
+});
