@@ -53,6 +53,14 @@ impl OAuthResponse {
     }
 
     fn server_error(err: &ServiceError) -> Self {
+        if err.is_unavailable() {
+            tracing::warn!(error = %err, source = ?std::error::Error::source(err), "OAuth endpoint: database unavailable");
+            return OAuthResponse {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                error: "temporarily_unavailable",
+                description: "the database is unavailable; try again shortly".into(),
+            };
+        }
         tracing::error!(error = %err, source = ?std::error::Error::source(err), "OAuth endpoint failed");
         OAuthResponse {
             status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -45,3 +45,15 @@ impl From<StoreError> for ServiceError {
         }
     }
 }
+
+impl ServiceError {
+    /// The database cannot be reached right now: a 503, not a fault of ours or the caller's.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ServiceError::Internal(source) => source
+                .downcast_ref::<StoreError>()
+                .is_some_and(StoreError::is_unavailable),
+            _ => false,
+        }
+    }
+}

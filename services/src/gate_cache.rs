@@ -97,11 +97,13 @@ impl TokenEntry {
     }
 }
 
+/// `None` records that the database has no such credential. Client IDs and tokens are random,
+/// so an unknown one never becomes known later; a deletion drops the entry like any change.
 #[derive(Default)]
 struct Credentials {
     generation: u64,
-    clients: HashMap<String, Arc<ClientEntry>>,
-    tokens: HashMap<String, Arc<TokenEntry>>,
+    clients: HashMap<String, Option<Arc<ClientEntry>>>,
+    tokens: HashMap<String, Option<Arc<TokenEntry>>>,
 }
 
 #[derive(Default)]
@@ -128,26 +130,27 @@ impl GateCache {
         read(&self.credentials).generation
     }
 
-    pub fn client(&self, client_id: &str) -> Option<Arc<ClientEntry>> {
+    /// `None` when not cached; `Some(None)` when known not to exist.
+    pub fn client(&self, client_id: &str) -> Option<Option<Arc<ClientEntry>>> {
         read(&self.credentials).clients.get(client_id).cloned()
     }
 
-    pub fn token(&self, digest: &str) -> Option<Arc<TokenEntry>> {
+    pub fn token(&self, digest: &str) -> Option<Option<Arc<TokenEntry>>> {
         read(&self.credentials).tokens.get(digest).cloned()
     }
 
     /// Caches what was read at `generation`, unless something changed since.
-    pub fn put_client(&self, entry: Arc<ClientEntry>, generation: u64) {
+    pub fn put_client(&self, client_id: String, entry: Option<Arc<ClientEntry>>, generation: u64) {
         let mut c = write(&self.credentials);
         if c.generation == generation {
             if c.clients.len() >= MAX_ENTRIES {
                 c.clients.clear();
             }
-            c.clients.insert(entry.client_id.clone(), entry);
+            c.clients.insert(client_id, entry);
         }
     }
 
-    pub fn put_token(&self, digest: String, entry: Arc<TokenEntry>, generation: u64) {
+    pub fn put_token(&self, digest: String, entry: Option<Arc<TokenEntry>>, generation: u64) {
         let mut c = write(&self.credentials);
         if c.generation == generation {
             if c.tokens.len() >= MAX_ENTRIES {
@@ -174,15 +177,21 @@ impl GateCache {
     pub fn forget_token_id(&self, id: &str) {
         let mut c = write(&self.credentials);
         c.generation += 1;
-        c.tokens.retain(|_, e| e.id != id);
+        c.tokens
+            .retain(|_, e| e.as_ref().is_none_or(|e| e.id != id));
     }
 
     pub fn forget_organization(&self, organization_id: &str) {
         let mut c = write(&self.credentials);
         c.generation += 1;
-        c.clients
-            .retain(|_, e| e.organization_id != organization_id);
-        c.tokens.retain(|_, e| e.organization_id != organization_id);
+        c.clients.retain(|_, e| {
+            e.as_ref()
+                .is_none_or(|e| e.organization_id != organization_id)
+        });
+        c.tokens.retain(|_, e| {
+            e.as_ref()
+                .is_none_or(|e| e.organization_id != organization_id)
+        });
     }
 
     /// Drops every cached credential (used when changes can no longer be followed).
@@ -255,17 +264,34 @@ mod tests {
         let cache = GateCache::default();
         let before = cache.generation();
         cache.forget_client("pci_a");
-        cache.put_client(entry("pci_a", "o1"), before);
+        cache.put_client("pci_a".into(), Some(entry("pci_a", "o1")), before);
         assert!(cache.client("pci_a").is_none());
-        cache.put_client(entry("pci_a", "o1"), cache.generation());
-        assert!(cache.client("pci_a").is_some());
+        cache.put_client(
+            "pci_a".into(),
+            Some(entry("pci_a", "o1")),
+            cache.generation(),
+        );
+        assert!(cache.client("pci_a").is_some_and(|e| e.is_some()));
+        // Known absent, until a change says otherwise.
+        cache.put_client("pci_b".into(), None, cache.generation());
+        assert_eq!(cache.client("pci_b"), Some(None));
+        cache.forget_client("pci_b");
+        assert_eq!(cache.client("pci_b"), None);
     }
 
     #[test]
     fn an_organization_change_drops_its_entries_only() {
         let cache = GateCache::default();
-        cache.put_client(entry("pci_a", "o1"), cache.generation());
-        cache.put_client(entry("pci_b", "o2"), cache.generation());
+        cache.put_client(
+            "pci_a".into(),
+            Some(entry("pci_a", "o1")),
+            cache.generation(),
+        );
+        cache.put_client(
+            "pci_b".into(),
+            Some(entry("pci_b", "o2")),
+            cache.generation(),
+        );
         cache.forget_organization("o1");
         assert!(cache.client("pci_a").is_none());
         assert!(cache.client("pci_b").is_some());

@@ -316,33 +316,33 @@ impl Services {
         client_id: &str,
     ) -> Result<Option<Arc<ClientEntry>>, ServiceError> {
         let cache = &self.tokens.cache;
-        if let Some(entry) = cache.client(client_id) {
-            return Ok(Some(entry));
+        if let Some(found) = cache.client(client_id) {
+            return Ok(found);
         }
         let generation = cache.generation();
-        let Some(record) = self.store().gate_client(client_id).await? else {
-            return Ok(None);
-        };
-        let entry = Arc::new(ClientEntry::from(record));
-        cache.put_client(entry.clone(), generation);
-        Ok(Some(entry))
+        let entry = self
+            .store()
+            .gate_client(client_id)
+            .await?
+            .map(|record| Arc::new(ClientEntry::from(record)));
+        cache.put_client(client_id.to_string(), entry.clone(), generation);
+        Ok(entry)
     }
 
     async fn gate_token(&self, digest: &str) -> Result<Option<Arc<TokenEntry>>, ServiceError> {
         let cache = &self.tokens.cache;
-        if let Some(entry) = cache.token(digest) {
-            return Ok(Some(entry));
+        if let Some(found) = cache.token(digest) {
+            return Ok(found);
         }
         let generation = cache.generation();
-        let Some(record) = self.store().gate_token(digest).await? else {
-            return Ok(None);
-        };
-        let Some(entry) = TokenEntry::from_record(record) else {
-            return Ok(None);
-        };
-        let entry = Arc::new(entry);
+        let entry = self
+            .store()
+            .gate_token(digest)
+            .await?
+            .and_then(TokenEntry::from_record)
+            .map(Arc::new);
         cache.put_token(digest.to_string(), entry.clone(), generation);
-        Ok(Some(entry))
+        Ok(entry)
     }
 
     /// Client authentication for the token, introspection and revocation endpoints. Every
@@ -555,6 +555,8 @@ impl Services {
                 exp: token.expires_at,
                 iat: Some(token.created_at),
                 iss: Some(issuer.clone()),
+                aud: Some(self.tokens.settings.audience.clone()),
+                jti: Some(token.id.clone()),
                 token_type: Some("Bearer"),
                 allowed_ips: Some(token.allowed_ips.to_strings()),
                 ..inactive

@@ -18,7 +18,8 @@ pub struct ApiClientRecord {
     pub scopes: String,
     pub disabled: bool,
     pub expires_at: Option<i64>,
-    /// The creator's name, or `None` once they have left the organization.
+    /// The creator's name (a member, or the API Client that created it through the API), or
+    /// `None` once they are gone.
     pub created_by: Option<String>,
     pub created_at: i64,
 }
@@ -116,8 +117,9 @@ macro_rules! api_client_select {
         concat!(
             "SELECT c.id, c.organization_id, c.name, c.description, c.client_id, ",
             "c.secret_last_four, c.allowed_origins, c.scopes, c.disabled, c.expires_at, ",
-            "c.created_at, u.name AS creator_name FROM api_clients c ",
+            "c.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name FROM api_clients c ",
             "LEFT JOIN users u ON u.id = c.created_by ",
+            "LEFT JOIN api_clients creator ON creator.id = c.created_by ",
             $where
         )
     };
@@ -127,8 +129,10 @@ macro_rules! restricted_token_select {
     ($where:literal) => {
         concat!(
             "SELECT t.id, t.organization_id, t.name, t.token_last_four, t.allowed_ips, ",
-            "t.expires_at, t.created_at, u.name AS creator_name FROM restricted_tokens t ",
+            "t.expires_at, t.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name ",
+            "FROM restricted_tokens t ",
             "LEFT JOIN users u ON u.id = t.created_by ",
+            "LEFT JOIN api_clients creator ON creator.id = t.created_by ",
             $where
         )
     };

@@ -23,6 +23,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database cannot be reached right now (as opposed to refusing a request).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        )
+    }
+
     pub(crate) fn from_insert(err: sqlx::Error, on_unique: StoreError) -> StoreError {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => on_unique,

@@ -79,6 +79,13 @@ impl From<ServiceError> for ApiError {
                 StatusCode::CONFLICT,
                 json!({"error": "limit_reached", "error_description": err.to_string()}),
             ),
+            _ if err.is_unavailable() => {
+                tracing::warn!(error = %err, source = ?std::error::Error::source(&err), "API request: database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"error": "temporarily_unavailable", "error_description": "the database is unavailable; try again shortly"}),
+                )
+            }
             _ => {
                 tracing::error!(error = %err, source = ?std::error::Error::source(&err), "API request failed");
                 (

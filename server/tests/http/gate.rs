@@ -344,6 +344,16 @@ async fn the_collections_speak_json(app: TestApp) {
         assert!(item.get(field).is_some(), "{field} missing from {item}");
     }
 
+    // The console names the API Client that created it.
+    let (_, page) = admin.rpc("credentials/list", &[]).await;
+    let shown = page["api_clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(shown["created_by"], "API Client Backend");
+
     let (status, patched) = api(
         &app,
         Method::PATCH,
@@ -620,4 +630,49 @@ async fn a_deletion_reaches_a_second_instance_within_a_second() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     eprintln!("second instance refused it after {:?}", deleted.elapsed());
+}
+
+/// Once a credential has been seen, the gate answers from memory: with the database gone, a
+/// known JWT and a known Restricted Access Token still pass (and a deletion would still reach
+/// the cache through the instance that made it). After 5 s without the change log, the cache is
+/// emptied and requests fail closed.
+#[tokio::test]
+async fn the_hot_path_needs_no_database_round_trip() {
+    let app = TestApp::spawn(Backend::Sqlite, true).await.unwrap();
+    let admin = app.admin().await;
+    let creds = app.api_client(&admin, "credentials:read", "").await;
+    let jwt = app.access_token(&creds).await;
+    let (_, rat) = app.restricted_token(&admin, "127.0.0.1").await;
+    // Warm up, let this instance's own recent changes come back through the change log (a
+    // key change makes it reload its keys once), and warm up again.
+    for round in 0..2 {
+        assert_eq!(app.me(&jwt).await.status(), StatusCode::OK);
+        assert_eq!(app.me(&rat).await.status(), StatusCode::OK);
+        assert_eq!(app.request_token(&creds, None).await.0, StatusCode::OK);
+        if round == 0 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    app.store.close().await;
+    for _ in 0..20 {
+        assert_eq!(app.me(&jwt).await.status(), StatusCode::OK);
+        assert_eq!(app.me(&rat).await.status(), StatusCode::OK);
+    }
+    let (status, _) = app.request_token(&creds, None).await;
+    assert_eq!(status, StatusCode::OK, "the token endpoint too");
+    let closed = Instant::now();
+    loop {
+        let status = app.me(&jwt).await.status();
+        if status != StatusCode::OK {
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            let body: Value = app.me(&jwt).await.json().await.unwrap();
+            assert_eq!(body["error"], "temporarily_unavailable");
+            break;
+        }
+        assert!(
+            closed.elapsed() < Duration::from_secs(8),
+            "still open without the change log"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
