@@ -284,7 +284,8 @@ async fn issue(
         .services
         .issue_access_token(&client, form.get("scope"), now)
         .await?;
-    tracing::info!(client_id = %client.client_id, scope = %issued.scope, "access token issued");
+    // Debug, not info: this is the hot path, and a line per token would cost throughput.
+    tracing::debug!(client_id = %client.client_id, scope = %issued.scope, "access token issued");
     Ok(TokenResponse {
         access_token: issued.access_token,
         token_type: "Bearer",

@@ -143,13 +143,19 @@ pub async fn gate(
     if method == Method::OPTIONS {
         return preflight(origin.as_ref());
     }
+    // A browser app must be able to read why its token was refused (to get a new one), so
+    // these answers carry the origin; they reveal nothing about any credential.
     let token = match bearer(request.headers()) {
-        None => return unauthorized(None, "an access token is required"),
+        None => {
+            let refused = unauthorized(None, "an access token is required");
+            return with_cors(refused, origin.as_ref());
+        }
         Some(Err(())) => {
-            return unauthorized(
+            let refused = unauthorized(
                 Some("invalid_token"),
                 "the Authorization header is malformed",
             );
+            return with_cors(refused, origin.as_ref());
         }
         Some(Ok(token)) => token,
     };
@@ -157,12 +163,15 @@ pub async fn gate(
     let caller = match state.services.authenticate_bearer(token, now).await {
         Ok(caller) => caller,
         Err(BearerError::InvalidToken) => {
-            return unauthorized(
+            let refused = unauthorized(
                 Some("invalid_token"),
                 "the access token is invalid, expired or revoked",
             );
+            return with_cors(refused, origin.as_ref());
         }
-        Err(BearerError::Service(e)) => return super::ApiError::from(e).into_response(),
+        Err(BearerError::Service(e)) => {
+            return with_cors(super::ApiError::from(e).into_response(), origin.as_ref());
+        }
     };
     let path = request.uri().path().to_string();
     let cors_origin = match &caller {

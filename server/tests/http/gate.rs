@@ -209,6 +209,13 @@ async fn origins_decide_for_api_clients_and_preflight_answers_all(app: TestApp) 
             .iter()
             .any(|v| v.to_str().unwrap().contains("Origin"))
     );
+    // An invalid token from a browser: 401 the page can read.
+    let res = with_origin("pcr_nonsense".into(), "https://app.example.com").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        res.headers().get("access-control-allow-origin").unwrap(),
+        "https://app.example.com"
+    );
     let res = with_origin(token.clone(), "https://evil.example.com").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(res.headers().get("access-control-allow-origin").is_none());
