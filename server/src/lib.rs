@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod config;
 mod csrf;
+pub mod docs;
 mod oauth;
 mod page_gate;
 pub mod telemetry;
@@ -95,10 +96,21 @@ pub fn router(config: &Config, store: Store) -> Router {
             config.secure_cookies(),
             csrf::guard,
         ));
+    // The public API: its routes and its OpenAPI description come from the same declarations.
+    let (oauth_routes, oauth_description) = oauth::routes().split_for_parts();
+    let (api_routes, api_description) = api::routes(state.clone());
+    let settings = config.token_settings();
+    let description =
+        docs::openapi::description(&settings.issuer, [oauth_description, api_description]);
     Router::new()
         .route("/healthz", get(healthz))
-        .merge(oauth::routes())
-        .merge(api::routes(state.clone()))
+        .merge(oauth_routes)
+        .merge(api_routes)
+        .merge(docs::routes(
+            description,
+            &settings.issuer,
+            &settings.audience,
+        ))
         .merge(console)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(

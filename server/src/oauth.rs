@@ -3,28 +3,92 @@
 //! revocation (RFC 7009). The rules live in `services::tokens`; this file speaks HTTP.
 
 use crate::AppState;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use domain::credentials::Scope;
 use serde::Serialize;
 use serde_json::json;
-use services::{ClientEntry, OAuthError, ServiceError};
+use services::keys::Jwk;
+use services::{ClientEntry, Introspection, OAuthError, ServiceError};
 use std::collections::HashMap;
 use std::sync::Arc;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/.well-known/oauth-authorization-server", get(metadata))
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/oauth/token", post(token))
-        .route("/oauth/introspect", post(introspect))
-        .route("/oauth/revoke", post(revoke))
+/// The OAuth routes and their OpenAPI description, from the same declarations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(metadata))
+        .routes(routes!(jwks))
+        .routes(routes!(token))
+        .routes(routes!(introspect))
+        .routes(routes!(revoke))
+}
+
+/// An RFC 6749 §5.2 error body.
+#[derive(Serialize, ToSchema)]
+pub struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `unsupported_grant_type`, `invalid_scope`,
+    /// `server_error` or `temporarily_unavailable`.
+    pub error: String,
+    pub error_description: String,
+}
+
+/// The token request (RFC 6749 §4.4.2), form-encoded. Authenticate with HTTP Basic
+/// (`client_id:client_secret`, each form-urlencoded) or with `client_id` and `client_secret`
+/// here, never both.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    /// Always `client_credentials`.
+    #[schema(example = "client_credentials")]
+    grant_type: String,
+    /// Space-separated subset of the client's scopes; all of them when absent.
+    #[schema(example = "credentials:read")]
+    scope: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// Introspection (RFC 7662) and revocation (RFC 7009) requests, form-encoded, authenticated
+/// like the token request.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequestAbout {
+    /// The access token (or Restricted Access Token) asked about.
+    token: String,
+    /// Ignored: the token's form tells its type.
+    token_type_hint: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// RFC 8414 authorization server metadata.
+#[derive(Serialize, ToSchema)]
+pub struct ServerMetadata {
+    issuer: String,
+    token_endpoint: String,
+    jwks_uri: String,
+    introspection_endpoint: String,
+    revocation_endpoint: String,
+    grant_types_supported: Vec<&'static str>,
+    token_endpoint_auth_methods_supported: Vec<&'static str>,
+    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    scopes_supported: Vec<&'static str>,
+    response_types_supported: Vec<&'static str>,
+    service_documentation: String,
+}
+
+/// The public signing keys (RFC 7517 JWK Set).
+#[derive(Serialize, ToSchema)]
+pub struct JwkSet {
+    keys: Vec<Jwk>,
 }
 
 /// An RFC 6749 §5.2 error.
@@ -110,31 +174,48 @@ fn json_no_store(body: impl Serialize) -> Response {
     response
 }
 
+/// Authorization server metadata
+#[utoipa::path(
+    get,
+    path = "/.well-known/oauth-authorization-server",
+    tag = "OAuth 2.0",
+    responses((status = 200, description = "RFC 8414 metadata", body = ServerMetadata))
+)]
 async fn metadata(State(state): State<AppState>) -> Response {
     let issuer = &state.services.token_settings().issuer;
-    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-    let auth_methods = ["client_secret_basic", "client_secret_post"];
-    axum::Json(json!({
-        "issuer": issuer,
-        "token_endpoint": format!("{issuer}/oauth/token"),
-        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "introspection_endpoint": format!("{issuer}/oauth/introspect"),
-        "revocation_endpoint": format!("{issuer}/oauth/revoke"),
-        "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": auth_methods,
-        "introspection_endpoint_auth_methods_supported": auth_methods,
-        "revocation_endpoint_auth_methods_supported": auth_methods,
-        "scopes_supported": scopes,
-        "response_types_supported": [],
-        "service_documentation": format!("{issuer}/docs"),
-    }))
+    let auth_methods = vec!["client_secret_basic", "client_secret_post"];
+    axum::Json(ServerMetadata {
+        issuer: issuer.clone(),
+        token_endpoint: format!("{issuer}/oauth/token"),
+        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        introspection_endpoint: format!("{issuer}/oauth/introspect"),
+        revocation_endpoint: format!("{issuer}/oauth/revoke"),
+        grant_types_supported: vec!["client_credentials"],
+        token_endpoint_auth_methods_supported: auth_methods.clone(),
+        introspection_endpoint_auth_methods_supported: auth_methods.clone(),
+        revocation_endpoint_auth_methods_supported: auth_methods,
+        scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
+        response_types_supported: Vec::new(),
+        service_documentation: format!("{issuer}/docs"),
+    })
     .into_response()
 }
 
+/// Public signing keys
+///
+/// The keys access tokens are signed with, including retired keys whose tokens may still be
+/// in use. Verify a token with the key its `kid` names, using that key's `alg` only.
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    tag = "OAuth 2.0",
+    responses((status = 200, description = "RFC 7517 JWK Set", body = JwkSet))
+)]
 async fn jwks(State(state): State<AppState>) -> Response {
     match state.services.keyring().await {
         Ok(ring) => {
-            let mut response = axum::Json(json!({ "keys": ring.jwks() })).into_response();
+            let keys = ring.jwks().into_iter().cloned().collect();
+            let mut response = axum::Json(JwkSet { keys }).into_response();
             response.headers_mut().insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=300"),
@@ -246,14 +327,36 @@ async fn authenticate(
         .await?)
 }
 
-#[derive(Serialize)]
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Serialize, ToSchema)]
 struct TokenResponse {
+    /// An RFC 9068 JWT: send it as `Authorization: Bearer <access_token>`.
     access_token: String,
     token_type: &'static str,
     expires_in: i64,
     scope: String,
 }
 
+/// Get an access token
+///
+/// The client credentials grant (RFC 6749 §4.4). Answers a JWT valid for 60 minutes (never
+/// past the client's expiry) with `Cache-Control: no-store`.
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    tag = "OAuth 2.0",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("clientSecretBasic" = [])),
+    responses(
+        (status = 200, description = "An access token", body = TokenResponse),
+        (status = 400, description = "`invalid_request` (missing or repeated parameters, both authentication methods, not form-encoded), `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: unknown, wrong secret, disabled, expired or deleted client, or an organization without API access", body = OAuthErrorBody,
+            headers(("WWW-Authenticate" = String, description = "`Basic realm=\"portcullis\"`"))),
+        (status = 405, description = "Any method but POST"),
+        (status = 413, description = "Body over 64 KiB"),
+        (status = 503, description = "`temporarily_unavailable`: the database is unreachable", body = OAuthErrorBody),
+    )
+)]
 async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match issue(&state, &headers, &body).await {
         Ok(token) => json_no_store(token),
@@ -294,6 +397,23 @@ async fn issue(
     })
 }
 
+/// Introspect a token
+///
+/// RFC 7662, asked by an active API Client. For a valid token of the caller's organization,
+/// the token's details (a Restricted Access Token adds `credential_type` and `allowed_ips`);
+/// for anything else `{"active": false}`.
+#[utoipa::path(
+    post,
+    path = "/oauth/introspect",
+    tag = "OAuth 2.0",
+    request_body(content = TokenRequestAbout, content_type = "application/x-www-form-urlencoded"),
+    security((), ("clientSecretBasic" = [])),
+    responses(
+        (status = 200, description = "The token's status", body = Introspection),
+        (status = 400, description = "`invalid_request`: `token` missing, not form-encoded", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: the caller's own authentication failed", body = OAuthErrorBody),
+    )
+)]
 async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
         let form = Form::parse(&headers, &body)?;
@@ -314,6 +434,23 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
 }
 
+/// Revoke an access token
+///
+/// RFC 7009: a client revokes an access token it was issued; it stops working at once, on
+/// every instance. Anything else (unknown, expired, another client's) also answers 200 and
+/// changes nothing.
+#[utoipa::path(
+    post,
+    path = "/oauth/revoke",
+    tag = "OAuth 2.0",
+    request_body(content = TokenRequestAbout, content_type = "application/x-www-form-urlencoded"),
+    security((), ("clientSecretBasic" = [])),
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke"),
+        (status = 400, description = "`invalid_request`: `token` missing, not form-encoded", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: the caller's own authentication failed", body = OAuthErrorBody),
+    )
+)]
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
         let form = Form::parse(&headers, &body)?;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use store::{ApiClientRecord, RestrictedTokenRecord};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
 
 /// Unix seconds as RFC 3339 (UTC).
 pub fn rfc3339(unix: i64) -> String {
@@ -44,28 +45,48 @@ where
 }
 
 /// `POST` / `PATCH /api/v1/api-clients`: on `PATCH`, absent fields keep their values.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Nightly export",
+    "description": "Reads credentials for the audit report",
+    "allowed_origins": ["https://app.example.com"],
+    "scopes": ["credentials:read"],
+    "expires_at": null
+}))]
 pub struct ApiClientInput {
+    /// 1 to 70 characters, trimmed. Required on `POST`.
     #[serde(default)]
     pub name: Option<String>,
+    /// Up to 500 characters; `null` or empty clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    /// Origins (`https://host[:port]`) whose browsers may call the API with this client's
+    /// tokens; up to 50. None: browsers are refused.
     #[serde(default)]
     pub allowed_origins: Option<Vec<String>>,
+    /// `credentials:read` and/or `credentials:write`; a new client gets `credentials:read`.
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
+    /// RFC 3339 moment in the future, or `null` for never.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
 }
 
 /// `POST` / `PATCH /api/v1/restricted-access-tokens`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Kiosk", "allowed_ips": ["203.0.113.0/24"], "expires_at": null}))]
 pub struct RestrictedTokenInput {
+    /// 1 to 70 characters, trimmed. Required on `POST`.
     #[serde(default)]
     pub name: Option<String>,
+    /// IPv4/IPv6 addresses or CIDR ranges, 1 to 100. Required on `POST`.
     #[serde(default)]
     pub allowed_ips: Option<Vec<String>>,
+    /// RFC 3339 moment in the future, or `null` for never.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
 }
 
@@ -154,7 +175,7 @@ impl RestrictedTokenInput {
 }
 
 /// An API Client as the public API lists it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct ApiClientItem {
     pub id: String,
     pub name: String,
@@ -186,7 +207,7 @@ impl From<ApiClientView> for ApiClientItem {
 }
 
 /// A Restricted Access Token as the public API lists it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct RestrictedTokenItem {
     pub id: String,
     pub name: String,
@@ -211,15 +232,16 @@ impl From<RestrictedTokenView> for RestrictedTokenItem {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct OrganizationRef {
     pub id: String,
     pub name: String,
 }
 
 /// `GET /api/v1/me`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct MeResponse {
+    /// `api_client` or `restricted_access_token`.
     pub credential_type: String,
     pub id: String,
     pub name: String,

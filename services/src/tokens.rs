@@ -185,7 +185,7 @@ impl TokenState {
 }
 
 /// The introspection answer (RFC 7662 §2.2): `{"active": false}` or the token's details.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Introspection {
     pub active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -8,37 +8,80 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
 use axum::{Extension, Json, Router};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use services::public_api::{
     ApiClientInput, ApiClientItem, MeResponse, RestrictedTokenInput, RestrictedTokenItem,
 };
 use services::{Caller, ServiceError};
+use utoipa::ToSchema;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes(state: AppState) -> Router<AppState> {
-    let v1 = Router::new()
-        .route("/me", get(me))
-        .route(
-            "/api-clients",
-            get(list_api_clients).post(create_api_client),
-        )
-        .route(
-            "/api-clients/{id}",
-            patch(update_api_client).delete(delete_api_client),
-        )
-        .route(
-            "/restricted-access-tokens",
-            get(list_restricted_tokens).post(create_restricted_token),
-        )
-        .route(
-            "/restricted-access-tokens/{id}",
-            patch(update_restricted_token).delete(delete_restricted_token),
-        )
+/// The routes of `/api/v1` behind the gate, and their OpenAPI description (paths under
+/// `/api/v1`), from the same declarations.
+pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
+    let (v1, description) = OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(list_api_clients, create_api_client))
+        .routes(routes!(update_api_client, delete_api_client))
+        .routes(routes!(list_restricted_tokens, create_restricted_token))
+        .routes(routes!(update_restricted_token, delete_restricted_token))
+        .split_for_parts();
+    let v1 = v1
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, gate::gate));
-    Router::new().nest("/api/v1", v1)
+    (
+        Router::new().nest(PREFIX, v1),
+        OpenApi::default().nest(PREFIX, description),
+    )
+}
+
+const PREFIX: &str = "/api/v1";
+
+/// An error of the public API.
+#[derive(Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// `invalid_request`, `invalid_token`, `insufficient_scope`, `ip_not_allowed`,
+    /// `origin_not_allowed`, `not_found`, `limit_reached`, `server_error` or
+    /// `temporarily_unavailable`.
+    pub error: String,
+    pub error_description: String,
+    /// On 422: the input field that was refused.
+    pub field: Option<String>,
+}
+
+/// A list of API Clients.
+#[derive(Serialize, ToSchema)]
+pub struct ApiClientList {
+    data: Vec<ApiClientItem>,
+}
+
+/// A list of Restricted Access Tokens.
+#[derive(Serialize, ToSchema)]
+pub struct RestrictedTokenList {
+    data: Vec<RestrictedTokenItem>,
+}
+
+/// A new API Client: the item plus its secret, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApiClientBody {
+    #[serde(flatten)]
+    client: ApiClientItem,
+    /// Store it now: it is never shown again.
+    client_secret: String,
+}
+
+/// A new Restricted Access Token: the item plus the token, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedRestrictedTokenBody {
+    #[serde(flatten)]
+    restricted_token: RestrictedTokenItem,
+    /// Store it now: it is never shown again.
+    token: String,
 }
 
 /// An error of the public API, as JSON.
@@ -133,10 +176,37 @@ async fn not_found() -> ApiError {
     }
 }
 
+/// Who is calling
+///
+/// Any valid credential: an API Client's JWT or a Restricted Access Token (the one endpoint
+/// Restricted Access Tokens may call).
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "API",
+    security(("oauth2" = []), ("restrictedAccessToken" = [])),
+    responses(
+        (status = 200, description = "The calling credential", body = MeResponse),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`ip_not_allowed` (Restricted Access Token from another address) or `origin_not_allowed` (JWT from a browser origin its client does not allow)", body = ApiErrorBody),
+    )
+)]
 async fn me(Extension(caller): Extension<Caller>) -> Json<MeResponse> {
     Json(MeResponse::from(&caller))
 }
 
+/// List API Clients
+#[utoipa::path(
+    get,
+    path = "/api-clients",
+    tag = "API Clients",
+    security(("oauth2" = ["credentials:read"])),
+    responses(
+        (status = 200, description = "The organization's API Clients, sorted by name", body = ApiClientList),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
+    )
+)]
 async fn list_api_clients(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -145,10 +215,29 @@ async fn list_api_clients(
         .services
         .credentials_page(caller.credential_viewer()?, services::unix_now())
         .await?;
-    let data: Vec<ApiClientItem> = page.api_clients.into_iter().map(Into::into).collect();
-    Ok(Json(json!({ "data": data })).into_response())
+    let data = page.api_clients.into_iter().map(Into::into).collect();
+    Ok(Json(ApiClientList { data }).into_response())
 }
 
+/// Create an API Client
+///
+/// Answers the new client with its `client_secret`, the only time the secret is shown.
+#[utoipa::path(
+    post,
+    path = "/api-clients",
+    tag = "API Clients",
+    security(("oauth2" = ["credentials:write"])),
+    request_body(content = ApiClientInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = CreatedApiClientBody),
+        (status = 400, description = "Malformed JSON, or not `application/json`", body = ApiErrorBody),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
+        (status = 409, description = "`limit_reached`: the organization holds 5,000 API Clients", body = ApiErrorBody),
+        (status = 413, description = "Body over 64 KiB"),
+        (status = 422, description = "`invalid_request` naming the refused `field`", body = ApiErrorBody),
+    )
+)]
 async fn create_api_client(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -160,12 +249,31 @@ async fn create_api_client(
         .services
         .create_api_client_from_api(caller.client_manager()?, &input, services::unix_now())
         .await?;
-    let mut item = serde_json::to_value(ApiClientItem::from(created.client))
-        .map_err(|e| ServiceError::Internal(e.into()))?;
-    item["client_secret"] = json!(created.client_secret);
-    Ok(created_response(item))
+    Ok(created_response(CreatedApiClientBody {
+        client: created.client.into(),
+        client_secret: created.client_secret,
+    }))
 }
 
+/// Update an API Client
+///
+/// Fields left out keep their values; `null` clears `description` and `expires_at`.
+#[utoipa::path(
+    patch,
+    path = "/api-clients/{id}",
+    tag = "API Clients",
+    security(("oauth2" = ["credentials:write"])),
+    params(("id" = String, Path, description = "The API Client's `id` (not its Client ID)")),
+    request_body(content = ApiClientInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = ApiClientItem),
+        (status = 400, description = "Malformed JSON, or not `application/json`", body = ApiErrorBody),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: no such API Client in the organization", body = ApiErrorBody),
+        (status = 422, description = "`invalid_request` naming the refused `field`", body = ApiErrorBody),
+    )
+)]
 async fn update_api_client(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -181,6 +289,22 @@ async fn update_api_client(
     Ok(Json(view.into()))
 }
 
+/// Delete an API Client
+///
+/// Its tokens stop working on the next request, on every instance.
+#[utoipa::path(
+    delete,
+    path = "/api-clients/{id}",
+    tag = "API Clients",
+    security(("oauth2" = ["credentials:write"])),
+    params(("id" = String, Path, description = "The API Client's `id`")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
+        (status = 404, description = "`not_found`", body = ApiErrorBody),
+    )
+)]
 async fn delete_api_client(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -193,6 +317,18 @@ async fn delete_api_client(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List Restricted Access Tokens
+#[utoipa::path(
+    get,
+    path = "/restricted-access-tokens",
+    tag = "Restricted Access Tokens",
+    security(("oauth2" = ["credentials:read"])),
+    responses(
+        (status = 200, description = "The organization's Restricted Access Tokens, sorted by name", body = RestrictedTokenList),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
+    )
+)]
 async fn list_restricted_tokens(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -201,11 +337,29 @@ async fn list_restricted_tokens(
         .services
         .credentials_page(caller.credential_viewer()?, services::unix_now())
         .await?;
-    let data: Vec<RestrictedTokenItem> =
-        page.restricted_tokens.into_iter().map(Into::into).collect();
-    Ok(Json(json!({ "data": data })).into_response())
+    let data = page.restricted_tokens.into_iter().map(Into::into).collect();
+    Ok(Json(RestrictedTokenList { data }).into_response())
 }
 
+/// Create a Restricted Access Token
+///
+/// Answers the new token's details with `token`, the only time it is shown.
+#[utoipa::path(
+    post,
+    path = "/restricted-access-tokens",
+    tag = "Restricted Access Tokens",
+    security(("oauth2" = ["credentials:write"])),
+    request_body(content = RestrictedTokenInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = CreatedRestrictedTokenBody),
+        (status = 400, description = "Malformed JSON, or not `application/json`", body = ApiErrorBody),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
+        (status = 409, description = "`limit_reached`", body = ApiErrorBody),
+        (status = 413, description = "Body over 64 KiB"),
+        (status = 422, description = "`invalid_request` naming the refused `field`", body = ApiErrorBody),
+    )
+)]
 async fn create_restricted_token(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -217,12 +371,31 @@ async fn create_restricted_token(
         .services
         .create_restricted_token_from_api(caller.token_manager()?, &input, services::unix_now())
         .await?;
-    let mut item = serde_json::to_value(RestrictedTokenItem::from(created.token))
-        .map_err(|e| ServiceError::Internal(e.into()))?;
-    item["token"] = json!(created.secret);
-    Ok(created_response(item))
+    Ok(created_response(CreatedRestrictedTokenBody {
+        restricted_token: created.token.into(),
+        token: created.secret,
+    }))
 }
 
+/// Update a Restricted Access Token
+///
+/// Fields left out keep their values; `null` clears `expires_at`.
+#[utoipa::path(
+    patch,
+    path = "/restricted-access-tokens/{id}",
+    tag = "Restricted Access Tokens",
+    security(("oauth2" = ["credentials:write"])),
+    params(("id" = String, Path, description = "The token's `id`")),
+    request_body(content = RestrictedTokenInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = RestrictedTokenItem),
+        (status = 400, description = "Malformed JSON, or not `application/json`", body = ApiErrorBody),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
+        (status = 404, description = "`not_found`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_request` naming the refused `field`", body = ApiErrorBody),
+    )
+)]
 async fn update_restricted_token(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -243,6 +416,22 @@ async fn update_restricted_token(
     Ok(Json(view.into()))
 }
 
+/// Delete a Restricted Access Token
+///
+/// It stops working on the next request, on every instance.
+#[utoipa::path(
+    delete,
+    path = "/restricted-access-tokens/{id}",
+    tag = "Restricted Access Tokens",
+    security(("oauth2" = ["credentials:write"])),
+    params(("id" = String, Path, description = "The token's `id`")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
+        (status = 404, description = "`not_found`", body = ApiErrorBody),
+    )
+)]
 async fn delete_restricted_token(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -256,7 +445,7 @@ async fn delete_restricted_token(
 }
 
 /// 201 with the item; the secret in it is never shown again, so nothing may cache it.
-fn created_response(item: serde_json::Value) -> Response {
+fn created_response(item: impl Serialize) -> Response {
     let mut response = (StatusCode::CREATED, Json(item)).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod cli;
 mod credentials;
+mod docs;
 mod forgery;
 mod gate;
 mod limits;
