@@ -163,7 +163,12 @@ impl IntoResponse for OAuthResponse {
     }
 }
 
+/// Token, introspection and revocation answers are never cached, nor sniffed.
 fn no_store(headers: &mut HeaderMap) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }

@@ -3,7 +3,6 @@
 //! differ (JSON arrays instead of comma-separated text, RFC 3339 instead of a date).
 
 use crate::credentials::{ParsedClient, ParsedToken};
-use crate::gate_cache::ClientEntry;
 use crate::tokens::Caller;
 use domain::FieldError;
 use domain::credentials::{
@@ -232,50 +231,43 @@ impl From<RestrictedTokenView> for RestrictedTokenItem {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
-pub struct OrganizationRef {
-    pub id: String,
-    pub name: String,
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
+pub struct OrganizationRef<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
 }
 
-/// `GET /api/v1/me`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
-pub struct MeResponse {
+/// `GET /api/v1/me`: borrowed from the caller (this is the hottest answer of the API).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
+pub struct MeResponse<'a> {
     /// `api_client` or `restricted_access_token`.
-    pub credential_type: String,
-    pub id: String,
-    pub name: String,
-    pub organization: OrganizationRef,
-    pub scopes: Vec<String>,
+    pub credential_type: &'static str,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub organization: OrganizationRef<'a>,
+    pub scopes: Vec<&'static str>,
 }
 
-fn client_me(client: &ClientEntry, scopes: Vec<String>) -> MeResponse {
-    MeResponse {
-        credential_type: "api_client".into(),
-        id: client.id.clone(),
-        name: client.name.clone(),
-        organization: OrganizationRef {
-            id: client.organization_id.clone(),
-            name: client.organization_name.clone(),
-        },
-        scopes,
-    }
-}
-
-impl From<&Caller> for MeResponse {
-    fn from(caller: &Caller) -> Self {
+impl<'a> From<&'a Caller> for MeResponse<'a> {
+    fn from(caller: &'a Caller) -> Self {
         match caller {
-            Caller::ApiClient { client, scopes, .. } => client_me(
-                client,
-                scopes.iter().map(|s| s.as_str().to_string()).collect(),
-            ),
-            Caller::RestrictedToken { token } => MeResponse {
-                credential_type: "restricted_access_token".into(),
-                id: token.id.clone(),
-                name: token.name.clone(),
+            Caller::ApiClient { client, scopes, .. } => MeResponse {
+                credential_type: "api_client",
+                id: &client.id,
+                name: &client.name,
                 organization: OrganizationRef {
-                    id: token.organization_id.clone(),
-                    name: token.organization_name.clone(),
+                    id: &client.organization_id,
+                    name: &client.organization_name,
+                },
+                scopes: scopes.iter().map(|s| s.as_str()).collect(),
+            },
+            Caller::RestrictedToken { token } => MeResponse {
+                credential_type: "restricted_access_token",
+                id: &token.id,
+                name: &token.name,
+                organization: OrganizationRef {
+                    id: &token.organization_id,
+                    name: &token.organization_name,
                 },
                 scopes: Vec::new(),
             },

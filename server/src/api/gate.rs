@@ -94,9 +94,14 @@ fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
     Some(Ok(token))
 }
 
+/// Every `/api/v1` answer passes here: `Vary: Origin`, `nosniff`, and the CORS headers.
 fn with_cors(mut response: Response, origin: Option<&HeaderValue>) -> Response {
     let headers = response.headers_mut();
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Some(origin) = origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         headers.insert(
@@ -173,7 +178,8 @@ pub async fn gate(
             return with_cors(super::ApiError::from(e).into_response(), origin.as_ref());
         }
     };
-    let path = request.uri().path().to_string();
+    let path = request.uri().path();
+    let path = path.strip_prefix(super::PREFIX).unwrap_or(path).to_string();
     let cors_origin = match &caller {
         Caller::RestrictedToken { token } => {
             let from = client_ip(peer.ip(), request.headers(), &state.trusted_proxies);

@@ -1,0 +1,198 @@
+//! The baseline: a minimal axum server doing the same cryptography as Portcullis's hot paths
+//! with no storage, no cache and no middleware, so that a run of both in the same invocation
+//! shows what Portcullis costs on top of the HTTP stack and the cryptography.
+//!
+//! - `POST /oauth/token`: parse the form and the Basic header, compare the secret's SHA-256
+//!   digest in constant time, sign an ES256 JWT with jsonwebtoken (aws-lc-rs backend);
+//! - `GET /jwt/me`: verify an ES256 JWT with jsonwebtoken, every time;
+//! - `GET /rat/me`: look a token's SHA-256 digest up in a hash map.
+//!
+//! Prints one line of JSON on stdout: `{"client_id", "client_secret", "jwt", "token"}`, the
+//! values the load generator sends, then serves on the address given as the first argument.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+#[derive(Serialize, Deserialize)]
+struct Claims {
+    iss: String,
+    sub: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+    jti: String,
+    scope: String,
+}
+
+struct Baseline {
+    client_id: String,
+    secret_digest: [u8; 32],
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    tokens: HashMap<[u8; 32], String>,
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+async fn token(State(b): State<Arc<Baseline>>, headers: HeaderMap, body: Bytes) -> Response {
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let Some((id, secret)) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|v| STANDARD.decode(v).ok())
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|v| {
+            v.split_once(':')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+    else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+    if id != b.client_id || !bool::from(digest.ct_eq(&b.secret_digest)) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let iat = now();
+    let claims = Claims {
+        iss: "http://baseline".into(),
+        sub: id,
+        aud: "http://baseline/api".into(),
+        iat,
+        exp: iat + 3600,
+        jti: format!("{iat}-{}", rand_suffix()),
+        scope: "credentials:read".into(),
+    };
+    let mut header = Header::new(Algorithm::ES256);
+    header.typ = Some("at+jwt".into());
+    header.kid = Some("baseline".into());
+    match jsonwebtoken::encode(&header, &claims, &b.encoding) {
+        Ok(jwt) => axum::Json(serde_json::json!({
+            "access_token": jwt, "token_type": "Bearer", "expires_in": 3600, "scope": claims.scope
+        }))
+        .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn rand_suffix() -> u64 {
+    let mut bytes = [0u8; 8];
+    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_default();
+    u64::from_le_bytes(bytes)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+async fn jwt_me(State(b): State<Arc<Baseline>>, headers: HeaderMap) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let mut validation = Validation::new(Algorithm::ES256);
+    validation.set_issuer(&["http://baseline"]);
+    validation.set_audience(&["http://baseline/api"]);
+    match jsonwebtoken::decode::<Claims>(token, &b.decoding, &validation) {
+        Ok(data) => axum::Json(serde_json::json!({"id": data.claims.sub})).into_response(),
+        Err(_) => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+async fn rat_me(State(b): State<Arc<Baseline>>, headers: HeaderMap) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    match b.tokens.get(&digest) {
+        Some(name) => axum::Json(serde_json::json!({"name": name})).into_response(),
+        None => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:3200".into());
+    let pkcs8 =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .expect("key generation");
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
+        .expect("key parsing");
+    let point = pair.public_key().as_ref();
+    let decoding = DecodingKey::from_ec_components(
+        &URL_SAFE_NO_PAD.encode(&point[1..33]),
+        &URL_SAFE_NO_PAD.encode(&point[33..65]),
+    )
+    .expect("public key");
+    let client_id = "pci_baselineclient000000000".to_string();
+    let client_secret = "pcs_baselinesecret0000000000000000000000000000000000".to_string();
+    let restricted_token = "pcr_baselinetoken00000000000000000000000000000000000".to_string();
+    let mut tokens = HashMap::new();
+    // A realistic map: the one token among many.
+    for i in 0..1000 {
+        let other: [u8; 32] = Sha256::digest(format!("other-{i}").as_bytes()).into();
+        tokens.insert(other, format!("other {i}"));
+    }
+    tokens.insert(
+        Sha256::digest(restricted_token.as_bytes()).into(),
+        "bench token".to_string(),
+    );
+    let baseline = Arc::new(Baseline {
+        client_id: client_id.clone(),
+        secret_digest: Sha256::digest(client_secret.as_bytes()).into(),
+        encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
+        decoding,
+        tokens,
+    });
+    let iat = now();
+    let claims = Claims {
+        iss: "http://baseline".into(),
+        sub: client_id.clone(),
+        aud: "http://baseline/api".into(),
+        iat,
+        exp: iat + 3600,
+        jti: "bench".into(),
+        scope: "credentials:read".into(),
+    };
+    let mut header = Header::new(Algorithm::ES256);
+    header.typ = Some("at+jwt".into());
+    let jwt = jsonwebtoken::encode(&header, &claims, &baseline.encoding).expect("signing");
+    println!(
+        "{}",
+        serde_json::json!({"client_id": client_id, "client_secret": client_secret, "jwt": jwt, "token": restricted_token})
+    );
+    let app = Router::new()
+        .route("/oauth/token", post(token))
+        .route("/jwt/me", get(jwt_me))
+        .route("/rat/me", get(rat_me))
+        .with_state(baseline);
+    let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
+    axum::serve(listener, app).await.expect("serve");
+}

@@ -1,0 +1,592 @@
+//! `portcullis-bench`: measures Portcullis's hot paths against a baseline in the same run and
+//! writes the table to `bench/results/`. Run it through `cargo xtask bench` (which builds the
+//! release binaries and installs wrk); see bench/README.md.
+//!
+//! For each backend (SQLite, and PostgreSQL when it answers) and each size (a thousand
+//! credentials, then a million across ten thousand organizations), it starts the release
+//! `portcullis`, signs up through the console, creates an API Client and a Restricted Access
+//! Token, and drives four scenarios with wrk on loopback: the token endpoint (HTTP Basic),
+//! `GET /api/v1/me` with a JWT, the same with a Restricted Access Token, and the console's
+//! credential list. The baseline (`src/bin/baseline.rs`) runs the first three with the same
+//! cryptography and no storage.
+
+mod seed;
+mod wrk;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::cookie::CookieStore;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::Store;
+use wrk::{Measured, Scenario};
+
+const TOKEN: &str = "POST /oauth/token (Basic)";
+const JWT_ME: &str = "GET /api/v1/me (JWT)";
+const RAT_ME: &str = "GET /api/v1/me (Restricted Access Token)";
+const CONSOLE_LIST: &str = "console credential list (signed in)";
+
+struct Options {
+    seconds: u32,
+    connections: u32,
+    large: u64,
+    postgres: bool,
+}
+
+impl Options {
+    fn parse() -> Options {
+        let mut options = Options {
+            seconds: 10,
+            connections: 32,
+            large: 1_000_000,
+            postgres: true,
+        };
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let mut i = 0;
+        while i < args.len() {
+            let value = args.get(i + 1).and_then(|v| v.parse().ok());
+            match (args[i].as_str(), value) {
+                ("--seconds", Some(v)) => options.seconds = v as u32,
+                ("--connections", Some(v)) => options.connections = v as u32,
+                ("--large", Some(v)) => options.large = v,
+                ("--no-postgres", _) => {
+                    options.postgres = false;
+                    i -= 1;
+                }
+                (other, _) => {
+                    eprintln!(
+                        "usage: portcullis-bench [--seconds N] [--connections N] [--large N] [--no-postgres] (got {other})"
+                    );
+                    std::process::exit(2);
+                }
+            }
+            i += 2;
+        }
+        options
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bench sits in the workspace")
+        .to_path_buf()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A child process, killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_healthy(base: &str) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        if let Ok(res) = reqwest::get(format!("{base}/healthz")).await
+            && res.status().is_success()
+        {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!("{base} did not become healthy"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn start_portcullis(database_url: &str, port: u16) -> Result<Running, String> {
+    let binary = root().join("target/release/portcullis");
+    Command::new(&binary)
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", root().join("target/site"))
+        .env("RUST_LOG", "warn")
+        .env("PORTCULLIS_OPEN_SIGNUP", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map(Running)
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))
+}
+
+/// What the scenarios send to Portcullis.
+struct Credentials {
+    basic: String,
+    jwt: String,
+    restricted_token: String,
+    console_cookie: String,
+    csrf: String,
+}
+
+/// Signs up through the console like a person, then creates the credentials like one.
+async fn sign_up_and_create(base: &str) -> Result<Credentials, String> {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let url: reqwest::Url = base.parse().map_err(|e| format!("{e}"))?;
+    client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let cookies = || {
+        jar.cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let csrf = cookies()
+        .split("; ")
+        .find_map(|c| c.strip_prefix("portcullis_csrf="))
+        .map(str::to_string)
+        .ok_or("no anti-forgery cookie")?;
+    let rpc = |endpoint: &str, form: Vec<(&str, &str)>| {
+        client
+            .post(format!("{base}/rpc/{endpoint}"))
+            .header("x-csrf-token", &csrf)
+            .form(&form)
+            .send()
+    };
+    let email = format!("bench-{}@bench.test", std::process::id());
+    let account = vec![
+        ("name", "Bench"),
+        ("email", email.as_str()),
+        ("password", "a long bench password"),
+        ("organization_name", "Bench"),
+    ];
+    let res = rpc("setup", account.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    if !res.status().is_success() {
+        let res = rpc("signup", account).await.map_err(|e| e.to_string())?;
+        if !res.status().is_success() {
+            return Err(format!("cannot sign up: {}", res.status()));
+        }
+    }
+    let created: Value = rpc(
+        "api-clients/create",
+        vec![
+            ("name", "Bench client"),
+            ("description", ""),
+            ("allowed_origins", ""),
+            ("scopes", "credentials:read"),
+            ("expiration_date", ""),
+        ],
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    .json()
+    .await
+    .map_err(|e| e.to_string())?;
+    let client_id = created["client"]["client_id"].as_str().ok_or("no client")?;
+    let secret = created["client_secret"].as_str().ok_or("no secret")?;
+    let token: Value = rpc(
+        "restricted-tokens/create",
+        vec![
+            ("name", "Bench token"),
+            ("allowed_ips", "127.0.0.1"),
+            ("expiration_date", ""),
+        ],
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    .json()
+    .await
+    .map_err(|e| e.to_string())?;
+    let basic = format!("Basic {}", STANDARD.encode(format!("{client_id}:{secret}")));
+    let issued: Value = reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .header("authorization", &basic)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Credentials {
+        basic,
+        jwt: issued["access_token"]
+            .as_str()
+            .ok_or("no access token")?
+            .into(),
+        restricted_token: token["secret"].as_str().ok_or("no token")?.into(),
+        console_cookie: cookies(),
+        csrf,
+    })
+}
+
+fn portcullis_scenarios<'a>(base: &str, c: &Credentials) -> Vec<Scenario<'a>> {
+    let form = (
+        "Content-Type".to_string(),
+        "application/x-www-form-urlencoded".to_string(),
+    );
+    vec![
+        Scenario {
+            name: TOKEN,
+            url: format!("{base}/oauth/token"),
+            method: "POST",
+            headers: vec![("Authorization".into(), c.basic.clone()), form.clone()],
+            body: "grant_type=client_credentials".into(),
+        },
+        Scenario {
+            name: JWT_ME,
+            url: format!("{base}/api/v1/me"),
+            method: "GET",
+            headers: vec![("Authorization".into(), format!("Bearer {}", c.jwt))],
+            body: String::new(),
+        },
+        Scenario {
+            name: RAT_ME,
+            url: format!("{base}/api/v1/me"),
+            method: "GET",
+            headers: vec![(
+                "Authorization".into(),
+                format!("Bearer {}", c.restricted_token),
+            )],
+            body: String::new(),
+        },
+        Scenario {
+            name: CONSOLE_LIST,
+            url: format!("{base}/rpc/credentials/list"),
+            method: "POST",
+            headers: vec![
+                ("Cookie".into(), c.console_cookie.clone()),
+                ("x-csrf-token".into(), c.csrf.clone()),
+                form,
+            ],
+            body: String::new(),
+        },
+    ]
+}
+
+struct Row {
+    scenario: &'static str,
+    backend: &'static str,
+    credentials: i64,
+    measured: Measured,
+}
+
+async fn measure_portcullis(
+    backend: &'static str,
+    database_url: &str,
+    options: &Options,
+    work: &Path,
+    rows: &mut Vec<Row>,
+) -> Result<(), String> {
+    let store = Store::open(database_url)
+        .await
+        .map_err(|e| format!("{backend}: {e}"))?;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut credentials = None;
+    // A thousand credentials first (10 organizations), then the large size.
+    let sizes = [1_000u64, options.large];
+    let mut seeded_orgs = 0u64;
+    for (round, size) in sizes.into_iter().enumerate() {
+        let orgs = size / seed::PER_ORGANIZATION;
+        let started = Instant::now();
+        seed::organizations(&store, seeded_orgs, orgs - seeded_orgs).await?;
+        seeded_orgs = orgs;
+        let total = seed::count(&store).await?;
+        eprintln!(
+            "{backend}: {total} credentials stored (seeding took {:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+        let server = start_portcullis(database_url, port)?;
+        wait_healthy(&base).await?;
+        if round == 0 {
+            credentials = Some(sign_up_and_create(&base).await?);
+        }
+        let c = credentials.as_ref().ok_or("no credentials")?;
+        for scenario in portcullis_scenarios(&base, c) {
+            // Warm up (caches, connections), then measure.
+            wrk::run(&scenario, 2, options.connections, work)?;
+            let measured = wrk::run(&scenario, options.seconds, options.connections, work)?;
+            eprintln!(
+                "  {backend} {total:>9} {:<45} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}",
+                scenario.name,
+                measured.requests_per_second,
+                measured.p50_ms,
+                measured.p99_ms,
+                measured.failures
+            );
+            rows.push(Row {
+                scenario: scenario.name,
+                backend,
+                credentials: total,
+                measured,
+            });
+        }
+        drop(server);
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn measure_baseline(
+    options: &Options,
+    work: &Path,
+) -> Result<Vec<(&'static str, Measured)>, String> {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(root().join("target/release/baseline"))
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the baseline: {e}"))?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let _running = Running(child);
+    let values: Value = serde_json::from_str(&line).map_err(|e| e.to_string())?;
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!(
+            "{}:{}",
+            values["client_id"].as_str().unwrap_or_default(),
+            values["client_secret"].as_str().unwrap_or_default()
+        ))
+    );
+    let scenarios = [
+        Scenario {
+            name: TOKEN,
+            url: format!("{base}/oauth/token"),
+            method: "POST",
+            headers: vec![
+                ("Authorization".into(), basic),
+                (
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ),
+            ],
+            body: "grant_type=client_credentials".into(),
+        },
+        Scenario {
+            name: JWT_ME,
+            url: format!("{base}/jwt/me"),
+            method: "GET",
+            headers: vec![(
+                "Authorization".into(),
+                format!("Bearer {}", values["jwt"].as_str().unwrap_or_default()),
+            )],
+            body: String::new(),
+        },
+        Scenario {
+            name: RAT_ME,
+            url: format!("{base}/rat/me"),
+            method: "GET",
+            headers: vec![(
+                "Authorization".into(),
+                format!("Bearer {}", values["token"].as_str().unwrap_or_default()),
+            )],
+            body: String::new(),
+        },
+    ];
+    let mut out = Vec::new();
+    for scenario in scenarios {
+        wrk::run(&scenario, 2, options.connections, work)?;
+        let measured = wrk::run(&scenario, options.seconds, options.connections, work)?;
+        eprintln!(
+            "  baseline {:<45} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}",
+            scenario.name,
+            measured.requests_per_second,
+            measured.p50_ms,
+            measured.p99_ms,
+            measured.failures
+        );
+        out.push((scenario.name, measured));
+    }
+    Ok(out)
+}
+
+async fn fresh_postgres() -> Option<(String, String)> {
+    let admin = std::env::var("PORTCULLIS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let name = format!("portcullis_bench_{}", std::process::id());
+    let store = Store::connect(&format!("{admin}/postgres")).await.ok()?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(store.pool())
+        .await
+        .ok()?;
+    store.close().await;
+    Some((format!("{admin}/{name}"), admin))
+}
+
+async fn drop_postgres(admin: &str, url: &str) {
+    let name = url.rsplit('/').next().unwrap_or_default().to_string();
+    if let Ok(store) = Store::connect(&format!("{admin}/postgres")).await {
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(store.pool())
+        .await;
+        store.close().await;
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown host".into());
+    format!("{host}: {cpu}, {cores} cores")
+}
+
+fn target(scenario: &str) -> Option<f64> {
+    match scenario {
+        TOKEN => Some(0.90),
+        JWT_ME => Some(1.00),
+        RAT_ME => Some(0.70),
+        _ => None,
+    }
+}
+
+fn report(rows: &[Row], baseline: &[(&'static str, Measured)], options: &Options) -> String {
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let mut out = format!(
+        "# Portcullis benchmark\n\n{date}, on {}.\n\nwrk, {} connections, 2 threads, {} s per \
+         scenario after a 2 s warm-up, loopback; the server and wrk share the machine. \
+         Ratio = Portcullis ÷ the baseline (`bench/src/bin/baseline.rs`: same cryptography, no \
+         storage) measured in the same run.\n\n",
+        machine(),
+        options.connections,
+        options.seconds
+    );
+    out.push_str("| scenario | backend | credentials | req/s | p50 ms | p99 ms | failures | baseline req/s | ratio | target |\n");
+    out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    for row in rows {
+        let base = baseline
+            .iter()
+            .find(|(n, _)| *n == row.scenario)
+            .map(|(_, m)| m);
+        let ratio = base.map(|b| row.measured.requests_per_second / b.requests_per_second);
+        let verdict = match (ratio, target(row.scenario)) {
+            (Some(r), Some(t)) if r >= t => format!("≥ {:.0}% met", t * 100.0),
+            (Some(_), Some(t)) => format!("≥ {:.0}% **missed**", t * 100.0),
+            _ => "-".into(),
+        };
+        let p99 = if row.measured.p99_ms < 10.0 {
+            format!("{:.2}", row.measured.p99_ms)
+        } else {
+            format!("**{:.2}**", row.measured.p99_ms)
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.0} | {:.2} | {p99} | {} | {} | {} | {verdict} |\n",
+            row.scenario,
+            row.backend,
+            row.credentials,
+            row.measured.requests_per_second,
+            row.measured.p50_ms,
+            row.measured.failures,
+            base.map(|b| format!("{:.0}", b.requests_per_second))
+                .unwrap_or("-".into()),
+            ratio.map(|r| format!("{:.2}", r)).unwrap_or("-".into()),
+        ));
+    }
+    out.push_str("\n## Scale: throughput with the large store ÷ with a thousand credentials\n\n");
+    out.push_str("| scenario | backend | small | large | ratio (target ≥ 0.90) |\n| --- | --- | ---: | ---: | ---: |\n");
+    for small in rows.iter().filter(|r| r.credentials < 10_000) {
+        if let Some(large) = rows.iter().find(|r| {
+            r.scenario == small.scenario && r.backend == small.backend && r.credentials >= 10_000
+        }) {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {:.2} |\n",
+                small.scenario,
+                small.backend,
+                small.credentials,
+                large.credentials,
+                large.measured.requests_per_second / small.measured.requests_per_second
+            ));
+        }
+    }
+    out.push_str(
+        "\n## Baseline\n\n| scenario | req/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: |\n",
+    );
+    for (name, m) in baseline {
+        out.push_str(&format!(
+            "| {name} | {:.0} | {:.2} | {:.2} |\n",
+            m.requests_per_second, m.p50_ms, m.p99_ms
+        ));
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let options = Options::parse();
+    if let Err(message) = bench(&options).await {
+        eprintln!("portcullis-bench: {message}");
+        std::process::exit(1);
+    }
+}
+
+async fn bench(options: &Options) -> Result<(), String> {
+    let work = root().join("target/bench");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+
+    eprintln!("==> baseline");
+    let baseline = measure_baseline(options, &work).await?;
+    let mut rows = Vec::new();
+    eprintln!("==> Portcullis on SQLite");
+    let sqlite = format!("sqlite://{}/bench.db", work.display());
+    measure_portcullis("SQLite", &sqlite, options, &work, &mut rows).await?;
+    if options.postgres {
+        eprintln!("==> Portcullis on PostgreSQL");
+        match fresh_postgres().await {
+            Some((url, admin)) => {
+                let result =
+                    measure_portcullis("PostgreSQL", &url, options, &work, &mut rows).await;
+                drop_postgres(&admin, &url).await;
+                result?;
+            }
+            None => eprintln!("PostgreSQL does not answer: skipped"),
+        }
+    }
+
+    let table = report(&rows, &baseline, options);
+    let results = root().join("bench/results");
+    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
+    std::fs::write(results.join("latest.md"), &table).map_err(|e| e.to_string())?;
+    println!("{table}");
+    eprintln!(
+        "wrote bench/results/latest.md in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
