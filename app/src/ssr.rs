@@ -100,6 +100,15 @@ pub fn fail(err: ServiceError) -> AppError {
         ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
         ServiceError::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
         ServiceError::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),
+        ServiceError::Internal(_) if err.is_unavailable() => {
+            tracing::warn!(error = %err, "server function: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Refused(
+                    "The database is unavailable right now. Try again in a moment.".into(),
+                ),
+            )
+        }
         ServiceError::Internal(cause) => {
             tracing::error!(error = %cause, "server function failed");
             (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal)

@@ -5,6 +5,7 @@
 //!   cargo xtask run     build the release and serve it at http://127.0.0.1:3000 (SQLite)
 //!   cargo xtask test    every check: fmt, clippy, Rust tests on SQLite and PostgreSQL, Playwright
 //!   cargo xtask build [--release]   build the site into target/site and the server binary
+//!   cargo xtask bench [ARGS]        load benchmarks, fault runs and fuzzing (bench/README.md)
 
 mod prereqs;
 
@@ -23,7 +24,8 @@ fn main() -> ExitCode {
         Some("build") => build(release),
         Some("run") => run(),
         Some("test") => test(),
-        _ => Err("usage: cargo xtask <run|test|build [--release]>".to_string()),
+        Some("bench") => bench(&args[1..]),
+        _ => Err("usage: cargo xtask <run|test|build [--release]|bench [ARGS]>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -154,6 +156,41 @@ fn run() -> Result {
     sh(Command::new(root().join("target/release/portcullis"))
         .arg("serve")
         .env("LEPTOS_SITE_ROOT", root().join("target/site")))
+}
+
+/// The benchmarks (bench/README.md): the release build, wrk, PostgreSQL when it can be had,
+/// then the load scenarios against the baseline, the longer fault runs and bounded fuzzing.
+fn bench(args: &[String]) -> Result {
+    build(true)?;
+    step("benchmark binaries");
+    sh(cargo().args(["build", "--release", "-p", "bench"]))?;
+    prereqs::wrk()?;
+    let postgres = prereqs::postgres(false)?;
+    step("load: Portcullis against the baseline");
+    let mut run = Command::new(root().join("target/release/portcullis-bench"));
+    run.args(args);
+    if !postgres {
+        run.arg("--no-postgres");
+    }
+    sh(&mut run)?;
+    step("faults, longer runs");
+    let mut faults = cargo();
+    faults
+        .args(["test", "-p", "server", "--test", "http", "faults::"])
+        .env("PORTCULLIS_FAULT_SECONDS", "20");
+    if postgres {
+        faults.env("PORTCULLIS_REQUIRE_POSTGRES", "1");
+    }
+    sh(&mut faults)?;
+    step("fuzzing the parsers a stranger can reach (bounded)");
+    sh(cargo()
+        .args(["test", "-p", "domain", "-p", "server", "fuzz"])
+        .env("PROPTEST_CASES", "20000"))?;
+    eprintln!(
+        "
+Results: bench/results/latest.md"
+    );
+    Ok(())
 }
 
 fn test() -> Result {

@@ -65,6 +65,19 @@ pub fn chromium() -> Result {
     sh(Command::new("apt-get").args(["install", "-y", "chromium"]))
 }
 
+/// wrk, the load generator of the benchmarks (Debian's package).
+pub fn wrk() -> Result {
+    if succeeds(Command::new("wrk").arg("--version")) || PathBuf::from("/usr/bin/wrk").exists() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err("wrk is missing: run `sudo apt-get install -y wrk`".into());
+    }
+    step("installing wrk (apt-get)");
+    sh(Command::new("apt-get").arg("update"))?;
+    sh(Command::new("apt-get").args(["install", "-y", "wrk"]))
+}
+
 fn postgres_up() -> bool {
     succeeds(Command::new("pg_isready").args(["-h", "127.0.0.1", "-p", "5432"]))
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod cli;
 mod credentials;
 mod docs;
+mod faults;
 mod forgery;
 mod gate;
 mod limits;

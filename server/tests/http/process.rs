@@ -6,7 +6,7 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -14,7 +14,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
@@ -239,7 +239,7 @@ async fn no_secret_reaches_the_logs_and_sigterm_stops_it() {
 }
 
 /// A server process, stopped when dropped (also when a test fails).
-struct Running(std::process::Child);
+pub(crate) struct Running(pub(crate) std::process::Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -250,7 +250,7 @@ impl Drop for Running {
 
 /// Starts the binary on `database` at a free port with `issuer`; answers the child and its
 /// base URL once it answers `/healthz`.
-async fn start(database: &str, issuer: Option<&str>) -> (Running, String) {
+pub(crate) async fn start(database: &str, issuer: Option<&str>) -> (Running, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let child = Running(
