@@ -3,6 +3,8 @@
 
 mod dates;
 mod format;
+#[cfg(test)]
+mod fuzz;
 mod ips;
 mod origins;
 mod scopes;

@@ -9,6 +9,7 @@ mod credentials;
 mod docs;
 mod faults;
 mod forgery;
+mod fuzz;
 mod gate;
 mod limits;
 mod oauth;
