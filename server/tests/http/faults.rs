@@ -127,8 +127,7 @@ async fn create_until_killed(base: &str, token: &str, server: &mut Running) -> V
     for task in tasks {
         let _ = task.await;
     }
-    let ids = acknowledged.lock().unwrap().clone();
-    ids
+    acknowledged.lock().unwrap().clone()
 }
 
 async fn kill_nine_loses_nothing(database: &str) {
