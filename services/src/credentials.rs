@@ -155,18 +155,17 @@ impl Services {
         now: i64,
     ) -> Result<CredentialsPage, ServiceError> {
         let org = viewer.organization_id();
-        let mut api_clients: Vec<_> = self
-            .store()
-            .list_api_clients(org)
-            .await?
+        // Both lists at once: two round-trips in parallel rather than in a row.
+        let (clients, tokens) = tokio::try_join!(
+            self.store().list_api_clients(org),
+            self.store().list_restricted_tokens(org)
+        )?;
+        let mut api_clients: Vec<_> = clients
             .into_iter()
             .map(|r| api_client_view(r, now))
             .collect();
         api_clients.sort_by_cached_key(|c| (sort_key(&c.name), c.created_at, c.id.clone()));
-        let mut restricted_tokens: Vec<_> = self
-            .store()
-            .list_restricted_tokens(org)
-            .await?
+        let mut restricted_tokens: Vec<_> = tokens
             .into_iter()
             .map(|r| restricted_token_view(r, now))
             .collect();

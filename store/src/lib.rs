@@ -79,6 +79,9 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            // No ping before every acquire (a round-trip per query on PostgreSQL): a broken
+            // connection fails its query, is dropped, and the next acquire opens a new one.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -176,7 +176,16 @@ fn bench(args: &[String]) -> Result {
     step("faults, longer runs");
     let mut faults = cargo();
     faults
-        .args(["test", "-p", "server", "--test", "http", "faults::"])
+        .args([
+            "test",
+            "-p",
+            "server",
+            "--test",
+            "http",
+            "faults::",
+            "--",
+            "--nocapture",
+        ])
         .env("PORTCULLIS_FAULT_SECONDS", "20");
     if postgres {
         faults.env("PORTCULLIS_REQUIRE_POSTGRES", "1");
