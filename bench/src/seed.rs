@@ -2,22 +2,12 @@
 //! batches (the services would take hours for a million). The rows are shaped exactly as the
 //! services write them; their secrets are random and unknown, as other customers' would be.
 
-use sha2::{Digest, Sha256};
-use std::fmt::Write;
+use services::secrets::digest;
 use store::Store;
 
 /// Credentials per organization: half API Clients, half Restricted Access Tokens.
 pub const PER_ORGANIZATION: u64 = 100;
 const ROWS_PER_STATEMENT: u64 = 500;
-
-fn hex(data: &str) -> String {
-    Sha256::digest(data.as_bytes())
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
 
 /// Adds organizations `first..first + count`, each with `PER_ORGANIZATION` credentials.
 pub async fn organizations(store: &Store, first: u64, count: u64) -> Result<(), String> {
@@ -34,11 +24,11 @@ pub async fn organizations(store: &Store, first: u64, count: u64) -> Result<(), 
             clients.push(format!(
                 "('seedc{key}', '{org_id}', 'Seed client {i}', NULL, 'pci_seed{key}', '{}', 'AAAA', '', \
                  'credentials:read', 0, NULL, 'seed', {now}, {now})",
-                hex(&format!("client {key}"))
+                digest(&format!("client {key}"))
             ));
             tokens.push(format!(
                 "('seedt{key}', '{org_id}', 'Seed token {i}', '{}', 'AAAA', '10.0.0.0/8', NULL, 'seed', {now}, {now})",
-                hex(&format!("token {key}"))
+                digest(&format!("token {key}"))
             ));
         }
     }

@@ -1,35 +1,15 @@
 import { test, expect, type Page } from "@playwright/test";
+import { ensureInstance, openApiSettings, signUp } from "./helpers";
 import * as fs from "node:fs";
 
 // The API page's View Docs and Run in Postman (PRODUCT.md §3): the documentation is served by
 // Portcullis itself, works with no internet, and the collection downloads.
 const owner = { name: "Dora Docs", email: "dora@docs.test", password: "dora's long password", org: "Docs Org" };
 
-async function ensureInstance(page: Page) {
-  await page.goto("/setup");
-  if (page.url().endsWith("/setup")) {
-    await page.getByLabel("Your name").fill("First Admin");
-    await page.getByLabel("Email").fill("first@docs.test");
-    await page.getByLabel("Password").fill("first admin password");
-    await page.getByLabel("Organization name").fill("First Org");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
-    await page.context().clearCookies();
-  }
-}
-
 async function openApiPage(page: Page) {
-  await ensureInstance(page);
-  await page.goto("/signup");
-  await page.getByLabel("Your name").fill(owner.name);
-  await page.getByLabel("Email").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByLabel("Organization name").fill(owner.org);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
-  await page.goto("/?settings-modal=open&path=api");
-  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
-  return page.getByRole("dialog", { name: "Settings" });
+  await ensureInstance(page, "docs.test");
+  await signUp(page, owner);
+  return openApiSettings(page);
 }
 
 test("View Docs opens the docs with every endpoint, and no request leaves the instance", async ({ page, context, baseURL }) => {
@@ -70,15 +50,13 @@ test("View Docs opens the docs with every endpoint, and no request leaves the in
 });
 
 test("Run in Postman downloads the collection generated from the same description", async ({ page }) => {
-  await ensureInstance(page);
+  await ensureInstance(page, "docs.test");
   await page.goto("/login");
   await page.getByLabel("Email").fill(owner.email);
   await page.getByLabel("Password").fill(owner.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
-  await page.goto("/?settings-modal=open&path=api");
-  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
-  const settings = page.getByRole("dialog", { name: "Settings" });
+  const settings = await openApiSettings(page);
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     settings.getByRole("link", { name: "Run in Postman" }).click(),

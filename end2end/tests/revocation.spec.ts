@@ -1,36 +1,16 @@
-import { test, expect, type Page } from "@playwright/test";
+import { test, expect } from "@playwright/test";
+import { ensureInstance, openApiSettings, signUp } from "./helpers";
 
 // PRODUCT.md §6: deleting an API Client in the console stops the JWTs it already obtained, on
 // the very next request. This file signs up its own organization.
 const owner = { name: "Rita Revoker", email: "rita@revocation.test", password: "rita's long password", org: "Revocation Org" };
 
-async function ensureInstance(page: Page) {
-  await page.goto("/setup");
-  if (page.url().endsWith("/setup")) {
-    await page.getByLabel("Your name").fill("First Admin");
-    await page.getByLabel("Email").fill("first@revocation.test");
-    await page.getByLabel("Password").fill("first admin password");
-    await page.getByLabel("Organization name").fill("First Org");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
-    await page.context().clearCookies();
-  }
-}
-
 test("deleting an API Client in the console stops a JWT it obtained a minute earlier", async ({ page, request }) => {
   test.setTimeout(180_000);
-  await ensureInstance(page);
-  await page.goto("/signup");
-  await page.getByLabel("Your name").fill(owner.name);
-  await page.getByLabel("Email").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByLabel("Organization name").fill(owner.org);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await ensureInstance(page, "revocation.test");
+  await signUp(page, owner);
 
-  await page.goto("/?settings-modal=open&path=api");
-  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
-  const settings = page.getByRole("dialog", { name: "Settings" });
+  const settings = await openApiSettings(page);
   await settings.getByRole("button", { name: "Add New" }).click();
   await page.getByRole("menuitem", { name: /API Client/ }).click();
   const panel = page.getByRole("dialog", { name: "Add API Client" });

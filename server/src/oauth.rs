@@ -11,7 +11,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use domain::credentials::Scope;
 use serde::Serialize;
-use serde_json::json;
 use services::keys::Jwk;
 use services::{ClientEntry, Introspection, OAuthError, ServiceError};
 use std::collections::HashMap;
@@ -150,7 +149,10 @@ impl From<OAuthError> for OAuthResponse {
 
 impl IntoResponse for OAuthResponse {
     fn into_response(self) -> Response {
-        let body = json!({"error": self.error, "error_description": self.description});
+        let body = OAuthErrorBody {
+            error: self.error.to_string(),
+            error_description: self.description,
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         no_store(response.headers_mut());
         if self.status == StatusCode::UNAUTHORIZED {
@@ -421,15 +423,10 @@ async fn issue(
 )]
 async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
-        let form = Form::parse(&headers, &body)?;
-        let now = services::unix_now();
-        let caller = authenticate(&state, &headers, &form, now).await?;
-        let token = form
-            .get("token")
-            .ok_or_else(|| OAuthResponse::invalid_request("token is missing"))?;
+        let (caller, token, now) = token_request(&state, &headers, &body).await?;
         state
             .services
-            .introspect(&caller, token, now)
+            .introspect(&caller, &token, now)
             .await
             .map_err(|e| OAuthResponse::server_error(&e))
     };
@@ -437,6 +434,22 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(introspection) => json_no_store(introspection),
         Err(e) => e.into_response(),
     }
+}
+
+/// What introspection and revocation both read: the form, the authenticated caller, and the
+/// `token` it asks about.
+async fn token_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Arc<ClientEntry>, String, i64), OAuthResponse> {
+    let form = Form::parse(headers, body)?;
+    let now = services::unix_now();
+    let caller = authenticate(state, headers, &form, now).await?;
+    let token = form
+        .get("token")
+        .ok_or_else(|| OAuthResponse::invalid_request("token is missing"))?;
+    Ok((caller, token.to_string(), now))
 }
 
 /// Revoke an access token
@@ -458,15 +471,10 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
 )]
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
-        let form = Form::parse(&headers, &body)?;
-        let now = services::unix_now();
-        let caller = authenticate(&state, &headers, &form, now).await?;
-        let token = form
-            .get("token")
-            .ok_or_else(|| OAuthResponse::invalid_request("token is missing"))?;
+        let (caller, token, now) = token_request(&state, &headers, &body).await?;
         state
             .services
-            .revoke(&caller, token, now)
+            .revoke(&caller, &token, now)
             .await
             .map_err(|e| OAuthResponse::server_error(&e))
     };

@@ -295,14 +295,11 @@ impl Services {
         manager: ClientManager<'_>,
         id: &str,
     ) -> Result<(), ServiceError> {
-        let current = self
+        let client_id = self
             .store()
-            .get_api_client(manager.organization_id(), id)
-            .await?;
-        self.store()
             .delete_api_client(manager.organization_id(), id)
             .await?;
-        self.forget_client(&current.client_id);
+        self.forget_client(&client_id);
         tracing::info!(
             credential_id = id,
             org_id = manager.organization_id(),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-use store::GateEventKind;
+use store::{GateEventKind, now_ms};
 
 /// Access tokens live 60 minutes (never past their client's expiry).
 pub const ACCESS_TOKEN_SECONDS: i64 = 60 * 60;
@@ -616,6 +616,7 @@ impl Services {
         let mut applied: std::collections::HashMap<i64, i64> = Default::default();
         let mut last_ok = Instant::now();
         let mut since_ms = now_ms() - WINDOW_MS;
+        let mut last_pruned_ms = now_ms();
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -624,6 +625,10 @@ impl Services {
             match self.store().gate_events_since(since_ms).await {
                 Ok(events) => {
                     let now = crate::unix_now();
+                    if started_ms - last_pruned_ms >= 60_000 {
+                        self.tokens.cache.prune_revoked(now);
+                        last_pruned_ms = started_ms;
+                    }
                     for event in events {
                         if applied.insert(event.seq, started_ms).is_none() {
                             self.apply_gate_event(event.kind, &event.key, now);
@@ -644,13 +649,14 @@ impl Services {
         }
     }
 
-    /// Hourly: drops expired revocations, old change-log rows and keys nobody can use.
+    /// Hourly (any instance): drops expired revocations, old change-log rows and keys nobody
+    /// can use from the database. Each instance prunes its in-memory revocations itself, in
+    /// `follow_changes`.
     pub async fn prune_token_state(&self, now: i64) -> Result<(), ServiceError> {
         self.store().prune_gate_state(now).await?;
         self.store()
             .delete_retired_signing_keys(now - ACCESS_TOKEN_SECONDS)
             .await?;
-        self.tokens.cache.prune_revoked(now);
         Ok(())
     }
 
@@ -666,13 +672,6 @@ impl Services {
     pub(crate) fn forget_organization(&self, organization_id: &str) {
         self.tokens.cache.forget_organization(organization_id);
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! API Clients and Restricted Access Tokens, always scoped to one organization: an id from
 //! another organization is simply not found.
 
-use crate::gate::{record_client_event, record_token_event};
+use crate::gate::{GateEventKind, record_client_event, record_event, record_token_event};
 use crate::{Store, StoreError, flag};
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, Row};
@@ -74,7 +74,7 @@ fn join_list(items: &[String]) -> String {
     items.join("\n")
 }
 
-fn split_list(stored: &str) -> Vec<String> {
+pub(crate) fn split_list(stored: &str) -> Vec<String> {
     stored
         .lines()
         .filter(|l| !l.is_empty())
@@ -270,24 +270,26 @@ impl Store {
         self.get_api_client(organization_id, id).await
     }
 
+    /// Deletes an API Client; answers its Client ID (what caches key it by).
     pub async fn delete_api_client(
         &self,
         organization_id: &str,
         id: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<String, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
-        record_client_event(conn, organization_id, id).await?;
-        let done = sqlx::query("DELETE FROM api_clients WHERE organization_id = $1 AND id = $2")
-            .bind(organization_id)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        let row = sqlx::query(
+            "DELETE FROM api_clients WHERE organization_id = $1 AND id = $2 RETURNING client_id",
+        )
+        .bind(organization_id)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let client_id: String = row.try_get("client_id")?;
+        record_event(conn, GateEventKind::Client, &client_id).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(client_id)
     }
 
     pub async fn list_restricted_tokens(

@@ -3,6 +3,7 @@
 //! the change log (`gate_events`) through which every instance learns what to drop from its
 //! in-memory cache.
 
+use crate::credentials::split_list;
 use crate::{Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, AnyConnection, Row};
@@ -91,7 +92,8 @@ pub struct GateEvent {
     pub key: String,
 }
 
-pub(crate) fn now_ms() -> i64 {
+/// Unix milliseconds, the change log's clock.
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -113,14 +115,6 @@ pub(crate) async fn record_event(
     Ok(())
 }
 
-fn split_lines(stored: &str) -> Vec<String> {
-    stored
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 fn gate_client_from_row(row: &AnyRow) -> Result<GateClientRecord, StoreError> {
     Ok(GateClientRecord {
         id: row.try_get("id")?,
@@ -130,7 +124,7 @@ fn gate_client_from_row(row: &AnyRow) -> Result<GateClientRecord, StoreError> {
         name: row.try_get("name")?,
         client_id: row.try_get("client_id")?,
         secret_digest: row.try_get("secret_digest")?,
-        allowed_origins: split_lines(&row.try_get::<String, _>("allowed_origins")?),
+        allowed_origins: split_list(&row.try_get::<String, _>("allowed_origins")?),
         scopes: row.try_get("scopes")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         expires_at: row.try_get("expires_at")?,
@@ -144,7 +138,7 @@ fn gate_token_from_row(row: &AnyRow) -> Result<GateTokenRecord, StoreError> {
         organization_name: row.try_get("organization_name")?,
         api_access: row.try_get::<i64, _>("api_access")? != 0,
         name: row.try_get("name")?,
-        allowed_ips: split_lines(&row.try_get::<String, _>("allowed_ips")?),
+        allowed_ips: split_list(&row.try_get::<String, _>("allowed_ips")?),
         expires_at: row.try_get("expires_at")?,
         created_at: row.try_get("created_at")?,
     })

@@ -18,7 +18,9 @@ pub use credentials::{
     RestrictedTokenRecord,
 };
 pub use error::StoreError;
-pub use gate::{GateClientRecord, GateEvent, GateEventKind, GateTokenRecord, SigningKeyRecord};
+pub use gate::{
+    GateClientRecord, GateEvent, GateEventKind, GateTokenRecord, SigningKeyRecord, now_ms,
+};
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,
 };

@@ -178,8 +178,8 @@ pub async fn gate(
             return with_cors(super::ApiError::from(e).into_response(), origin.as_ref());
         }
     };
-    let path = request.uri().path();
-    let path = path.strip_prefix(super::PREFIX).unwrap_or(path).to_string();
+    let full_path = request.uri().path();
+    let path = full_path.strip_prefix(super::PREFIX).unwrap_or(full_path);
     let cors_origin = match &caller {
         Caller::RestrictedToken { token } => {
             let from = client_ip(peer.ip(), request.headers(), &state.trusted_proxies);
@@ -190,7 +190,7 @@ pub async fn gate(
                 );
                 return with_cors(refused, origin.as_ref());
             }
-            if !restricted_token_may_call(&method, &path) {
+            if !restricted_token_may_call(&method, path) {
                 let refused = insufficient_scope(
                     None,
                     "Restricted Access Tokens may only call GET /api/v1/me",
@@ -209,7 +209,7 @@ pub async fn gate(
                 );
                 return with_cors(refused, None);
             }
-            if let Some(scope) = required_scope(&method, &path)
+            if let Some(scope) = required_scope(&method, path)
                 && !caller.has_scope(scope)
             {
                 let refused = insufficient_scope(

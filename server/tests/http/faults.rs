@@ -5,7 +5,7 @@
 //! The test command runs them short; `cargo xtask bench` runs them longer
 //! (`PORTCULLIS_FAULT_SECONDS`).
 
-use crate::process::{Running, cookie, free_port, start};
+use crate::process::{Console, Running, access_token, free_port, start};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -24,66 +24,11 @@ fn fault_seconds() -> f64 {
 
 /// Sets the instance up through the console; answers an access token with both scopes.
 async fn writer_token(base: &str) -> String {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let res = client.get(format!("{base}/setup")).send().await.unwrap();
-    let csrf = cookie(&res, "portcullis_csrf").unwrap();
-    let rpc = |endpoint: &str, form: Vec<(&str, &str)>| {
-        client
-            .post(format!("{base}/rpc/{endpoint}"))
-            .header("x-csrf-token", &csrf)
-            .form(&form)
-            .send()
-    };
-    let res = rpc(
-        "setup",
-        vec![
-            ("name", "Ada"),
-            ("email", "ada@example.com"),
-            ("password", "a very secret password 42"),
-            ("organization_name", "Org"),
-        ],
-    )
-    .await
-    .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let created: Value = rpc(
-        "api-clients/create",
-        vec![
-            ("name", "writer"),
-            ("description", ""),
-            ("allowed_origins", ""),
-            ("scopes", "credentials:read credentials:write"),
-            ("expiration_date", ""),
-        ],
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    token_for(
-        base,
-        &created["client"]["client_id"],
-        &created["client_secret"],
-    )
-    .await
-}
-
-async fn token_for(base: &str, client_id: &Value, secret: &Value) -> String {
-    let issued: Value = reqwest::Client::new()
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(client_id.as_str().unwrap(), secret.as_str())
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    issued["access_token"].as_str().unwrap().to_string()
+    let console = Console::set_up(base).await;
+    let created = console
+        .create_api_client("credentials:read credentials:write")
+        .await;
+    access_token(base, &created).await
 }
 
 /// Creates Restricted Access Tokens from 8 connections until the server dies; answers the
@@ -237,7 +182,7 @@ async fn a_deletion_reaches_a_loaded_second_process_within_a_second() {
             .json()
             .await
             .unwrap();
-        let token = token_for(&base, &created["client_id"], &created["client_secret"]).await;
+        let token = access_token(&base, &created).await;
         let me = |base: &str| {
             reqwest::Client::new()
                 .get(format!("{base}/api/v1/me"))

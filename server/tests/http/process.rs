@@ -285,60 +285,9 @@ async fn a_second_process_on_postgres_learns_of_a_deletion_within_a_second() {
     };
     let (_first, base) = start(&database, None).await;
     let (_second, second_base) = start(&database, Some(&base)).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let res = client.get(format!("{base}/setup")).send().await.unwrap();
-    let csrf = cookie(&res, "portcullis_csrf").unwrap();
-    let post = |path: &str, form: Vec<(&str, &str)>| {
-        client
-            .post(format!("{base}/rpc/{path}"))
-            .header("x-csrf-token", &csrf)
-            .form(&form)
-            .send()
-    };
-    let res = post(
-        "setup",
-        vec![
-            ("name", "Ada"),
-            ("email", "ada@example.com"),
-            ("password", "a very secret password 42"),
-            ("organization_name", "Org"),
-        ],
-    )
-    .await
-    .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let created: serde_json::Value = post(
-        "api-clients/create",
-        vec![
-            ("name", "c"),
-            ("description", ""),
-            ("allowed_origins", ""),
-            ("scopes", "credentials:read"),
-            ("expiration_date", ""),
-        ],
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let issued: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(
-            created["client"]["client_id"].as_str().unwrap(),
-            created["client_secret"].as_str(),
-        )
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = issued["access_token"].as_str().unwrap().to_string();
+    let console = Console::set_up(&base).await;
+    let created = console.create_api_client("credentials:read").await;
+    let token = access_token(&base, &created).await;
     let me = |base: &str| {
         reqwest::Client::new()
             .get(format!("{base}/api/v1/me"))
@@ -346,12 +295,12 @@ async fn a_second_process_on_postgres_learns_of_a_deletion_within_a_second() {
             .send()
     };
     assert_eq!(me(&second_base).await.unwrap().status(), StatusCode::OK);
-    let res = post(
-        "api-clients/delete",
-        vec![("id", created["client"]["id"].as_str().unwrap())],
-    )
-    .await
-    .unwrap();
+    let res = console
+        .rpc(
+            "api-clients/delete",
+            &[("id", created["client"]["id"].as_str().unwrap())],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let deleted = Instant::now();
     assert_eq!(me(&base).await.unwrap().status(), StatusCode::UNAUTHORIZED);
@@ -363,4 +312,93 @@ async fn a_second_process_on_postgres_learns_of_a_deletion_within_a_second() {
     };
     eprintln!("the second process refused the token {delay:?} after the deletion");
     assert!(delay < Duration::from_secs(1), "took {delay:?}");
+}
+
+/// The console of a running binary, as a person's browser uses it.
+pub(crate) struct Console {
+    client: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+impl Console {
+    /// Sets a fresh instance up (Ada, Admin of Org) and keeps her signed in.
+    pub(crate) async fn set_up(base: &str) -> Console {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let res = client.get(format!("{base}/setup")).send().await.unwrap();
+        let csrf = cookie(&res, "portcullis_csrf").unwrap();
+        let console = Console {
+            client,
+            base: base.to_string(),
+            csrf,
+        };
+        let res = console
+            .rpc(
+                "setup",
+                &[
+                    ("name", "Ada"),
+                    ("email", "ada@example.com"),
+                    ("password", "a very secret password 42"),
+                    ("organization_name", "Org"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        console
+    }
+
+    pub(crate) async fn rpc(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/rpc/{endpoint}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates an API Client with `scopes`; answers the console's answer (client and secret).
+    pub(crate) async fn create_api_client(&self, scopes: &str) -> serde_json::Value {
+        let res = self
+            .rpc(
+                "api-clients/create",
+                &[
+                    ("name", "c"),
+                    ("description", ""),
+                    ("allowed_origins", ""),
+                    ("scopes", scopes),
+                    ("expiration_date", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+}
+
+/// An access token (HTTP Basic) for a client as `Console::create_api_client` answers it, or
+/// as `POST /api/v1/api-clients` does.
+pub(crate) async fn access_token(base: &str, created: &serde_json::Value) -> String {
+    let client = if created.get("client").is_some() {
+        &created["client"]
+    } else {
+        created
+    };
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(
+            client["client_id"].as_str().unwrap(),
+            created["client_secret"].as_str(),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    issued["access_token"].as_str().unwrap().to_string()
 }

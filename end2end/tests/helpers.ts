@@ -1,0 +1,38 @@
+import { expect, type Page } from "@playwright/test";
+
+// Steps several spec files share. Each spec signs up its own organization, so none depends on
+// another beyond the instance being set up.
+
+export type Person = { name: string; email: string; password: string; org: string };
+
+/** Sets the instance up (with a first Admin of its own) if no one has yet, then signs out. */
+export async function ensureInstance(page: Page, domain: string) {
+  await page.goto("/setup");
+  if (page.url().endsWith("/setup")) {
+    await page.getByLabel("Your name").fill("First Admin");
+    await page.getByLabel("Email").fill(`first@${domain}`);
+    await page.getByLabel("Password").fill("first admin password");
+    await page.getByLabel("Organization name").fill("First Org");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+    await page.context().clearCookies();
+  }
+}
+
+/** Creates `who`'s organization at /signup; leaves them signed in. */
+export async function signUp(page: Page, who: Person) {
+  await page.goto("/signup");
+  await page.getByLabel("Your name").fill(who.name);
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByLabel("Organization name").fill(who.org);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+}
+
+/** Opens Settings › Developer › API on a full load, once the page is hydrated. */
+export async function openApiSettings(page: Page) {
+  await page.goto("/?settings-modal=open&path=api");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  return page.getByRole("dialog", { name: "Settings" });
+}
