@@ -27,8 +27,9 @@ pub fn context() -> Result<ServerContext, AppError> {
     })
 }
 
-pub fn now() -> i64 {
-    services::unix_now()
+/// The current time by the instance's clock (Unix seconds).
+pub fn now() -> Result<i64, AppError> {
+    Ok(context()?.services.now())
 }
 
 /// The value of cookie `name` in the current request.
@@ -63,7 +64,7 @@ pub async fn principal() -> Result<Principal, AppError> {
     let token =
         request_cookie(SESSION_COOKIE).ok_or_else(|| fail(ServiceError::Unauthenticated))?;
     ctx.services
-        .principal_for_session(&token, now())
+        .principal_for_session(&token, ctx.services.now())
         .await
         .map_err(fail)?
         .ok_or_else(|| fail(ServiceError::Unauthenticated))
@@ -100,6 +101,10 @@ pub fn fail(err: ServiceError) -> AppError {
         ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
         ServiceError::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
         ServiceError::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),
+        ServiceError::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Refused("This instance is catching up. Try again in a moment.".into()),
+        ),
         ServiceError::Internal(_) if err.is_unavailable() => {
             tracing::warn!(error = %err, "server function: database unavailable");
             (

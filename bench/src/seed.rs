@@ -11,7 +11,7 @@ const ROWS_PER_STATEMENT: u64 = 500;
 
 /// Adds organizations `first..first + count`, each with `PER_ORGANIZATION` credentials.
 pub async fn organizations(store: &Store, first: u64, count: u64) -> Result<(), String> {
-    let now = services::unix_now();
+    let now = services::Clock::now(&services::SystemClock);
     let run = format!("{now:x}");
     let mut orgs = Vec::new();
     let mut clients = Vec::new();

@@ -40,6 +40,12 @@ pub enum KeysCommand {
     /// old key until the last token it signed has expired; running servers switch within a
     /// second.
     Rotate,
+    /// Withdraw a key at once (it was stolen): it leaves the JWKS and every token it signed is
+    /// refused on every instance. If it was signing, a new key takes over first.
+    Revoke {
+        /// The key's id (`kid`), as the JWKS and token headers show it.
+        kid: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -71,6 +71,17 @@ pub struct Config {
         global = true
     )]
     pub open_signup: bool,
+
+    /// Test hooks for process tests (SIGUSR1 stops the change-log follower). Never in production.
+    #[arg(
+        long,
+        env = "PORTCULLIS_TEST_HOOKS",
+        default_value = "false",
+        action = clap::ArgAction::Set,
+        global = true,
+        hide = true
+    )]
+    pub test_hooks: bool,
 }
 
 impl Config {

@@ -11,6 +11,8 @@ mod oauth;
 mod page_gate;
 pub mod telemetry;
 
+pub use api::ApiErrorBody;
+
 use app::ssr::ServerContext;
 use app::{App, shell};
 use axum::Router;
@@ -23,7 +25,7 @@ use config::Config;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use services::Services;
+use services::{Follower, Services, SharedClock};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -72,12 +74,104 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-/// The whole HTTP application over an opened store. Must be called inside the Tokio runtime:
-/// it starts following the change log (see `services::Services::follow_changes`).
-pub fn router(config: &Config, store: Store) -> Router {
-    let services =
-        Services::with_token_settings(store, config.open_signup, config.token_settings());
-    tokio::spawn(services.clone().follow_changes());
+/// The services of an instance (or of a CLI command) over an opened store, with time from
+/// `clock`.
+pub fn services(config: &Config, store: Store, clock: SharedClock) -> Services {
+    Services::new(store, config.open_signup, config.token_settings(), clock)
+}
+
+/// One instance, built once: its services, its router, its listener and its change-log
+/// follower. `run_until_stopped` starts what runs in the background and serves.
+pub struct Application {
+    services: Services,
+    router: Router,
+    listener: TcpListener,
+    follower: Follower,
+    test_hooks: bool,
+}
+
+impl Application {
+    /// Opens (and migrates) the database and binds the listener of `config`.
+    pub async fn build(config: &Config, clock: SharedClock) -> Result<Application, String> {
+        let store = Store::open(&config.database_url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.site_addr))?;
+        Self::build_on(config, store, listener, clock).await
+    }
+
+    /// Like `build`, over an opened store and a bound listener (tests bind port 0).
+    pub async fn build_on(
+        config: &Config,
+        store: Store,
+        listener: TcpListener,
+        clock: SharedClock,
+    ) -> Result<Application, String> {
+        let services = services(config, store, clock);
+        // The first read of the change log, before the first request: until it succeeds the
+        // authenticated paths answer 503.
+        let mut follower = Follower::new(services.clone());
+        follower
+            .step()
+            .await
+            .map_err(|e| format!("cannot read the change log: {e}"))?;
+        let router = router(config, services.clone());
+        Ok(Application {
+            services,
+            router,
+            listener,
+            follower,
+            test_hooks: config.test_hooks,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Follows the change log, runs the hourly housekeeping and serves until `shutdown`.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let follow = tokio::spawn(self.services.clone().follow_changes(self.follower));
+        let housekeeping = tokio::spawn(housekeeping(self.services.clone()));
+        if self.test_hooks {
+            tokio::spawn(test_hooks(self.services.clone()));
+        }
+        let served = serve(self.listener, self.router, shutdown).await;
+        follow.abort();
+        housekeeping.abort();
+        served
+    }
+}
+
+/// `PORTCULLIS_TEST_HOOKS=1` only: SIGUSR1 makes the change-log follower panic, as a bug
+/// would, so that process tests can watch the instance fail closed and recover.
+async fn test_hooks(services: Services) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
+            return;
+        };
+        while usr1.recv().await.is_some() {
+            tracing::warn!("test hook: stopping the change-log follower");
+            services.kill_follower();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = services;
+}
+
+/// The whole HTTP application over `services`.
+fn router(config: &Config, services: Services) -> Router {
     let leptos = leptos_options(config);
     let state = AppState(Arc::new(Shared {
         services: services.clone(),
@@ -158,8 +252,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves until `shutdown` resolves, then finishes requests in flight for up to 10 seconds.
-pub async fn serve(
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes requests in flight for up to 10 seconds.
+async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -214,15 +308,18 @@ pub async fn shutdown_signal() {
 
 /// Once an hour: deletes expired sessions, expired revocations, old change-log rows and keys
 /// whose tokens have all expired.
-pub async fn housekeeping(store: Store) {
-    let services = Services::new(store.clone(), false);
+async fn housekeeping(services: Services) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
         every_hour.tick().await;
-        if let Err(err) = services.prune_token_state(services::unix_now()).await {
+        if let Err(err) = services.prune_token_state(services.now()).await {
             tracing::warn!(error = %err, "could not prune token state");
         }
-        match store.delete_expired_sessions(services::unix_now()).await {
+        match services
+            .store()
+            .delete_expired_sessions(services.now())
+            .await
+        {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),
             Err(err) => tracing::warn!(error = %err, "could not delete expired sessions"),

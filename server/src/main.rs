@@ -1,6 +1,8 @@
 use clap::Parser;
 use server::cli::{Cli, Command, KeysCommand, OrgCommand, Switch};
+use server::Application;
 use server::config::Config;
+use services::Services;
 use std::process::ExitCode;
 use store::Store;
 
@@ -17,6 +19,9 @@ async fn main() -> ExitCode {
         Command::Keys {
             command: KeysCommand::Rotate,
         } => rotate_keys(&cli.config).await,
+        Command::Keys {
+            command: KeysCommand::Revoke { kid },
+        } => revoke_key(&cli.config, &kid).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -34,18 +39,21 @@ async fn open_store(config: &Config) -> Result<Store, String> {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let store = open_store(&config).await?;
-    let listener = tokio::net::TcpListener::bind(config.site_addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.site_addr))?;
-    tracing::info!(address = %config.site_addr, backend = ?store.backend(), "serving");
-    let app = server::router(&config, store.clone());
-    tokio::spawn(server::housekeeping(store.clone()));
-    server::serve(listener, app, server::shutdown_signal())
+    let app = Application::build(&config, services::clock::system()).await?;
+    let backend = app.services().store().backend();
+    tracing::info!(address = %config.site_addr, ?backend, "serving");
+    let store = app.services().store().clone();
+    app.run_until_stopped(server::shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;
     store.close().await;
     Ok(())
+}
+
+/// The services a CLI command works through: the same constructor as the server's.
+async fn cli_services(config: &Config) -> Result<Services, String> {
+    let store = open_store(config).await?;
+    Ok(server::services(config, store, services::clock::system()))
 }
 
 async fn migrate(config: &Config) -> Result<(), String> {
@@ -55,13 +63,14 @@ async fn migrate(config: &Config) -> Result<(), String> {
 }
 
 async fn api_access(config: &Config, org: &str, on: bool) -> Result<(), String> {
-    let store = open_store(config).await?;
-    let found = store
+    let services = cli_services(config).await?;
+    let found = services
+        .store()
         .find_organization(org)
         .await
         .map_err(|e| format!("organization {org:?}: {e}"))?;
-    services::Services::new(store, false)
-        .set_api_access(&found.id, on, services::unix_now())
+    services
+        .set_api_access(&found.id, on, services.now())
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -74,17 +83,34 @@ async fn api_access(config: &Config, org: &str, on: bool) -> Result<(), String> 
 }
 
 async fn rotate_keys(config: &Config) -> Result<(), String> {
-    let store = open_store(config).await?;
-    let services =
-        services::Services::with_token_settings(store.clone(), false, config.token_settings());
+    let services = cli_services(config).await?;
     let kid = services
-        .rotate_signing_key(services::unix_now())
+        .rotate_signing_key(services.now())
         .await
         .map_err(|e| format!("cannot rotate the signing key: {e}"))?;
-    store.close().await;
+    services.store().close().await;
     println!(
         "new {} signing key {kid}; the previous key stays published until its tokens expire",
         config.signing_alg
     );
+    Ok(())
+}
+
+async fn revoke_key(config: &Config, kid: &str) -> Result<(), String> {
+    let services = cli_services(config).await?;
+    let replacement = services
+        .revoke_signing_key(kid, services.now())
+        .await
+        .map_err(|e| match e {
+            services::ServiceError::NotFound => format!("there is no signing key {kid:?}"),
+            other => format!("cannot revoke the signing key: {other}"),
+        })?;
+    services.store().close().await;
+    match replacement {
+        Some(new) => println!(
+            "signing key {kid} revoked: every token it signed is refused; new tokens are signed with {new}"
+        ),
+        None => println!("signing key {kid} revoked: every token it signed is refused"),
+    }
     Ok(())
 }

@@ -388,7 +388,7 @@ async fn issue(
             });
         }
     }
-    let now = services::unix_now();
+    let now = state.services.now();
     let client = authenticate(state, headers, &form, now).await?;
     let issued = state
         .services
@@ -444,7 +444,7 @@ async fn token_request(
     body: &Bytes,
 ) -> Result<(Arc<ClientEntry>, String, i64), OAuthResponse> {
     let form = Form::parse(headers, body)?;
-    let now = services::unix_now();
+    let now = state.services.now();
     let caller = authenticate(state, headers, &form, now).await?;
     let token = form
         .get("token")

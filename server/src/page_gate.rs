@@ -45,7 +45,7 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         match &session {
             Some(token) => state
                 .services
-                .principal_for_session(token, services::unix_now())
+                .principal_for_session(token, state.services.now())
                 .await
                 .ok()
                 .flatten()

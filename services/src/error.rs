@@ -26,6 +26,9 @@ pub enum ServiceError {
     LastAdmin,
     #[error("This organization has reached the limit for this kind of credential")]
     LimitReached,
+    /// This instance cannot answer correctly right now (it lost track of changes): a 503.
+    #[error("temporarily unavailable")]
+    Unavailable,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -50,6 +53,7 @@ impl ServiceError {
     /// The database cannot be reached right now: a 503, not a fault of ours or the caller's.
     pub fn is_unavailable(&self) -> bool {
         match self {
+            ServiceError::Unavailable => true,
             ServiceError::Internal(source) => source
                 .downcast_ref::<StoreError>()
                 .is_some_and(StoreError::is_unavailable),

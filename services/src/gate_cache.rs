@@ -3,9 +3,11 @@
 //! digest, revoked `jti`s, and JWTs already verified.
 //!
 //! Entries are loaded on first use and dropped on every change: at once by the instance that
-//! made it, and by every other instance when it reads the change log (`gate_events`), which
-//! `follow_changes` polls every 200 ms. A generation counter, bumped under the write lock by
-//! every drop, keeps a load that raced a change from caching what it read before it.
+//! made it, and by every other instance when its follower reads the change log
+//! (`crate::follower`). Nothing stays unchecked for long: an entry older than
+//! `REVALIDATE_SECONDS` is read again even if no change came. A generation counter, bumped
+//! under the write lock by every drop, keeps a load that raced a change from caching what it
+//! read before it.
 
 use crate::tokens::AccessClaims;
 use domain::credentials::{AllowedIps, Scope, Scopes};
@@ -17,6 +19,9 @@ use store::{GateClientRecord, GateTokenRecord};
 /// More entries than this and a map is emptied (it refills from the database as used).
 const MAX_ENTRIES: usize = 200_000;
 const MAX_VERIFIED: usize = 100_000;
+
+/// A cached credential is read from the database again after this long, change or not.
+pub const REVALIDATE_SECONDS: i64 = 30;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientEntry {
@@ -102,8 +107,26 @@ impl TokenEntry {
 #[derive(Default)]
 struct Credentials {
     generation: u64,
-    clients: HashMap<String, Option<Arc<ClientEntry>>>,
-    tokens: HashMap<String, Option<Arc<TokenEntry>>>,
+    clients: HashMap<String, Cached<ClientEntry>>,
+    tokens: HashMap<String, Cached<TokenEntry>>,
+}
+
+/// What was read, and when (Unix seconds).
+struct Cached<T> {
+    entry: Option<Arc<T>>,
+    loaded_at: i64,
+}
+
+impl<T> Cached<T> {
+    /// The entry while it is fresh at `now`. A clock that moved back keeps it no longer than
+    /// the same span forwards would.
+    fn fresh(&self, now: i64) -> Option<Option<Arc<T>>> {
+        ((now - self.loaded_at).abs() < REVALIDATE_SECONDS).then(|| self.entry.clone())
+    }
+
+    fn entry(&self) -> Option<&Arc<T>> {
+        self.entry.as_ref()
+    }
 }
 
 #[derive(Default)]
@@ -130,33 +153,53 @@ impl GateCache {
         read(&self.credentials).generation
     }
 
-    /// `None` when not cached; `Some(None)` when known not to exist.
-    pub fn client(&self, client_id: &str) -> Option<Option<Arc<ClientEntry>>> {
-        read(&self.credentials).clients.get(client_id).cloned()
+    /// `None` when not cached or no longer fresh at `now`; `Some(None)` when known not to exist.
+    pub fn client(&self, client_id: &str, now: i64) -> Option<Option<Arc<ClientEntry>>> {
+        read(&self.credentials).clients.get(client_id)?.fresh(now)
     }
 
-    pub fn token(&self, digest: &str) -> Option<Option<Arc<TokenEntry>>> {
-        read(&self.credentials).tokens.get(digest).cloned()
+    pub fn token(&self, digest: &str, now: i64) -> Option<Option<Arc<TokenEntry>>> {
+        read(&self.credentials).tokens.get(digest)?.fresh(now)
     }
 
-    /// Caches what was read at `generation`, unless something changed since.
-    pub fn put_client(&self, client_id: String, entry: Option<Arc<ClientEntry>>, generation: u64) {
+    /// Caches what was read at `generation` (at `now`), unless something changed since.
+    pub fn put_client(
+        &self,
+        client_id: String,
+        entry: Option<Arc<ClientEntry>>,
+        generation: u64,
+        now: i64,
+    ) {
         let mut c = write(&self.credentials);
         if c.generation == generation {
             if c.clients.len() >= MAX_ENTRIES {
                 c.clients.clear();
             }
-            c.clients.insert(client_id, entry);
+            let cached = Cached {
+                entry,
+                loaded_at: now,
+            };
+            c.clients.insert(client_id, cached);
         }
     }
 
-    pub fn put_token(&self, digest: String, entry: Option<Arc<TokenEntry>>, generation: u64) {
+    pub fn put_token(
+        &self,
+        digest: String,
+        entry: Option<Arc<TokenEntry>>,
+        generation: u64,
+        now: i64,
+    ) {
         let mut c = write(&self.credentials);
         if c.generation == generation {
             if c.tokens.len() >= MAX_ENTRIES {
                 c.tokens.clear();
             }
-            c.tokens.insert(digest, entry);
+            let cached = Cached {
+                entry,
+                loaded_at: now,
+            };
+            c.tokens.insert(digest, cached);
         }
     }
 
@@ -177,29 +220,36 @@ impl GateCache {
     pub fn forget_token_id(&self, id: &str) {
         let mut c = write(&self.credentials);
         c.generation += 1;
-        c.tokens
-            .retain(|_, e| e.as_ref().is_none_or(|e| e.id != id));
+        c.tokens.retain(|_, e| e.entry().is_none_or(|e| e.id != id));
     }
 
     pub fn forget_organization(&self, organization_id: &str) {
         let mut c = write(&self.credentials);
         c.generation += 1;
-        c.clients.retain(|_, e| {
-            e.as_ref()
-                .is_none_or(|e| e.organization_id != organization_id)
-        });
-        c.tokens.retain(|_, e| {
-            e.as_ref()
-                .is_none_or(|e| e.organization_id != organization_id)
-        });
+        c.clients
+            .retain(|_, e| e.entry().is_none_or(|e| e.organization_id != organization_id));
+        c.tokens
+            .retain(|_, e| e.entry().is_none_or(|e| e.organization_id != organization_id));
     }
 
-    /// Drops every cached credential (used when changes can no longer be followed).
+    /// Drops everything this instance knows: credentials, verified JWTs and the revoked list
+    /// (reloaded on next use). For when changes could not be followed.
     pub fn forget_all(&self) {
-        let mut c = write(&self.credentials);
-        c.generation += 1;
-        c.clients.clear();
-        c.tokens.clear();
+        {
+            let mut c = write(&self.credentials);
+            c.generation += 1;
+            c.clients.clear();
+            c.tokens.clear();
+        }
+        self.forget_verified();
+        let mut revoked = write(&self.revoked);
+        revoked.clear();
+        self.revoked_loaded.store(false, Ordering::Release);
+    }
+
+    /// Drops every verified JWT (the signing keys changed: each is checked against them again).
+    pub fn forget_verified(&self) {
+        write(&self.verified).clear();
     }
 
     pub fn verified(&self, token_digest: &[u8; 32], now: i64) -> Option<Arc<AccessClaims>> {
@@ -234,6 +284,10 @@ impl GateCache {
         self.revoked_loaded.store(true, Ordering::Release);
     }
 
+    pub fn revoked_loaded(&self) -> bool {
+        self.revoked_loaded.load(Ordering::Acquire)
+    }
+
     pub fn prune_revoked(&self, now: i64) {
         write(&self.revoked).retain(|_, expires_at| *expires_at > now);
     }
@@ -242,6 +296,8 @@ impl GateCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NOW: i64 = 1_800_000_000;
 
     fn entry(client_id: &str, org: &str) -> Arc<ClientEntry> {
         Arc::new(ClientEntry {
@@ -264,19 +320,20 @@ mod tests {
         let cache = GateCache::default();
         let before = cache.generation();
         cache.forget_client("pci_a");
-        cache.put_client("pci_a".into(), Some(entry("pci_a", "o1")), before);
-        assert!(cache.client("pci_a").is_none());
+        cache.put_client("pci_a".into(), Some(entry("pci_a", "o1")), before, NOW);
+        assert!(cache.client("pci_a", NOW).is_none());
         cache.put_client(
             "pci_a".into(),
             Some(entry("pci_a", "o1")),
             cache.generation(),
+            NOW,
         );
-        assert!(cache.client("pci_a").is_some_and(|e| e.is_some()));
+        assert!(cache.client("pci_a", NOW).is_some_and(|e| e.is_some()));
         // Known absent, until a change says otherwise.
-        cache.put_client("pci_b".into(), None, cache.generation());
-        assert_eq!(cache.client("pci_b"), Some(None));
+        cache.put_client("pci_b".into(), None, cache.generation(), NOW);
+        assert_eq!(cache.client("pci_b", NOW), Some(None));
         cache.forget_client("pci_b");
-        assert_eq!(cache.client("pci_b"), None);
+        assert_eq!(cache.client("pci_b", NOW), None);
     }
 
     #[test]
@@ -286,15 +343,63 @@ mod tests {
             "pci_a".into(),
             Some(entry("pci_a", "o1")),
             cache.generation(),
+            NOW,
         );
         cache.put_client(
             "pci_b".into(),
             Some(entry("pci_b", "o2")),
             cache.generation(),
+            NOW,
         );
         cache.forget_organization("o1");
-        assert!(cache.client("pci_a").is_none());
-        assert!(cache.client("pci_b").is_some());
+        assert!(cache.client("pci_a", NOW).is_none());
+        assert!(cache.client("pci_b", NOW).is_some());
+    }
+
+    #[test]
+    fn entries_are_read_again_after_thirty_seconds_without_any_change() {
+        let cache = GateCache::default();
+        let generation = cache.generation();
+        cache.put_client("pci_a".into(), Some(entry("pci_a", "o1")), generation, NOW);
+        cache.put_token("digest".into(), None, generation, NOW);
+        let later = NOW + REVALIDATE_SECONDS - 1;
+        assert!(cache.client("pci_a", later).is_some());
+        assert_eq!(cache.token("digest", later), Some(None));
+        let stale = NOW + REVALIDATE_SECONDS;
+        assert!(cache.client("pci_a", stale).is_none());
+        assert!(cache.token("digest", stale).is_none());
+        // A clock set back does not make an entry live forever either.
+        assert!(cache.client("pci_a", NOW - REVALIDATE_SECONDS).is_none());
+    }
+
+    #[test]
+    fn forgetting_everything_drops_verified_tokens_and_the_revoked_list() {
+        let cache = GateCache::default();
+        cache.put_client(
+            "pci_a".into(),
+            Some(entry("pci_a", "o1")),
+            cache.generation(),
+            NOW,
+        );
+        let claims = Arc::new(AccessClaims {
+            iss: "i".into(),
+            sub: "pci_a".into(),
+            client_id: "pci_a".into(),
+            aud: "a".into(),
+            iat: NOW,
+            exp: NOW + 60,
+            jti: "j".into(),
+            scope: "credentials:read".into(),
+            org: "o1".into(),
+        });
+        cache.put_verified([7; 32], claims, NOW);
+        cache.load_revoked(vec![("j".into(), NOW + 60)]);
+        assert!(cache.verified(&[7; 32], NOW).is_some() && cache.is_revoked("j"));
+        cache.forget_all();
+        assert!(cache.client("pci_a", NOW).is_none());
+        assert!(cache.verified(&[7; 32], NOW).is_none());
+        assert!(!cache.is_revoked("j"));
+        assert!(!cache.revoked_loaded(), "the revoked list is read again on next use");
     }
 
     #[test]

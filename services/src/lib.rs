@@ -1,11 +1,15 @@
 //! What the console can do, with every rule checked: accounts, sessions, members and invites.
 //!
 //! Server functions and CLI commands call these; nothing here knows about HTTP or Leptos.
-//! Time comes in as `now` (Unix seconds) so tests can move it.
+//! Time comes from the one `Clock` a `Services` is built with (`services.now()`), and rules take
+//! it as a `now` parameter (Unix seconds), so tests move it instead of waiting.
 
 mod accounts;
+mod caller;
+pub mod clock;
 mod credentials;
 mod error;
+pub mod follower;
 mod gate_cache;
 pub mod keys;
 mod members;
@@ -13,6 +17,7 @@ pub mod password;
 mod principal;
 pub mod public_api;
 pub mod secrets;
+mod signing;
 mod tokens;
 
 pub use accounts::{NewAccount, SignIn, SignedIn};
@@ -21,9 +26,12 @@ pub use error::ServiceError;
 pub use gate_cache::{ClientEntry, TokenEntry};
 pub use keys::SigningAlg;
 pub use principal::{AdminPrincipal, ClientManager, CredentialViewer, Principal, TokenManager};
+pub use caller::Caller;
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use follower::Follower;
 pub use tokens::{
-    ACCESS_TOKEN_SECONDS, AccessClaims, BearerError, Caller, Introspection, IssuedToken,
-    OAuthError, TokenSettings,
+    ACCESS_TOKEN_SECONDS, AccessClaims, BearerError, Introspection, IssuedToken, OAuthError,
+    TokenSettings,
 };
 
 use std::sync::Arc;
@@ -38,6 +46,7 @@ pub const THROTTLE_WINDOW_SECONDS: i64 = 15 * 60;
 pub struct Services {
     store: Store,
     open_signup: bool,
+    clock: SharedClock,
     tokens: Arc<tokens::TokenState>,
 }
 
@@ -52,21 +61,24 @@ impl std::fmt::Debug for Services {
 }
 
 impl Services {
-    /// Services with the default token settings (issuer `http://127.0.0.1:3000`).
-    pub fn new(store: Store, open_signup: bool) -> Self {
-        Self::with_token_settings(
-            store,
-            open_signup,
-            TokenSettings::for_issuer("http://127.0.0.1:3000"),
-        )
-    }
-
-    pub fn with_token_settings(store: Store, open_signup: bool, settings: TokenSettings) -> Self {
+    /// The services over `store`: sign-up open or not, tokens issued as `tokens` says, time
+    /// from `clock`. The server and the CLI build them through `server::Application`.
+    pub fn new(store: Store, open_signup: bool, tokens: TokenSettings, clock: SharedClock) -> Self {
         Services {
             store,
             open_signup,
-            tokens: Arc::new(tokens::TokenState::new(settings)),
+            clock,
+            tokens: Arc::new(tokens::TokenState::new(tokens)),
         }
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// The current time in Unix seconds, by this instance's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     pub fn store(&self) -> &Store {
@@ -76,12 +88,4 @@ impl Services {
     pub fn open_signup(&self) -> bool {
         self.open_signup
     }
-}
-
-/// The current time in Unix seconds, for callers at the edge (handlers, CLI).
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 //! differ (JSON arrays instead of comma-separated text, RFC 3339 instead of a date).
 
 use crate::credentials::{ParsedClient, ParsedToken};
-use crate::tokens::Caller;
+use crate::caller::Caller;
 use domain::FieldError;
 use domain::credentials::{
     AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Scopes,

@@ -2,16 +2,14 @@
 //! bearer authentication for `/api/v1`, introspection (RFC 7662) and revocation (RFC 7009).
 //! Nothing here speaks HTTP; `server::oauth` and `server::api` map the outcomes to responses.
 
+use crate::caller::Caller;
+use crate::follower::FollowerHealth;
 use crate::gate_cache::{ClientEntry, GateCache, TokenEntry};
-use crate::keys::{KeyRing, SigningAlg, SigningKey};
-use crate::principal::{ClientManager, CredentialViewer, TokenManager};
+use crate::keys::{KeyRing, SigningAlg};
 use crate::{ServiceError, Services, secrets};
 use domain::credentials::{Scope, SecretKind, is_client_id, parse_secret};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
-use store::{GateEventKind, now_ms};
 
 /// Access tokens live 60 minutes (never past their client's expiry).
 pub const ACCESS_TOKEN_SECONDS: i64 = 60 * 60;
@@ -87,81 +85,14 @@ pub enum BearerError {
     Service(#[from] ServiceError),
 }
 
-/// Who is calling `/api/v1`, once the bearer value checked out.
-#[derive(Clone, Debug)]
-pub enum Caller {
-    ApiClient {
-        client: Arc<ClientEntry>,
-        claims: Arc<AccessClaims>,
-        /// The token's scopes that its client still has.
-        scopes: Vec<Scope>,
-    },
-    RestrictedToken {
-        token: Arc<TokenEntry>,
-    },
-}
-
-impl Caller {
-    pub fn organization_id(&self) -> &str {
-        match self {
-            Caller::ApiClient { client, .. } => &client.organization_id,
-            Caller::RestrictedToken { token } => &token.organization_id,
-        }
-    }
-
-    pub fn credential_id(&self) -> &str {
-        match self {
-            Caller::ApiClient { client, .. } => &client.id,
-            Caller::RestrictedToken { token } => &token.id,
-        }
-    }
-
-    pub fn has_scope(&self, scope: Scope) -> bool {
-        matches!(self, Caller::ApiClient { scopes, .. } if scopes.contains(&scope))
-    }
-
-    /// The handle for reading the organization's credentials (`credentials:read`).
-    pub fn credential_viewer(&self) -> Result<CredentialViewer<'_>, ServiceError> {
-        self.require(Scope::CredentialsRead)?;
-        Ok(CredentialViewer::for_api(
-            self.organization_id(),
-            self.credential_id(),
-        ))
-    }
-
-    /// The handles for changing them (`credentials:write`).
-    pub fn client_manager(&self) -> Result<ClientManager<'_>, ServiceError> {
-        self.require(Scope::CredentialsWrite)?;
-        Ok(ClientManager::for_api(
-            self.organization_id(),
-            self.credential_id(),
-        ))
-    }
-
-    pub fn token_manager(&self) -> Result<TokenManager<'_>, ServiceError> {
-        self.require(Scope::CredentialsWrite)?;
-        Ok(TokenManager::for_api(
-            self.organization_id(),
-            self.credential_id(),
-        ))
-    }
-
-    fn require(&self, scope: Scope) -> Result<(), ServiceError> {
-        if self.has_scope(scope) {
-            Ok(())
-        } else {
-            Err(ServiceError::Forbidden)
-        }
-    }
-}
-
 /// The token state an instance keeps: settings, keys and the gate's cache.
 pub(crate) struct TokenState {
     pub settings: TokenSettings,
     pub cache: GateCache,
+    pub health: FollowerHealth,
     keys: RwLock<Option<Arc<KeyRing>>>,
-    keys_loading: tokio::sync::Mutex<()>,
-    last_key_reload: Mutex<Option<Instant>>,
+    pub(crate) keys_loading: tokio::sync::Mutex<()>,
+    pub(crate) last_key_reload_ms: Mutex<Option<i64>>,
 }
 
 impl TokenState {
@@ -169,17 +100,18 @@ impl TokenState {
         TokenState {
             settings,
             cache: GateCache::default(),
+            health: FollowerHealth::default(),
             keys: RwLock::new(None),
             keys_loading: tokio::sync::Mutex::new(()),
-            last_key_reload: Mutex::new(None),
+            last_key_reload_ms: Mutex::new(None),
         }
     }
 
-    fn current_keys(&self) -> Option<Arc<KeyRing>> {
+    pub(crate) fn current_keys(&self) -> Option<Arc<KeyRing>> {
         self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn set_keys(&self, ring: Option<Arc<KeyRing>>) {
+    pub(crate) fn set_keys(&self, ring: Option<Arc<KeyRing>>) {
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = ring;
     }
 }
@@ -229,94 +161,14 @@ impl Services {
         &self.tokens.settings
     }
 
-    /// The keys, loaded on first use; a first start (or a changed `PORTCULLIS_SIGNING_ALG`)
-    /// creates the key to sign with.
-    pub async fn keyring(&self) -> Result<Arc<KeyRing>, ServiceError> {
-        if let Some(ring) = self.tokens.current_keys() {
-            return Ok(ring);
-        }
-        let _loading = self.tokens.keys_loading.lock().await;
-        if let Some(ring) = self.tokens.current_keys() {
-            return Ok(ring);
-        }
-        let now = crate::unix_now();
-        let alg = self.tokens.settings.alg;
-        let mut ring = self.load_keyring(now).await?;
-        if ring.signing_key().is_none() {
-            // First start, or the first start with another PORTCULLIS_SIGNING_ALG. Keys of the
-            // other algorithm stay in use (instances still configured for it may be running)
-            // until an operator's `keys rotate` retires them.
-            self.add_signing_key(now, false).await?;
-            ring = self.load_keyring(now).await?;
-        }
-        let ring = Arc::new(ring);
-        if ring.signing_key().is_some_and(|k| k.alg == alg) {
-            self.tokens.set_keys(Some(ring.clone()));
-        }
-        Ok(ring)
-    }
-
-    async fn load_keyring(&self, now: i64) -> Result<KeyRing, ServiceError> {
-        let records = self
-            .store()
-            .signing_keys(now - ACCESS_TOKEN_SECONDS)
-            .await?;
-        KeyRing::from_records(&records, self.tokens.settings.alg)
-    }
-
-    /// Starts signing with a new key of the configured algorithm and retires every other key
-    /// (`portcullis keys rotate`). Returns the new key's id.
-    pub async fn rotate_signing_key(&self, now: i64) -> Result<String, ServiceError> {
-        self.add_signing_key(now, true).await
-    }
-
-    async fn add_signing_key(&self, now: i64, retire_all: bool) -> Result<String, ServiceError> {
-        let kid = secrets::random_base62(22);
-        let record = SigningKey::generate(self.tokens.settings.alg, kid.clone(), now)?;
-        self.store().rotate_signing_key(&record, retire_all).await?;
-        self.tokens.set_keys(None);
-        tracing::info!(kid, alg = %self.tokens.settings.alg, "new signing key");
-        Ok(kid)
-    }
-
-    /// Forgets the loaded keys so the next use reads them again.
-    pub fn reload_keys(&self) {
-        self.tokens.set_keys(None);
-    }
-
-    /// Reloads the keys when a token names a key this instance does not know (another
-    /// instance rotated), at most once a second.
-    async fn keyring_knowing(&self, kid: &str) -> Result<Arc<KeyRing>, ServiceError> {
-        let ring = self.keyring().await?;
-        if ring.get(kid).is_some() {
-            return Ok(ring);
-        }
-        let due = {
-            let mut last = self
-                .tokens
-                .last_key_reload
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let due = last.is_none_or(|at| at.elapsed() >= Duration::from_secs(1));
-            if due {
-                *last = Some(Instant::now());
-            }
-            due
-        };
-        if !due {
-            return Ok(ring);
-        }
-        self.reload_keys();
-        self.keyring().await
-    }
-
     /// The API Client for a Client ID, from the cache or the database.
     pub async fn gate_client(
         &self,
         client_id: &str,
+        now: i64,
     ) -> Result<Option<Arc<ClientEntry>>, ServiceError> {
         let cache = &self.tokens.cache;
-        if let Some(found) = cache.client(client_id) {
+        if let Some(found) = cache.client(client_id, now) {
             return Ok(found);
         }
         let generation = cache.generation();
@@ -325,13 +177,17 @@ impl Services {
             .gate_client(client_id)
             .await?
             .map(|record| Arc::new(ClientEntry::from(record)));
-        cache.put_client(client_id.to_string(), entry.clone(), generation);
+        cache.put_client(client_id.to_string(), entry.clone(), generation, now);
         Ok(entry)
     }
 
-    async fn gate_token(&self, digest: &str) -> Result<Option<Arc<TokenEntry>>, ServiceError> {
+    async fn gate_token(
+        &self,
+        digest: &str,
+        now: i64,
+    ) -> Result<Option<Arc<TokenEntry>>, ServiceError> {
         let cache = &self.tokens.cache;
-        if let Some(found) = cache.token(digest) {
+        if let Some(found) = cache.token(digest, now) {
             return Ok(found);
         }
         let generation = cache.generation();
@@ -341,7 +197,7 @@ impl Services {
             .await?
             .and_then(TokenEntry::from_record)
             .map(Arc::new);
-        cache.put_token(digest.to_string(), entry.clone(), generation);
+        cache.put_token(digest.to_string(), entry.clone(), generation, now);
         Ok(entry)
     }
 
@@ -357,7 +213,8 @@ impl Services {
         if !is_client_id(client_id) || parse_secret(client_secret) != Ok(SecretKind::ClientSecret) {
             return Err(OAuthError::InvalidClient);
         }
-        let Some(client) = self.gate_client(client_id).await? else {
+        self.tokens.health.check()?;
+        let Some(client) = self.gate_client(client_id, now).await? else {
             return Err(OAuthError::InvalidClient);
         };
         let digest = secrets::digest(client_secret);
@@ -483,7 +340,7 @@ impl Services {
 
     async fn is_revoked(&self, jti: &str, now: i64) -> Result<bool, ServiceError> {
         let cache = &self.tokens.cache;
-        if !cache.revoked_loaded.load(Ordering::Acquire) {
+        if !cache.revoked_loaded() {
             cache.load_revoked(self.store().revoked_access_tokens(now).await?);
         }
         Ok(cache.is_revoked(jti))
@@ -492,11 +349,12 @@ impl Services {
     /// The caller behind a bearer value: a JWT of a usable API Client, or a usable Restricted
     /// Access Token. Everything else is `InvalidToken`.
     pub async fn authenticate_bearer(&self, token: &str, now: i64) -> Result<Caller, BearerError> {
+        self.tokens.health.check()?;
         if token.starts_with(SecretKind::RestrictedToken.prefix()) {
             if parse_secret(token) != Ok(SecretKind::RestrictedToken) {
                 return Err(BearerError::InvalidToken);
             }
-            return match self.gate_token(&secrets::digest(token)).await? {
+            return match self.gate_token(&secrets::digest(token), now).await? {
                 Some(entry) if entry.is_usable(now) => Ok(Caller::RestrictedToken { token: entry }),
                 _ => Err(BearerError::InvalidToken),
             };
@@ -505,7 +363,7 @@ impl Services {
         if self.is_revoked(&claims.jti, now).await? {
             return Err(BearerError::InvalidToken);
         }
-        let client = match self.gate_client(&claims.client_id).await? {
+        let client = match self.gate_client(&claims.client_id, now).await? {
             Some(client) if client.is_usable(now) && client.organization_id == claims.org => client,
             _ => return Err(BearerError::InvalidToken),
         };
@@ -588,75 +446,6 @@ impl Services {
             .cache
             .put_revoked(claims.jti.clone(), claims.exp);
         tracing::info!(client_id = %claims.client_id, jti = %claims.jti, "access token revoked");
-        Ok(())
-    }
-
-    /// Applies one recorded change to this instance's cache.
-    pub(crate) fn apply_gate_event(&self, kind: GateEventKind, key: &str, now: i64) {
-        let cache = &self.tokens.cache;
-        match kind {
-            GateEventKind::Client => cache.forget_client(key),
-            GateEventKind::Token => cache.forget_token(key),
-            GateEventKind::Organization => cache.forget_organization(key),
-            GateEventKind::Revoked => {
-                cache.put_revoked(key.to_string(), now + ACCESS_TOKEN_SECONDS)
-            }
-            GateEventKind::Keys => self.reload_keys(),
-        }
-    }
-
-    /// Follows the change log for as long as the process runs: every 200 ms, the changes of
-    /// the last few seconds are read and those not applied yet are applied. Changes made by
-    /// this instance were applied already (applying twice is harmless). When the database
-    /// cannot be read for 5 seconds, the cache is emptied, so that nothing it can no longer
-    /// check stays open.
-    pub async fn follow_changes(self) {
-        const EVERY: Duration = Duration::from_millis(200);
-        const WINDOW_MS: i64 = 5_000;
-        let mut applied: std::collections::HashMap<i64, i64> = Default::default();
-        let mut last_ok = Instant::now();
-        let mut since_ms = now_ms() - WINDOW_MS;
-        let mut last_pruned_ms = now_ms();
-        let mut tick = tokio::time::interval(EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let started_ms = now_ms();
-            match self.store().gate_events_since(since_ms).await {
-                Ok(events) => {
-                    let now = crate::unix_now();
-                    if started_ms - last_pruned_ms >= 60_000 {
-                        self.tokens.cache.prune_revoked(now);
-                        last_pruned_ms = started_ms;
-                    }
-                    for event in events {
-                        if applied.insert(event.seq, started_ms).is_none() {
-                            self.apply_gate_event(event.kind, &event.key, now);
-                        }
-                    }
-                    applied.retain(|_, seen_ms| *seen_ms >= started_ms - 2 * WINDOW_MS);
-                    since_ms = started_ms - WINDOW_MS;
-                    last_ok = Instant::now();
-                }
-                Err(err) => {
-                    if last_ok.elapsed() > Duration::from_secs(5) {
-                        self.tokens.cache.forget_all();
-                        self.reload_keys();
-                    }
-                    tracing::warn!(error = %err, "cannot read the change log");
-                }
-            }
-        }
-    }
-
-    /// Hourly (any instance): drops expired revocations, old change-log rows and keys nobody
-    /// can use from the database. Each instance prunes its in-memory revocations itself, in
-    /// `follow_changes`.
-    pub async fn prune_token_state(&self, now: i64) -> Result<(), ServiceError> {
-        self.store().prune_gate_state(now).await?;
-        self.store()
-            .delete_retired_signing_keys(now - ACCESS_TOKEN_SECONDS)
-            .await?;
         Ok(())
     }
 

@@ -8,18 +8,28 @@ use store::testing::fresh_store;
 
 const NOW: i64 = 1_800_000_000;
 
+/// The services over `store` at `NOW`, on a clock nobody moves.
+fn services_on(store: store::Store, open_signup: bool) -> Services {
+    Services::new(
+        store,
+        open_signup,
+        services::TokenSettings::for_issuer("http://127.0.0.1:3000"),
+        std::sync::Arc::new(services::ManualClock::at_ms(NOW * 1000)),
+    )
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test]
             async fn sqlite() {
                 let store = store::testing::fresh_store(store::Backend::Sqlite).await.unwrap();
-                super::$name(services::Services::new(store, true)).await;
+                super::$name(super::services_on(store, true)).await;
             }
             #[tokio::test]
             async fn postgres() {
                 if let Some(store) = store::testing::fresh_store(store::Backend::Postgres).await {
-                    super::$name(services::Services::new(store, true)).await;
+                    super::$name(super::services_on(store, true)).await;
                 }
             }
         }
@@ -462,7 +472,7 @@ async fn bad_input_changes_nothing(services: Services) {
 #[tokio::test]
 async fn sign_up_is_refused_when_closed() {
     let store = fresh_store(Backend::Sqlite).await.unwrap();
-    let services = Services::new(store, false);
+    let services = services_on(store, false);
     let closed = services
         .sign_up(account("ada@example.com", "Org"), NOW)
         .await;

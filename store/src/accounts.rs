@@ -1,6 +1,6 @@
 //! Organizations, their members and console sessions.
 
-use crate::gate::{GateEventKind, record_event};
+use crate::change_log::{GateEventKind, record_event};
 use crate::records::{org_columns, org_from_row, user_columns, user_from_row};
 use crate::{
     MemberUpdate, NewOrganization, NewUser, OrgRecord, Store, StoreError, UserRecord, flag,

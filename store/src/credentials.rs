@@ -1,7 +1,7 @@
 //! API Clients and Restricted Access Tokens, always scoped to one organization: an id from
 //! another organization is simply not found.
 
-use crate::gate::{GateEventKind, record_client_event, record_event, record_token_event};
+use crate::change_log::{GateEventKind, record_client_event, record_event, record_token_event};
 use crate::{Store, StoreError, flag};
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, Row};

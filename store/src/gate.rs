@@ -1,12 +1,12 @@
 //! What the authorization server and the `/api/v1` gate read and write: credentials looked up by
 //! Client ID or token digest (with their organization), signing keys, revoked access tokens, and
-//! the change log (`gate_events`) through which every instance learns what to drop from its
-//! in-memory cache.
+//! revoked access tokens. Each change records itself in the change log (`change_log`).
 
+use crate::change_log::{GateEventKind, record_event};
 use crate::credentials::split_list;
 use crate::{Store, StoreError};
 use sqlx::any::AnyRow;
-use sqlx::{Acquire, AnyConnection, Row};
+use sqlx::{Acquire, Row};
 
 /// An API Client as the token endpoint and the gate need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,74 +45,6 @@ pub struct SigningKeyRecord {
     pub private_der: String,
     pub created_at: i64,
     pub retired_at: Option<i64>,
-}
-
-/// What changed, as the cache keys it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GateEventKind {
-    /// Key: a Client ID.
-    Client,
-    /// Key: a Restricted Access Token's digest.
-    Token,
-    /// Key: an organization id (API access switched, renamed).
-    Organization,
-    /// Key: the `jti` of a revoked access token.
-    Revoked,
-    /// The signing keys changed (key: empty).
-    Keys,
-}
-
-impl GateEventKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            GateEventKind::Client => "client",
-            GateEventKind::Token => "token",
-            GateEventKind::Organization => "organization",
-            GateEventKind::Revoked => "revoked",
-            GateEventKind::Keys => "keys",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "client" => GateEventKind::Client,
-            "token" => GateEventKind::Token,
-            "organization" => GateEventKind::Organization,
-            "revoked" => GateEventKind::Revoked,
-            "keys" => GateEventKind::Keys,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GateEvent {
-    pub seq: i64,
-    pub kind: GateEventKind,
-    pub key: String,
-}
-
-/// Unix milliseconds, the change log's clock.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
-
-/// Records a change in the same transaction as the change itself.
-pub(crate) async fn record_event(
-    conn: &mut AnyConnection,
-    kind: GateEventKind,
-    key: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO gate_events (kind, key, created_ms) VALUES ($1, $2, $3)")
-        .bind(kind.as_str())
-        .bind(key)
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 fn gate_client_from_row(row: &AnyRow) -> Result<GateClientRecord, StoreError> {
@@ -293,34 +225,8 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Changes recorded at or after `since_ms` (Unix milliseconds), oldest first.
-    pub async fn gate_events_since(&self, since_ms: i64) -> Result<Vec<GateEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, kind, key FROM gate_events WHERE created_ms >= $1 ORDER BY seq LIMIT 10000",
-        )
-        .bind(since_ms)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let kind: String = row.try_get("kind")?;
-            if let Some(kind) = GateEventKind::parse(&kind) {
-                events.push(GateEvent {
-                    seq: row.try_get("seq")?,
-                    kind,
-                    key: row.try_get("key")?,
-                });
-            }
-        }
-        Ok(events)
-    }
-
-    /// Drops what no instance needs any more: old change-log rows and expired revocations.
-    pub async fn prune_gate_state(&self, now: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM gate_events WHERE created_ms < $1")
-            .bind(now_ms() - 60 * 60 * 1000)
-            .execute(&self.pool)
-            .await?;
+    /// Drops revocations of tokens that have expired anyway.
+    pub async fn prune_revocations(&self, now: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= $1")
             .bind(now)
             .execute(&self.pool)
@@ -329,40 +235,57 @@ impl Store {
     }
 }
 
-/// Records a change to the API Client `id` (keyed by its Client ID), before it is deleted or
-/// after it is changed, in the caller's transaction.
-pub(crate) async fn record_client_event(
-    conn: &mut AnyConnection,
-    organization_id: &str,
-    id: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO gate_events (kind, key, created_ms) \
-         SELECT 'client', client_id, $1 FROM api_clients WHERE organization_id = $2 AND id = $3",
-    )
-    .bind(now_ms())
-    .bind(organization_id)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
+impl Store {
+    /// Withdraws a signing key at once (a stolen key): it leaves the JWKS and nothing it signed
+    /// verifies any more. `replacement`, when given, is added first, in the same transaction,
+    /// and retires the other keys of its algorithm (the withdrawn key was signing). Answers
+    /// `NotFound` when there is no such key; then nothing changes.
+    pub async fn revoke_signing_key(
+        &self,
+        kid: &str,
+        replacement: Option<&SigningKeyRecord>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn = tx.acquire().await?;
+        if let Some(key) = replacement {
+            sqlx::query(
+                "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL AND alg = $2",
+            )
+            .bind(key.created_at)
+            .bind(&key.alg)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "INSERT INTO signing_keys (kid, alg, private_der, created_at, retired_at) \
+                 VALUES ($1, $2, $3, $4, NULL)",
+            )
+            .bind(&key.kid)
+            .bind(&key.alg)
+            .bind(&key.private_der)
+            .bind(key.created_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        let done = sqlx::query("DELETE FROM signing_keys WHERE kid = $1")
+            .bind(kid)
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record_event(conn, GateEventKind::Keys, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-/// Records a change to the Restricted Access Token `id` (keyed by its digest).
-pub(crate) async fn record_token_event(
-    conn: &mut AnyConnection,
-    organization_id: &str,
-    id: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO gate_events (kind, key, created_ms) \
-         SELECT 'token', token_digest, $1 FROM restricted_tokens \
-         WHERE organization_id = $2 AND id = $3",
-    )
-    .bind(now_ms())
-    .bind(organization_id)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    /// The key `kid`, retired or not.
+    pub async fn signing_key(&self, kid: &str) -> Result<Option<SigningKeyRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT kid, alg, private_der, created_at, retired_at FROM signing_keys WHERE kid = $1",
+        )
+        .bind(kid)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(signing_key_from_row).transpose()
+    }
 }

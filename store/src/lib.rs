@@ -6,6 +6,7 @@
 //! touches several rows runs in one transaction.
 
 mod accounts;
+mod change_log;
 mod credentials;
 mod error;
 mod gate;
@@ -18,9 +19,8 @@ pub use credentials::{
     RestrictedTokenRecord,
 };
 pub use error::StoreError;
-pub use gate::{
-    GateClientRecord, GateEvent, GateEventKind, GateTokenRecord, SigningKeyRecord, now_ms,
-};
+pub use change_log::{ChangeListener, GateEvent, GateEventKind};
+pub use gate::{GateClientRecord, GateTokenRecord, SigningKeyRecord};
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,
 };
@@ -30,6 +30,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -56,10 +57,20 @@ impl Backend {
 }
 
 /// The handle every part of Portcullis uses to reach the database. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// For connections outside the pool (`LISTEN`). Never printed: it may hold a password.
+    url: Arc<str>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -98,7 +109,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            url: url.into(),
+        })
     }
 
     /// Connects and brings the schema up to date.

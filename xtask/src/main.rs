@@ -224,6 +224,7 @@ fn test() -> Result {
     ]))?;
 
     let postgres = prereqs::postgres(ci)?;
+    let faketime = prereqs::faketime(ci)?;
     prereqs::clean_test_databases(postgres);
     step(if postgres {
         "Rust tests on SQLite and PostgreSQL"
@@ -234,6 +235,9 @@ fn test() -> Result {
     tests.args(["test", "--all-targets"]);
     if postgres {
         tests.env("PORTCULLIS_REQUIRE_POSTGRES", "1");
+    }
+    if faketime {
+        tests.env("PORTCULLIS_REQUIRE_FAKETIME", "1");
     }
     sh(&mut tests)?;
 
@@ -251,6 +255,12 @@ fn test() -> Result {
         eprintln!(
             "\n!!! WARNING: PostgreSQL was not available: the PostgreSQL tests DID NOT RUN.\n\
              !!! Start it (pg_ctlcluster 15 main start) or install it (apt-get install postgresql)."
+        );
+    }
+    if !faketime {
+        eprintln!(
+            "\n!!! WARNING: faketime was not available: the clock-skew process tests DID NOT RUN.\n\
+             !!! Install it (apt-get install faketime)."
         );
     }
     eprintln!("\nAll checks passed.");

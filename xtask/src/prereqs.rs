@@ -78,6 +78,25 @@ pub fn wrk() -> Result {
     sh(Command::new("apt-get").args(["install", "-y", "wrk"]))
 }
 
+/// Debian's faketime, which runs the process tests' instances with skewed clocks. Answers
+/// whether it is there; in CI its absence is an error.
+pub fn faketime(ci: bool) -> Result<bool> {
+    if PathBuf::from("/usr/bin/faketime").exists() {
+        return Ok(true);
+    }
+    if is_root() {
+        step("installing faketime (apt-get)");
+        let _ = sh(Command::new("apt-get").arg("update"));
+        if sh(Command::new("apt-get").args(["install", "-y", "faketime"])).is_ok() {
+            return Ok(true);
+        }
+    }
+    if ci {
+        return Err("faketime is required in CI: run `sudo apt-get install -y faketime`".into());
+    }
+    Ok(false)
+}
+
 fn postgres_up() -> bool {
     succeeds(Command::new("pg_isready").args(["-h", "127.0.0.1", "-p", "5432"]))
 }

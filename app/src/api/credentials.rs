@@ -17,7 +17,7 @@ pub async fn list_credentials() -> Result<CredentialsPage, AppError> {
     let viewer = who.credential_viewer().map_err(fail)?;
     context()?
         .services
-        .credentials_page(viewer, now())
+        .credentials_page(viewer, now()?)
         .await
         .map_err(fail)
 }
@@ -42,7 +42,7 @@ pub async fn create_api_client(
     };
     context()?
         .services
-        .create_api_client(manager, &form, now())
+        .create_api_client(manager, &form, now()?)
         .await
         .map_err(fail)
 }
@@ -67,7 +67,7 @@ pub async fn update_api_client(
     };
     context()?
         .services
-        .update_api_client(manager, &id, &form, now())
+        .update_api_client(manager, &id, &form, now()?)
         .await
         .map_err(fail)
 }
@@ -94,7 +94,7 @@ pub async fn set_api_client_disabled(
     who.credential_viewer().map_err(fail)?;
     context()?
         .services
-        .set_api_client_disabled(admin, &id, disabled, now())
+        .set_api_client_disabled(admin, &id, disabled, now()?)
         .await
         .map_err(fail)
 }
@@ -115,7 +115,7 @@ pub async fn create_restricted_token(
     };
     context()?
         .services
-        .create_restricted_token(manager, &form, now())
+        .create_restricted_token(manager, &form, now()?)
         .await
         .map_err(fail)
 }
@@ -136,7 +136,7 @@ pub async fn update_restricted_token(
     };
     context()?
         .services
-        .update_restricted_token(manager, &id, &form, now())
+        .update_restricted_token(manager, &id, &form, now()?)
         .await
         .map_err(fail)
 }

@@ -11,7 +11,7 @@ pub async fn list_members() -> Result<MembersPage, AppError> {
     let who = principal().await?;
     context()?
         .services
-        .members_page(&who, now())
+        .members_page(&who, now()?)
         .await
         .map_err(fail)
 }
@@ -28,7 +28,7 @@ pub async fn invite_member(
     let admin = who.admin().map_err(fail)?;
     let token = ctx
         .services
-        .invite_member(admin, &email, &role, manage_credentials.is_some(), now())
+        .invite_member(admin, &email, &role, manage_credentials.is_some(), now()?)
         .await
         .map_err(fail)?;
     Ok(format!(
@@ -47,7 +47,7 @@ pub async fn update_member(
     let admin = who.admin().map_err(fail)?;
     context()?
         .services
-        .update_member(admin, &user_id, &role, manage_credentials, now())
+        .update_member(admin, &user_id, &role, manage_credentials, now()?)
         .await
         .map_err(fail)
 }
@@ -58,7 +58,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     let admin = who.admin().map_err(fail)?;
     context()?
         .services
-        .remove_member(admin, &user_id, now())
+        .remove_member(admin, &user_id, now()?)
         .await
         .map_err(fail)
 }
@@ -80,7 +80,7 @@ pub async fn rename_organization(name: String) -> Result<(), AppError> {
     let admin = who.admin().map_err(fail)?;
     context()?
         .services
-        .rename_organization(admin, &name, now())
+        .rename_organization(admin, &name, now()?)
         .await
         .map_err(fail)
 }

@@ -164,7 +164,7 @@ pub async fn gate(
         }
         Some(Ok(token)) => token,
     };
-    let now = services::unix_now();
+    let now = state.services.now();
     let caller = match state.services.authenticate_bearer(token, now).await {
         Ok(caller) => caller,
         Err(BearerError::InvalidToken) => {

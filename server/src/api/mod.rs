@@ -45,7 +45,7 @@ pub const PREFIX: &str = "/api/v1";
 const UNKNOWN: &str = "/api/v1/{*rest}";
 
 /// An error of the public API.
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ApiErrorBody {
     /// `invalid_request`, `invalid_token`, `insufficient_scope`, `ip_not_allowed`,
     /// `origin_not_allowed`, `not_found`, `limit_reached`, `server_error` or
@@ -215,7 +215,7 @@ async fn list_api_clients(
 ) -> Result<Response, ApiError> {
     let page = state
         .services
-        .credentials_page(caller.credential_viewer()?, services::unix_now())
+        .credentials_page(caller.credential_viewer()?, state.services.now())
         .await?;
     let data = page.api_clients.into_iter().map(Into::into).collect();
     Ok(Json(ApiClientList { data }).into_response())
@@ -249,7 +249,7 @@ async fn create_api_client(
     let input: ApiClientInput = json_body(&headers, &body)?;
     let created = state
         .services
-        .create_api_client_from_api(caller.client_manager()?, &input, services::unix_now())
+        .create_api_client_from_api(caller.client_manager()?, &input, state.services.now())
         .await?;
     Ok(created_response(CreatedApiClientBody {
         client: created.client.into(),
@@ -286,7 +286,7 @@ async fn update_api_client(
     let input: ApiClientInput = json_body(&headers, &body)?;
     let view = state
         .services
-        .update_api_client_from_api(caller.client_manager()?, &id, &input, services::unix_now())
+        .update_api_client_from_api(caller.client_manager()?, &id, &input, state.services.now())
         .await?;
     Ok(Json(view.into()))
 }
@@ -337,7 +337,7 @@ async fn list_restricted_tokens(
 ) -> Result<Response, ApiError> {
     let page = state
         .services
-        .credentials_page(caller.credential_viewer()?, services::unix_now())
+        .credentials_page(caller.credential_viewer()?, state.services.now())
         .await?;
     let data = page.restricted_tokens.into_iter().map(Into::into).collect();
     Ok(Json(RestrictedTokenList { data }).into_response())
@@ -371,7 +371,7 @@ async fn create_restricted_token(
     let input: RestrictedTokenInput = json_body(&headers, &body)?;
     let created = state
         .services
-        .create_restricted_token_from_api(caller.token_manager()?, &input, services::unix_now())
+        .create_restricted_token_from_api(caller.token_manager()?, &input, state.services.now())
         .await?;
     Ok(created_response(CreatedRestrictedTokenBody {
         restricted_token: created.token.into(),
@@ -412,7 +412,7 @@ async fn update_restricted_token(
             caller.token_manager()?,
             &id,
             &input,
-            services::unix_now(),
+            state.services.now(),
         )
         .await?;
     Ok(Json(view.into()))

@@ -196,7 +196,7 @@ async fn api_access_off_closes_the_page_for_everyone(app: TestApp) {
     let (_, me) = admin.rpc("me", &[]).await;
     let org = me["organization"]["id"].as_str().unwrap();
     app.store
-        .set_api_access(org, false, services::unix_now())
+        .set_api_access(org, false, app.services.now())
         .await
         .unwrap();
     let (status, _) = admin.rpc("credentials/list", &[]).await;
@@ -208,7 +208,7 @@ async fn api_access_off_closes_the_page_for_everyone(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     app.store
-        .set_api_access(org, true, services::unix_now())
+        .set_api_access(org, true, app.services.now())
         .await
         .unwrap();
     assert_eq!(names(&list(&admin).await, "api_clients"), ["before"]);
@@ -516,7 +516,7 @@ async fn a_thousand_credentials_list_sorted(app: TestApp) {
     let (_, me) = admin.rpc("me", &[]).await;
     let org = me["organization"]["id"].as_str().unwrap().to_string();
     let user = me["user_id"].as_str().unwrap().to_string();
-    let now = services::unix_now();
+    let now = app.services.now();
     for i in 0..1000 {
         // Mixed case, so that a case-sensitive sort would be visibly wrong.
         let name = if i % 2 == 0 {

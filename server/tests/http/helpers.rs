@@ -7,6 +7,10 @@ pub struct TestApp {
     pub base: String,
     pub store: store::Store,
     pub database_url: String,
+    /// The instance's clock: tests move it instead of waiting.
+    pub clock: services::ManualClock,
+    /// The instance's own services (the same the handlers use).
+    pub services: services::Services,
 }
 
 /// Runs `$test(app)` once on SQLite and once on PostgreSQL (when reachable or required).
@@ -60,8 +64,18 @@ impl TestApp {
         Some(Self::spawn_on(&database_url, configure).await)
     }
 
-    /// A second server on an existing database (as a second instance would run).
+    /// A second server on an existing database (as a second instance would run), with its own
+    /// clock.
     pub async fn spawn_on(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_with_clock(database_url, services::ManualClock::starting_now(), configure).await
+    }
+
+    /// A server on an existing database whose time is `clock`.
+    pub async fn spawn_with_clock(
+        database_url: &str,
+        clock: services::ManualClock,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let store = store::Store::open(database_url).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -74,15 +88,42 @@ impl TestApp {
             signing_alg: services::SigningAlg::Es256,
             trusted_proxies: Default::default(),
             open_signup: true,
+            test_hooks: false,
         };
         configure(&mut config);
-        let app = server::router(&config, store.clone());
-        tokio::spawn(server::serve(listener, app, std::future::pending()));
+        let app = server::Application::build_on(
+            &config,
+            store.clone(),
+            listener,
+            std::sync::Arc::new(clock.clone()),
+        )
+        .await
+        .unwrap();
+        let services = app.services().clone();
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
         TestApp {
             base: format!("http://{addr}"),
             store,
             database_url: database_url.to_string(),
+            clock,
+            services,
         }
+    }
+
+    /// The services of another process on the same database (as the CLI would run), on this
+    /// instance's clock.
+    pub fn another_process(&self) -> services::Services {
+        services::Services::new(
+            self.store.clone(),
+            false,
+            services::TokenSettings::for_issuer(&self.base),
+            std::sync::Arc::new(self.clock.clone()),
+        )
+    }
+
+    /// Waits until this instance's follower has read the change log after now.
+    pub async fn caught_up(&self) {
+        self.services.follower_steps().await;
     }
 
     /// A new browser: its own cookies, the anti-forgery token of its first page.

@@ -291,24 +291,18 @@ async fn unusable_clients_get_invalid_client_and_their_tokens_stop(app: TestApp)
         .as_str()
         .unwrap()
         .to_string();
-    let services = services::Services::new(app.store.clone(), false);
-    services
-        .set_api_access(&org, false, services::unix_now())
+    let other = app.another_process();
+    other
+        .set_api_access(&org, false, other.now())
         .await
         .unwrap();
     // Another process made the change: this server learns of it from the change log.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-    while app.me(&token).await.status() == StatusCode::OK {
-        assert!(std::time::Instant::now() < deadline, "still open after 1 s");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    app.caught_up().await;
+    assert_eq!(app.me(&token).await.status(), StatusCode::UNAUTHORIZED);
     let (status, _) = app.request_token(&creds, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    services
-        .set_api_access(&org, true, services::unix_now())
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    other.set_api_access(&org, true, other.now()).await.unwrap();
+    app.caught_up().await;
     assert_eq!(app.me(&token).await.status(), StatusCode::OK);
 
     // Expired: a client created through the API that expires in two seconds. Its token's
@@ -317,7 +311,7 @@ async fn unusable_clients_get_invalid_client_and_their_tokens_stop(app: TestApp)
         .api_client(&admin, "credentials:read credentials:write", "")
         .await;
     let writer_token = app.access_token(&writer).await;
-    let expires_at = time_in(2);
+    let expires_at = time_in(&app, 2);
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/api-clients", app.base))
         .bearer_auth(&writer_token)
@@ -337,7 +331,7 @@ async fn unusable_clients_get_invalid_client_and_their_tokens_stop(app: TestApp)
     assert!(body["expires_in"].as_i64().unwrap() <= 2, "{body}");
     let short_token = body["access_token"].as_str().unwrap().to_string();
     assert_eq!(app.me(&short_token).await.status(), StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    app.clock.advance_secs(3);
     assert_eq!(
         app.me(&short_token).await.status(),
         StatusCode::UNAUTHORIZED
@@ -346,9 +340,9 @@ async fn unusable_clients_get_invalid_client_and_their_tokens_stop(app: TestApp)
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
 
-/// RFC 3339 for `seconds` from now.
-fn time_in(seconds: i64) -> String {
-    services::public_api::rfc3339(services::unix_now() + seconds)
+/// RFC 3339 for `seconds` from the instance's now.
+fn time_in(app: &TestApp, seconds: i64) -> String {
+    services::public_api::rfc3339(app.services.now() + seconds)
 }
 
 async fn scope_narrows_the_token(app: TestApp) {
@@ -592,8 +586,8 @@ async fn forged_and_foreign_tokens_are_refused(app: TestApp) {
     other_aud["aud"] = json!("https://other.example.com/api");
     forged.push(("audience", signed(&other_aud, &es)));
     let mut expired = claims.clone();
-    expired["iat"] = json!(services::unix_now() - 7200);
-    expired["exp"] = json!(services::unix_now() - 3600);
+    expired["iat"] = json!(app.services.now() - 7200);
+    expired["exp"] = json!(app.services.now() - 3600);
     forged.push(("expired", signed(&expired, &es)));
     let mut unknown_kid = es.clone();
     unknown_kid.kid = Some("nobody".into());
@@ -624,23 +618,11 @@ async fn rotation_keeps_old_tokens_valid_until_they_expire(app: TestApp) {
     let before = app.access_token(&creds).await;
     let old_kid = jwt_part(&before, 0)["kid"].clone();
     // `portcullis keys rotate` as another process would run it.
-    let services = services::Services::new(app.store.clone(), false);
-    let new_kid = services
-        .rotate_signing_key(services::unix_now())
-        .await
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-    let after = loop {
-        let token = app.access_token(&creds).await;
-        if jwt_part(&token, 0)["kid"] == new_kid.as_str() {
-            break token;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "still signing with the old key"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let other = app.another_process();
+    let new_kid = other.rotate_signing_key(other.now()).await.unwrap();
+    app.caught_up().await;
+    let after = app.access_token(&creds).await;
+    assert_eq!(jwt_part(&after, 0)["kid"], new_kid.as_str(), "still the old key");
     assert_ne!(jwt_part(&after, 0)["kid"], old_kid);
     assert_eq!(app.me(&before).await.status(), StatusCode::OK);
     assert_eq!(app.me(&after).await.status(), StatusCode::OK);
@@ -661,8 +643,8 @@ async fn rotation_keeps_old_tokens_valid_until_they_expire(app: TestApp) {
         "{jwks}"
     );
     // Once its last token has expired, the old key leaves the JWKS.
-    services
-        .prune_token_state(services::unix_now() + 3601)
+    other
+        .prune_token_state(other.now() + 3601)
         .await
         .unwrap();
     let left = app.store.signing_keys(0).await.unwrap();
@@ -703,7 +685,9 @@ async fn rs256_on_request_and_switching_keeps_old_tokens() {
     // While both kinds of instance run, each keeps its key: no rotation back and forth.
     let es_again = app.access_token(&creds).await;
     assert_eq!(jwt_part(&es_again, 0)["kid"], jwt_part(&es_token, 0)["kid"]);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.caught_up().await;
+    rs.caught_up().await;
+    assert_eq!(jwt_part(&app.access_token(&creds).await, 0)["alg"], "ES256");
     assert_eq!(app.store.signing_keys(0).await.unwrap().len(), 2);
 }
 

@@ -1,0 +1,128 @@
+//! The signing keys an instance uses: loaded once into a `KeyRing`, created on first start,
+//! rotated (`portcullis keys rotate`) and withdrawn (`portcullis keys revoke KID`). Every
+//! change is in the change log, so every instance reloads its ring (and re-checks the JWTs it
+//! had verified) on its next read of it.
+
+use crate::keys::{KeyRing, SigningKey};
+use crate::tokens::ACCESS_TOKEN_SECONDS;
+use crate::{ServiceError, Services, secrets};
+use std::sync::Arc;
+
+/// Another instance's new key is looked for at most this often (Unix milliseconds).
+const KEY_RELOAD_EVERY_MS: i64 = 1_000;
+
+impl Services {
+    /// The keys, loaded on first use; a first start (or a changed `PORTCULLIS_SIGNING_ALG`)
+    /// creates the key to sign with.
+    pub async fn keyring(&self) -> Result<Arc<KeyRing>, ServiceError> {
+        if let Some(ring) = self.tokens.current_keys() {
+            return Ok(ring);
+        }
+        let _loading = self.tokens.keys_loading.lock().await;
+        if let Some(ring) = self.tokens.current_keys() {
+            return Ok(ring);
+        }
+        let now = self.now();
+        let alg = self.tokens.settings.alg;
+        let mut ring = self.load_keyring(now).await?;
+        if ring.signing_key().is_none() {
+            // First start, or the first start with another PORTCULLIS_SIGNING_ALG. Keys of the
+            // other algorithm stay in use (instances still configured for it may be running)
+            // until an operator's `keys rotate` retires them.
+            self.add_signing_key(now, false).await?;
+            ring = self.load_keyring(now).await?;
+        }
+        let ring = Arc::new(ring);
+        if ring.signing_key().is_some_and(|k| k.alg == alg) {
+            self.tokens.set_keys(Some(ring.clone()));
+        }
+        Ok(ring)
+    }
+
+    async fn load_keyring(&self, now: i64) -> Result<KeyRing, ServiceError> {
+        let records = self
+            .store()
+            .signing_keys(now - ACCESS_TOKEN_SECONDS)
+            .await?;
+        KeyRing::from_records(&records, self.tokens.settings.alg)
+    }
+
+    /// Starts signing with a new key of the configured algorithm and retires every other key
+    /// (`portcullis keys rotate`). Returns the new key's id.
+    pub async fn rotate_signing_key(&self, now: i64) -> Result<String, ServiceError> {
+        self.add_signing_key(now, true).await
+    }
+
+    async fn add_signing_key(&self, now: i64, retire_all: bool) -> Result<String, ServiceError> {
+        let kid = secrets::random_base62(22);
+        let record = SigningKey::generate(self.tokens.settings.alg, kid.clone(), now)?;
+        self.store().rotate_signing_key(&record, retire_all).await?;
+        self.tokens.set_keys(None);
+        tracing::info!(kid, alg = %self.tokens.settings.alg, "new signing key");
+        Ok(kid)
+    }
+
+    /// Forgets the loaded keys so the next use reads them again.
+    pub fn reload_keys(&self) {
+        self.tokens.set_keys(None);
+    }
+
+    /// Reloads the keys when a token names a key this instance does not know (another
+    /// instance rotated), at most once a second.
+    pub(crate) async fn keyring_knowing(&self, kid: &str) -> Result<Arc<KeyRing>, ServiceError> {
+        let ring = self.keyring().await?;
+        if ring.get(kid).is_some() {
+            return Ok(ring);
+        }
+        let now_ms = self.clock().now_ms();
+        let due = {
+            let mut last = self
+                .tokens
+                .last_key_reload_ms
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let due = last.is_none_or(|at| (now_ms - at).abs() >= KEY_RELOAD_EVERY_MS);
+            if due {
+                *last = Some(now_ms);
+            }
+            due
+        };
+        if !due {
+            return Ok(ring);
+        }
+        self.reload_keys();
+        self.keyring().await
+    }
+
+
+    /// Withdraws the key `kid` at once (a stolen key, PRODUCT.md §5): it leaves the JWKS and
+    /// every token it signed is refused, here and, through the change log, on every instance.
+    /// When it was signing, a new key of its algorithm is made first, in the same transaction.
+    /// Answers the new key's id, if one was made.
+    pub async fn revoke_signing_key(
+        &self,
+        kid: &str,
+        now: i64,
+    ) -> Result<Option<String>, ServiceError> {
+        let Some(stolen) = self.store().signing_key(kid).await? else {
+            return Err(ServiceError::NotFound);
+        };
+        let replacement = match stolen.retired_at {
+            Some(_) => None,
+            None => {
+                let alg = stolen
+                    .alg
+                    .parse()
+                    .map_err(|e: String| ServiceError::Internal(e.into()))?;
+                Some(SigningKey::generate(alg, secrets::random_base62(22), now)?)
+            }
+        };
+        self.store()
+            .revoke_signing_key(kid, replacement.as_ref())
+            .await?;
+        self.reload_keys();
+        self.tokens.cache.forget_verified();
+        tracing::warn!(kid, "signing key revoked");
+        Ok(replacement.map(|key| key.kid))
+    }
+}
