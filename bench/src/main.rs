@@ -10,6 +10,9 @@
 //! credential list. The baseline (`src/bin/baseline.rs`) runs the first three with the same
 //! cryptography and no storage.
 
+#![allow(clippy::disallowed_methods)] // a benchmark measures the wall clock: it is the edge
+
+mod propagation;
 mod seed;
 mod wrk;
 
@@ -35,6 +38,8 @@ struct Options {
     connections: u32,
     large: u64,
     postgres: bool,
+    /// Only the revocation propagation (PostgreSQL).
+    only_propagation: bool,
 }
 
 impl Options {
@@ -44,6 +49,7 @@ impl Options {
             connections: 32,
             large: 1_000_000,
             postgres: true,
+            only_propagation: false,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -57,9 +63,13 @@ impl Options {
                     options.postgres = false;
                     i -= 1;
                 }
+                ("--only-propagation", _) => {
+                    options.only_propagation = true;
+                    i -= 1;
+                }
                 (other, _) => {
                     eprintln!(
-                        "usage: portcullis-bench [--seconds N] [--connections N] [--large N] [--no-postgres] (got {other})"
+                        "usage: portcullis-bench [--seconds N] [--connections N] [--large N] [--no-postgres] [--only-propagation] (got {other})"
                     );
                     std::process::exit(2);
                 }
@@ -560,33 +570,63 @@ async fn bench(options: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let started = Instant::now();
 
+    let mut table = String::new();
+    if !options.only_propagation {
+        table = measure_throughput(options, &work).await?;
+    }
+    if options.postgres {
+        eprintln!("==> revocation propagation to a second instance (PostgreSQL)");
+        match fresh_postgres().await {
+            Some((url, admin)) => {
+                let result = propagation::measure(&url, 60).await;
+                drop_postgres(&admin, &url).await;
+                let measured = result?;
+                eprintln!(
+                    "  median {:.1} ms, max {:.1} ms over {} deletions (floor {:.1} ms)",
+                    measured.median_ms,
+                    measured.max_ms,
+                    measured.deletions,
+                    measured.local_median_ms
+                );
+                table.push_str(&propagation::report(&measured));
+            }
+            None => eprintln!("PostgreSQL does not answer: skipped"),
+        }
+    }
+    let results = root().join("bench/results");
+    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
+    let name = if options.only_propagation {
+        "propagation.md"
+    } else {
+        "latest.md"
+    };
+    std::fs::write(results.join(name), &table).map_err(|e| e.to_string())?;
+    println!("{table}");
+    eprintln!(
+        "wrote bench/results/{name} in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The load scenarios against the baseline, on SQLite and (when it answers) PostgreSQL.
+async fn measure_throughput(options: &Options, work: &Path) -> Result<String, String> {
     eprintln!("==> baseline");
-    let baseline = measure_baseline(options, &work).await?;
+    let baseline = measure_baseline(options, work).await?;
     let mut rows = Vec::new();
     eprintln!("==> Portcullis on SQLite");
     let sqlite = format!("sqlite://{}/bench.db", work.display());
-    measure_portcullis("SQLite", &sqlite, options, &work, &mut rows).await?;
+    measure_portcullis("SQLite", &sqlite, options, work, &mut rows).await?;
     if options.postgres {
         eprintln!("==> Portcullis on PostgreSQL");
         match fresh_postgres().await {
             Some((url, admin)) => {
-                let result =
-                    measure_portcullis("PostgreSQL", &url, options, &work, &mut rows).await;
+                let result = measure_portcullis("PostgreSQL", &url, options, work, &mut rows).await;
                 drop_postgres(&admin, &url).await;
                 result?;
             }
             None => eprintln!("PostgreSQL does not answer: skipped"),
         }
     }
-
-    let table = report(&rows, &baseline, options);
-    let results = root().join("bench/results");
-    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
-    std::fs::write(results.join("latest.md"), &table).map_err(|e| e.to_string())?;
-    println!("{table}");
-    eprintln!(
-        "wrote bench/results/latest.md in {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
+    Ok(report(&rows, &baseline, options))
 }

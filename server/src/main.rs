@@ -1,6 +1,6 @@
 use clap::Parser;
-use server::cli::{Cli, Command, KeysCommand, OrgCommand, Switch};
 use server::Application;
+use server::cli::{Cli, Command, KeysCommand, OrgCommand, Switch};
 use server::config::Config;
 use services::Services;
 use std::process::ExitCode;

@@ -1,10 +1,10 @@
 //! Who is calling `/api/v1` (or the gateway) once a bearer value checked out, and the
 //! permission handles its scopes make.
 
+use crate::ServiceError;
 use crate::gate_cache::{ClientEntry, TokenEntry};
 use crate::principal::{ClientManager, CredentialViewer, TokenManager};
 use crate::tokens::AccessClaims;
-use crate::ServiceError;
 use domain::credentials::Scope;
 use std::sync::Arc;
 
@@ -75,4 +75,3 @@ impl Caller {
         }
     }
 }
-

@@ -249,8 +249,7 @@ async fn follow(services: Services, mut follower: Follower) {
     let mut listen_again_ms = 0;
     loop {
         let now_ms = services.clock().now_ms();
-        if store.backend() == Backend::Postgres && listener.is_none() && now_ms >= listen_again_ms
-        {
+        if store.backend() == Backend::Postgres && listener.is_none() && now_ms >= listen_again_ms {
             match store.listen_for_changes().await {
                 Ok(found) => listener = found,
                 Err(err) => {

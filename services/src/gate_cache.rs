@@ -226,10 +226,14 @@ impl GateCache {
     pub fn forget_organization(&self, organization_id: &str) {
         let mut c = write(&self.credentials);
         c.generation += 1;
-        c.clients
-            .retain(|_, e| e.entry().is_none_or(|e| e.organization_id != organization_id));
-        c.tokens
-            .retain(|_, e| e.entry().is_none_or(|e| e.organization_id != organization_id));
+        c.clients.retain(|_, e| {
+            e.entry()
+                .is_none_or(|e| e.organization_id != organization_id)
+        });
+        c.tokens.retain(|_, e| {
+            e.entry()
+                .is_none_or(|e| e.organization_id != organization_id)
+        });
     }
 
     /// Drops everything this instance knows: credentials, verified JWTs and the revoked list
@@ -399,7 +403,10 @@ mod tests {
         assert!(cache.client("pci_a", NOW).is_none());
         assert!(cache.verified(&[7; 32], NOW).is_none());
         assert!(!cache.is_revoked("j"));
-        assert!(!cache.revoked_loaded(), "the revoked list is read again on next use");
+        assert!(
+            !cache.revoked_loaded(),
+            "the revoked list is read again on next use"
+        );
     }
 
     #[test]

@@ -21,14 +21,14 @@ mod signing;
 mod tokens;
 
 pub use accounts::{NewAccount, SignIn, SignedIn};
+pub use caller::Caller;
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{ApiClientForm, RestrictedTokenForm, api_client_view, restricted_token_view};
 pub use error::ServiceError;
+pub use follower::Follower;
 pub use gate_cache::{ClientEntry, TokenEntry};
 pub use keys::SigningAlg;
 pub use principal::{AdminPrincipal, ClientManager, CredentialViewer, Principal, TokenManager};
-pub use caller::Caller;
-pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use follower::Follower;
 pub use tokens::{
     ACCESS_TOKEN_SECONDS, AccessClaims, BearerError, Introspection, IssuedToken, OAuthError,
     TokenSettings,

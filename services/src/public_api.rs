@@ -2,8 +2,8 @@
 //! Restricted Access Tokens. Validation is the console's (`domain::credentials`); only the shapes
 //! differ (JSON arrays instead of comma-separated text, RFC 3339 instead of a date).
 
-use crate::credentials::{ParsedClient, ParsedToken};
 use crate::caller::Caller;
+use crate::credentials::{ParsedClient, ParsedToken};
 use domain::FieldError;
 use domain::credentials::{
     AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Scopes,

@@ -94,7 +94,6 @@ impl Services {
         self.keyring().await
     }
 
-
     /// Withdraws the key `kid` at once (a stolen key, PRODUCT.md §5): it leaves the JWKS and
     /// every token it signed is refused, here and, through the change log, on every instance.
     /// When it was signing, a new key of its algorithm is made first, in the same transaction.

@@ -198,10 +198,7 @@ impl Store {
                  WHERE created_ms < CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - $1"
             }
         };
-        let done = sqlx::query(sql)
-            .bind(KEEP_MS)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(sql).bind(KEEP_MS).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

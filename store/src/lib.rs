@@ -14,12 +14,12 @@ mod invites;
 mod records;
 mod throttle;
 
+pub use change_log::{ChangeListener, GateEvent, GateEventKind};
 pub use credentials::{
     ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, RestrictedTokenFields,
     RestrictedTokenRecord,
 };
 pub use error::StoreError;
-pub use change_log::{ChangeListener, GateEvent, GateEventKind};
 pub use gate::{GateClientRecord, GateTokenRecord, SigningKeyRecord};
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,

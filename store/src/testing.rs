@@ -18,6 +18,7 @@ pub fn postgres_required() -> bool {
         || std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
+#[allow(clippy::disallowed_methods)] // a unique name, not a rule's time
 fn unique_name(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

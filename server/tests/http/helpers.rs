@@ -67,7 +67,12 @@ impl TestApp {
     /// A second server on an existing database (as a second instance would run), with its own
     /// clock.
     pub async fn spawn_on(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
-        Self::spawn_with_clock(database_url, services::ManualClock::starting_now(), configure).await
+        Self::spawn_with_clock(
+            database_url,
+            services::ManualClock::starting_now(),
+            configure,
+        )
+        .await
     }
 
     /// A server on an existing database whose time is `clock`.

@@ -1,6 +1,10 @@
 //! The server over real HTTP: a fresh database per test (SQLite file, and PostgreSQL when it
 //! answers), the app on a free port, a cookie-keeping client acting as a browser.
 
+// Process and fault tests time real processes on the real clock (the in-process ones move the
+// instance's `ManualClock` instead).
+#![allow(clippy::disallowed_methods)]
+
 mod helpers;
 
 mod accounts;
@@ -14,3 +18,4 @@ mod gate;
 mod limits;
 mod oauth;
 mod process;
+mod revocation;

@@ -622,7 +622,11 @@ async fn rotation_keeps_old_tokens_valid_until_they_expire(app: TestApp) {
     let new_kid = other.rotate_signing_key(other.now()).await.unwrap();
     app.caught_up().await;
     let after = app.access_token(&creds).await;
-    assert_eq!(jwt_part(&after, 0)["kid"], new_kid.as_str(), "still the old key");
+    assert_eq!(
+        jwt_part(&after, 0)["kid"],
+        new_kid.as_str(),
+        "still the old key"
+    );
     assert_ne!(jwt_part(&after, 0)["kid"], old_kid);
     assert_eq!(app.me(&before).await.status(), StatusCode::OK);
     assert_eq!(app.me(&after).await.status(), StatusCode::OK);
@@ -643,10 +647,7 @@ async fn rotation_keeps_old_tokens_valid_until_they_expire(app: TestApp) {
         "{jwks}"
     );
     // Once its last token has expired, the old key leaves the JWKS.
-    other
-        .prune_token_state(other.now() + 3601)
-        .await
-        .unwrap();
+    other.prune_token_state(other.now() + 3601).await.unwrap();
     let left = app.store.signing_keys(0).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].kid, new_kid);
