@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -11,6 +12,23 @@ const database = path.join(os.tmpdir(), `portcullis-e2e-${process.pid}-${Date.no
 // The tests run the CLI against the same instance (for example `org api-access`).
 process.env.E2E_DATABASE_URL ??= `sqlite://${database}`;
 process.env.E2E_PORTCULLIS_BIN ??= path.resolve(root, process.env.PORTCULLIS_BIN ?? "./target/release/portcullis");
+
+// Tests move the server's clock instead of waiting: Debian's libfaketime reads the offset from
+// E2E_CLOCK_FILE on every call ("+60" moves it a minute ahead). The monotonic clock stays real.
+const libfaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+const clock: Record<string, string> = {};
+if (fs.existsSync(libfaketime)) {
+  process.env.E2E_CLOCK_FILE ??= path.join(os.tmpdir(), `portcullis-e2e-clock-${process.pid}`);
+  fs.writeFileSync(process.env.E2E_CLOCK_FILE, "+0\n");
+  Object.assign(clock, {
+    LD_PRELOAD: libfaketime,
+    FAKETIME_TIMESTAMP_FILE: process.env.E2E_CLOCK_FILE,
+    FAKETIME_NO_CACHE: "1",
+    FAKETIME_DONT_FAKE_MONOTONIC: "1",
+  });
+} else if (process.env.CI === "true") {
+  throw new Error("Debian's faketime is required in CI (apt-get install faketime)");
+}
 
 export default defineConfig({
   testDir: "./tests",
@@ -51,6 +69,7 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: path.join(root, "target/site"),
       PORTCULLIS_OPEN_SIGNUP: "true",
       RUST_LOG: "warn",
+      ...clock,
     },
   },
 });

@@ -1,4 +1,5 @@
 import { test, expect } from "@playwright/test";
+import * as fs from "node:fs";
 import { ensureInstance, openApiSettings, signUp } from "./helpers";
 
 // PRODUCT.md §6: deleting an API Client in the console stops the JWTs it already obtained, on
@@ -6,7 +7,8 @@ import { ensureInstance, openApiSettings, signUp } from "./helpers";
 const owner = { name: "Rita Revoker", email: "rita@revocation.test", password: "rita's long password", org: "Revocation Org" };
 
 test("deleting an API Client in the console stops a JWT it obtained a minute earlier", async ({ page, request }) => {
-  test.setTimeout(180_000);
+  const clockFile = process.env.E2E_CLOCK_FILE;
+  test.skip(!clockFile, "moving the server's clock needs Debian's faketime (apt-get install faketime)");
   await ensureInstance(page, "revocation.test");
   await signUp(page, owner);
 
@@ -33,8 +35,14 @@ test("deleting an API Client in the console stops a JWT it obtained a minute ear
   expect(first.status()).toBe(200);
   expect((await first.json()).name).toBe("Nightly export");
 
-  // A minute later, someone deletes the client in the console.
-  await page.waitForTimeout(60_000);
+  // A minute later (the server's clock moves; nobody waits), someone deletes the client.
+  fs.writeFileSync(clockFile!, "+60\n");
+  const reissued = await request.post("/oauth/token", {
+    headers: { Authorization: "Basic " + Buffer.from(`${clientId}:${secret}`).toString("base64") },
+    form: { grant_type: "client_credentials" },
+  });
+  const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString());
+  expect(claims((await reissued.json()).access_token).iat).toBeGreaterThanOrEqual(claims(access_token).iat + 60);
   expect((await me()).status()).toBe(200);
   await settings.getByRole("row", { name: /Nightly export/ }).click();
   await page.getByRole("dialog", { name: "Edit API Client" }).getByRole("button", { name: "Delete" }).click();

@@ -20,7 +20,7 @@ use std::time::Duration;
 use store::{Backend, GateEvent, GateEventKind};
 
 /// Changes read per query.
-const PAGE: i64 = 1_000;
+const PAGE: i64 = 5_000;
 /// Without a successful read for this long, the instance stops answering from memory.
 pub const FAIL_AFTER_MS: i64 = 5_000;
 /// The poll under the notifications.

@@ -73,7 +73,7 @@ async fn seed(store: &Store, clients: usize) -> Vec<String> {
     ids
 }
 
-async fn exec(store: &Store, sql: &str) {
+async fn exec(store: &Store, sql: &'static str) {
     store.pool().execute(sqlx::query(sql)).await.unwrap();
 }
 

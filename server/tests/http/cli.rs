@@ -7,6 +7,7 @@ use std::process::Command;
 on_both_backends!(
     api_access_is_switched_by_name_or_id,
     keys_rotate_switches_the_running_server_to_a_new_key,
+    keys_revoke_refuses_every_token_of_a_stolen_key,
 );
 
 fn portcullis(database_url: &str, args: &[&str]) -> std::process::Output {
@@ -109,4 +110,66 @@ async fn keys_rotate_switches_the_running_server_to_a_new_key(app: TestApp) {
     assert_eq!(app.store.signing_keys(0).await.unwrap().len(), 2);
     let help = portcullis(&app.database_url, &["keys", "rotate", "--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("new key"));
+}
+
+async fn jwks_kids(app: &TestApp) -> Vec<String> {
+    let jwks: serde_json::Value = reqwest::get(format!("{}/.well-known/jwks.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn keys_revoke_refuses_every_token_of_a_stolen_key(app: TestApp) {
+    let admin = app.admin().await;
+    let creds = app.api_client(&admin, "credentials:read", "").await;
+    let stolen = app.access_token(&creds).await;
+    let stolen_kid = kid(&stolen);
+    assert_eq!(app.me(&stolen).await.status(), reqwest::StatusCode::OK);
+    // An unknown key: a clear refusal, and nothing changes.
+    let unknown = portcullis(&app.database_url, &["keys", "revoke", "no-such-key"]);
+    assert!(!unknown.status.success());
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(said.contains("no signing key \"no-such-key\""), "{said}");
+    assert_eq!(jwks_kids(&app).await, std::slice::from_ref(&stolen_kid));
+    // The current key, stolen: a new key takes over, the stolen one is gone at once.
+    let revoked = portcullis(&app.database_url, &["keys", "revoke", &stolen_kid]);
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    let said = String::from_utf8_lossy(&revoked.stdout).to_string();
+    app.caught_up().await;
+    let res = app.me(&stolen).await;
+    assert_eq!(res.status(), reqwest::StatusCode::UNAUTHORIZED);
+    assert!(
+        crate::helpers::challenge(&res).contains("invalid_token"),
+        "{}",
+        crate::helpers::challenge(&res)
+    );
+    let kids = jwks_kids(&app).await;
+    assert!(!kids.contains(&stolen_kid), "{kids:?}");
+    assert_eq!(kids.len(), 1, "{kids:?}");
+    assert!(said.contains(&kids[0]), "names the new key: {said}");
+    let fresh = app.access_token(&creds).await;
+    assert_eq!(kid(&fresh), kids[0]);
+    assert_eq!(app.me(&fresh).await.status(), reqwest::StatusCode::OK);
+    // Introspection agrees: the stolen key's token is inactive.
+    let res = reqwest::Client::new()
+        .post(format!("{}/oauth/introspect", app.base))
+        .basic_auth(&creds.client_id, Some(&creds.secret))
+        .form(&[("token", stolen.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["active"], false, "{body}");
 }

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 const HELD_OPEN: Duration = Duration::from_secs(10);
 /// What "at once" means between instances.
 const PROPAGATION: Duration = Duration::from_secs(1);
+/// 50,000 changes take longer to read (page by page) than one: all must arrive, in good time.
+const BURST: Duration = Duration::from_secs(10);
 
 /// A `portcullis serve` in its own process group (faketime runs it as a child), stopped with
 /// its whole group when dropped.
@@ -114,10 +116,9 @@ impl Instance {
 fn faketime_available() -> bool {
     let there = std::path::Path::new("/usr/bin/faketime").exists();
     if !there {
-        assert!(
-            std::env::var("PORTCULLIS_REQUIRE_FAKETIME").is_err(),
-            "faketime is required (apt-get install faketime)"
-        );
+        let required = std::env::var("PORTCULLIS_REQUIRE_FAKETIME").is_ok_and(|v| v == "1")
+            || std::env::var("CI").is_ok_and(|v| v == "true");
+        assert!(!required, "faketime is required (apt-get install faketime)");
         eprintln!("SKIPPED: faketime is not installed");
     }
     there
@@ -150,10 +151,20 @@ impl Instance {
 /// Waits until every instance in `on` refuses `what`; fails after `PROPAGATION` (counted from
 /// `since`).
 async fn refused_everywhere(label: &str, on: &[&Instance], since: Instant, what: Refuse<'_>) {
+    refused_everywhere_within(PROPAGATION, label, on, since, what).await;
+}
+
+async fn refused_everywhere_within(
+    within: Duration,
+    label: &str,
+    on: &[&Instance],
+    since: Instant,
+    what: Refuse<'_>,
+) {
     for instance in on {
         while !instance.refuses(&what).await {
             assert!(
-                since.elapsed() < PROPAGATION,
+                since.elapsed() < within,
                 "{label}: {} still accepts it after {:?}",
                 instance.base,
                 since.elapsed()
@@ -394,7 +405,8 @@ async fn a_late_commit_and_a_burst_of_fifty_thousand_changes_arrive() {
         ("burst (first)", &first_tokens),
         ("burst (last)", &last_tokens),
     ] {
-        refused_everywhere(what, &[a, b, c], since, Refuse::Tokens(&tokens[0..=0])).await;
+        let tokens = Refuse::Tokens(&tokens[0..=0]);
+        refused_everywhere_within(BURST, what, &[a, b, c], since, tokens).await;
     }
 }
 
