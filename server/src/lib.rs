@@ -243,6 +243,13 @@ fn router(config: &Config, services: Services) -> Router {
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    if !state.services.is_following() {
+        // A load balancer should send requests elsewhere: the gate answers 503 here.
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not following the change log",
+        );
+    }
     match state.services.store().ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(err) => {

@@ -116,6 +116,14 @@ impl OAuthResponse {
     }
 
     fn server_error(err: &ServiceError) -> Self {
+        if matches!(err, ServiceError::Unavailable) {
+            return OAuthResponse {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                error: "temporarily_unavailable",
+                description: "this instance is catching up with recent changes; try again shortly"
+                    .into(),
+            };
+        }
         if err.is_unavailable() {
             tracing::warn!(error = %err, source = ?std::error::Error::source(err), "OAuth endpoint: database unavailable");
             return OAuthResponse {

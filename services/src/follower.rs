@@ -40,6 +40,8 @@ pub struct FollowerHealth {
     state: AtomicU8,
     /// Steps taken (read or failed), so that a caller can wait for the follower's next reads.
     steps: tokio::sync::watch::Sender<u64>,
+    /// Asks for a step now (rather than at the next poll).
+    wake: tokio::sync::Notify,
     /// The test hook that makes the follower panic.
     kill: tokio::sync::Notify,
 }
@@ -49,6 +51,7 @@ impl Default for FollowerHealth {
         FollowerHealth {
             state: AtomicU8::new(0),
             steps: tokio::sync::watch::Sender::new(0),
+            wake: tokio::sync::Notify::new(),
             kill: tokio::sync::Notify::new(),
         }
     }
@@ -215,8 +218,10 @@ impl Services {
     /// Waits until the follower has taken two more steps, so that one whole read of the change
     /// log began after the call (for tests and benchmarks: no waiting for time to pass).
     pub async fn follower_steps(&self) {
-        let mut steps = self.tokens.health.steps.subscribe();
+        let health = &self.tokens.health;
+        let mut steps = health.steps.subscribe();
         let start = *steps.borrow_and_update();
+        health.wake.notify_one();
         let _ = steps.wait_for(|n| *n >= start + 2).await;
     }
 
@@ -270,6 +275,7 @@ async fn follow(services: Services, mut follower: Follower) {
         let lost = tokio::select! {
             () = tokio::time::sleep(POLL) => false,
             changed = notified => changed.is_err(),
+            () = services.tokens.health.wake.notified() => false,
             () = services.tokens.health.kill.notified() => {
                 panic!("the change-log follower was stopped by the test hook");
             }

@@ -77,6 +77,23 @@ async fn exec(store: &Store, sql: &'static str) {
     store.pool().execute(sqlx::query(sql)).await.unwrap();
 }
 
+/// `clients` clients, an instance at `NOW` whose follower has read the log once, and that
+/// instance knowing every client.
+async fn following(
+    store: &Store,
+    clients: usize,
+) -> (ManualClock, Services, Follower, Vec<String>) {
+    let clock = ManualClock::at_ms(NOW * 1000);
+    let ids = seed(store, clients).await;
+    let here = instance(store, &clock);
+    let mut follower = Follower::new(here.clone());
+    follower.step().await.unwrap();
+    for id in &ids {
+        assert!(known(&here, id).await);
+    }
+    (clock, here, follower, ids)
+}
+
 /// Does `services` still hold `client_id` as a usable client?
 async fn known(services: &Services, client_id: &str) -> bool {
     services
@@ -114,12 +131,7 @@ async fn changes_of_other_instances_are_applied(store: Store) {
 }
 
 async fn a_burst_of_fifty_thousand_changes_is_applied_whole(store: Store) {
-    let clock = ManualClock::at_ms(NOW * 1000);
-    let ids = seed(&store, 2).await;
-    let here = instance(&store, &clock);
-    let mut follower = Follower::new(here.clone());
-    follower.step().await.unwrap();
-    assert!(known(&here, &ids[0]).await && known(&here, &ids[1]).await);
+    let (_clock, here, mut follower, ids) = following(&store, 2).await;
     // One transaction: the first client's deletion, 50,000 other changes, the second's.
     let mut tx = store.pool().begin().await.unwrap();
     tx.execute("INSERT INTO gate_events (kind, key) VALUES ('client', 'pci_0')")
@@ -142,12 +154,7 @@ async fn a_burst_of_fifty_thousand_changes_is_applied_whole(store: Store) {
 }
 
 async fn unreadable_for_five_seconds_means_unavailable_until_caught_up(store: Store) {
-    let clock = ManualClock::at_ms(NOW * 1000);
-    let ids = seed(&store, 1).await;
-    let here = instance(&store, &clock);
-    let mut follower = Follower::new(here.clone());
-    follower.step().await.unwrap();
-    assert!(known(&here, &ids[0]).await);
+    let (clock, here, mut follower, ids) = following(&store, 1).await;
     // The change log cannot be read.
     exec(&store, "ALTER TABLE gate_events RENAME TO gate_events_away").await;
     assert!(follower.step().await.is_err());
@@ -174,12 +181,7 @@ async fn unreadable_for_five_seconds_means_unavailable_until_caught_up(store: St
 }
 
 async fn cached_entries_are_read_again_after_thirty_seconds(store: Store) {
-    let clock = ManualClock::at_ms(NOW * 1000);
-    let ids = seed(&store, 1).await;
-    let here = instance(&store, &clock);
-    let mut follower = Follower::new(here.clone());
-    follower.step().await.unwrap();
-    assert!(known(&here, &ids[0]).await);
+    let (clock, here, _follower, ids) = following(&store, 1).await;
     // A change that left no trace in the log (a restore, a hand edit).
     exec(&store, "DELETE FROM api_clients").await;
     clock.advance_secs(29);
@@ -195,12 +197,7 @@ async fn a_change_that_commits_late_is_not_skipped() {
     let Some(store) = store::testing::fresh_store(Backend::Postgres).await else {
         return;
     };
-    let clock = ManualClock::at_ms(NOW * 1000);
-    let ids = seed(&store, 2).await;
-    let here = instance(&store, &clock);
-    let mut follower = Follower::new(here.clone());
-    follower.step().await.unwrap();
-    assert!(known(&here, &ids[0]).await && known(&here, &ids[1]).await);
+    let (clock, here, mut follower, ids) = following(&store, 2).await;
     let mut slow = store.pool().begin().await.unwrap();
     slow.execute("INSERT INTO gate_events (kind, key) VALUES ('client', 'pci_0')")
         .await

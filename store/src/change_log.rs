@@ -150,7 +150,7 @@ impl Store {
         let sql = match self.backend {
             Backend::Postgres => {
                 "SELECT tx, seq, kind, key FROM gate_events \
-                 WHERE tx > $1 OR (tx = $1 AND seq > $2) ORDER BY tx, seq LIMIT $3"
+                 WHERE (tx, seq) > ($1, $2) ORDER BY tx, seq LIMIT $3"
             }
             Backend::Sqlite => {
                 "SELECT seq AS tx, seq, kind, key FROM gate_events \

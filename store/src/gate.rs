@@ -6,7 +6,7 @@ use crate::change_log::{GateEventKind, record_event};
 use crate::credentials::split_list;
 use crate::{Store, StoreError};
 use sqlx::any::AnyRow;
-use sqlx::{Acquire, Row};
+use sqlx::{Acquire, AnyConnection, Row};
 
 /// An API Client as the token endpoint and the gate need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,24 +144,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
-        sqlx::query(
-            "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL AND (alg = $2 OR $3 = 1)",
-        )
-        .bind(key.created_at)
-        .bind(&key.alg)
-        .bind(i64::from(retire_all))
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, alg, private_der, created_at, retired_at) \
-             VALUES ($1, $2, $3, $4, NULL)",
-        )
-        .bind(&key.kid)
-        .bind(&key.alg)
-        .bind(&key.private_der)
-        .bind(key.created_at)
-        .execute(&mut *conn)
-        .await?;
+        add_signing_key(conn, key, retire_all).await?;
         record_event(conn, GateEventKind::Keys, "").await?;
         tx.commit().await?;
         Ok(())
@@ -248,23 +231,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         if let Some(key) = replacement {
-            sqlx::query(
-                "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL AND alg = $2",
-            )
-            .bind(key.created_at)
-            .bind(&key.alg)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(
-                "INSERT INTO signing_keys (kid, alg, private_der, created_at, retired_at) \
-                 VALUES ($1, $2, $3, $4, NULL)",
-            )
-            .bind(&key.kid)
-            .bind(&key.alg)
-            .bind(&key.private_der)
-            .bind(key.created_at)
-            .execute(&mut *conn)
-            .await?;
+            add_signing_key(conn, key, false).await?;
         }
         let done = sqlx::query("DELETE FROM signing_keys WHERE kid = $1")
             .bind(kid)
@@ -288,4 +255,32 @@ impl Store {
         .await?;
         row.as_ref().map(signing_key_from_row).transpose()
     }
+}
+
+/// Inserts a key that signs from now on, retiring the keys it replaces (they stay published
+/// while their tokens may still be in use): those of its algorithm, or every key.
+async fn add_signing_key(
+    conn: &mut AnyConnection,
+    key: &SigningKeyRecord,
+    retire_all: bool,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL AND (alg = $2 OR $3 = 1)",
+    )
+    .bind(key.created_at)
+    .bind(&key.alg)
+    .bind(i64::from(retire_all))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, alg, private_der, created_at, retired_at) \
+         VALUES ($1, $2, $3, $4, NULL)",
+    )
+    .bind(&key.kid)
+    .bind(&key.alg)
+    .bind(&key.private_der)
+    .bind(key.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -128,7 +128,12 @@ impl TestApp {
 
     /// Waits until this instance's follower has read the change log after now.
     pub async fn caught_up(&self) {
-        self.services.follower_steps().await;
+        let stepped = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            self.services.follower_steps(),
+        )
+        .await;
+        assert!(stepped.is_ok(), "the follower took no step in 10 s");
     }
 
     /// A new browser: its own cookies, the anti-forgery token of its first page.

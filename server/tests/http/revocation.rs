@@ -429,6 +429,12 @@ async fn a_dead_follower_answers_503_until_it_is_back() {
         if res.status() == StatusCode::SERVICE_UNAVAILABLE {
             let body: server::ApiErrorBody = res.json().await.unwrap();
             assert_eq!(body.error, "temporarily_unavailable");
+            let health = reqwest::get(format!("{}/healthz", b.base)).await.unwrap();
+            assert_eq!(
+                health.status(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "out of rotation"
+            );
             break;
         }
         assert!(killed.elapsed() < Duration::from_secs(1), "still answering");
