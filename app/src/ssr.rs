@@ -27,11 +27,6 @@ pub fn context() -> Result<ServerContext, AppError> {
     })
 }
 
-/// The current time by the instance's clock (Unix seconds).
-pub fn now() -> Result<i64, AppError> {
-    Ok(context()?.services.now())
-}
-
 /// The value of cookie `name` in the current request.
 pub fn request_cookie(name: &str) -> Option<String> {
     let parts = use_context::<Parts>()?;

@@ -144,6 +144,29 @@ struct Credentials {
     csrf: String,
 }
 
+/// The console's form for a new API Client with `credentials:read`.
+fn api_client_form(name: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("name", name),
+        ("description", ""),
+        ("allowed_origins", ""),
+        ("scopes", "credentials:read"),
+        ("expiration_date", ""),
+    ]
+}
+
+/// The JSON answer of a request.
+async fn json_of(
+    request: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+) -> Result<Value, String> {
+    request
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Signs up through the console like a person, then creates the credentials like one.
 async fn sign_up_and_create(base: &str) -> Result<Credentials, String> {
     let jar = Arc::new(reqwest::cookie::Jar::default());
@@ -190,21 +213,7 @@ async fn sign_up_and_create(base: &str) -> Result<Credentials, String> {
             return Err(format!("cannot sign up: {}", res.status()));
         }
     }
-    let created: Value = rpc(
-        "api-clients/create",
-        vec![
-            ("name", "Bench client"),
-            ("description", ""),
-            ("allowed_origins", ""),
-            ("scopes", "credentials:read"),
-            ("expiration_date", ""),
-        ],
-    )
-    .await
-    .map_err(|e| e.to_string())?
-    .json()
-    .await
-    .map_err(|e| e.to_string())?;
+    let created = json_of(rpc("api-clients/create", api_client_form("Bench client"))).await?;
     let client_id = created["client"]["client_id"].as_str().ok_or("no client")?;
     let secret = created["client_secret"].as_str().ok_or("no secret")?;
     let token: Value = rpc(

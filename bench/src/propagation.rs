@@ -3,8 +3,9 @@
 //! answers, until it refuses the client's token. The baseline is the same measurement on the
 //! instance that made the change (what a request costs, with no propagation at all).
 
-use crate::{Credentials, free_port, root, sign_up_and_create, wait_healthy};
-use serde_json::Value;
+use crate::{
+    Credentials, api_client_form, free_port, json_of, root, sign_up_and_create, wait_healthy,
+};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -86,34 +87,17 @@ pub async fn measure(database_url: &str, deletions: usize) -> Result<Propagation
     };
     let (mut remote, mut local) = (Vec::new(), Vec::new());
     for n in 0..deletions * 2 {
-        let created: Value = rpc(
-            "api-clients/create",
-            vec![
-                ("name", "Propagation"),
-                ("description", ""),
-                ("allowed_origins", ""),
-                ("scopes", "credentials:read"),
-                ("expiration_date", ""),
-            ],
+        let created = json_of(rpc("api-clients/create", api_client_form("Propagation"))).await?;
+        let issued = json_of(
+            http.post(format!("{a}/oauth/token"))
+                .basic_auth(
+                    created["client"]["client_id"].as_str().ok_or("no client")?,
+                    created["client_secret"].as_str(),
+                )
+                .form(&[("grant_type", "client_credentials")])
+                .send(),
         )
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-        let issued: Value = http
-            .post(format!("{a}/oauth/token"))
-            .basic_auth(
-                created["client"]["client_id"].as_str().ok_or("no client")?,
-                created["client_secret"].as_str(),
-            )
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
+        .await?;
         let token = issued["access_token"].as_str().ok_or("no token")?;
         // Both instances have verified and cached it.
         for base in [&a, &b] {

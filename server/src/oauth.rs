@@ -116,20 +116,12 @@ impl OAuthResponse {
     }
 
     fn server_error(err: &ServiceError) -> Self {
-        if matches!(err, ServiceError::Unavailable) {
+        if let Some(reason) = err.unavailable_reason() {
+            tracing::warn!(error = %err, source = ?std::error::Error::source(err), "OAuth endpoint: unavailable");
             return OAuthResponse {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 error: "temporarily_unavailable",
-                description: "this instance is catching up with recent changes; try again shortly"
-                    .into(),
-            };
-        }
-        if err.is_unavailable() {
-            tracing::warn!(error = %err, source = ?std::error::Error::source(err), "OAuth endpoint: database unavailable");
-            return OAuthResponse {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                error: "temporarily_unavailable",
-                description: "the database is unavailable; try again shortly".into(),
+                description: reason.into(),
             };
         }
         tracing::error!(error = %err, source = ?std::error::Error::source(err), "OAuth endpoint failed");

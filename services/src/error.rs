@@ -50,14 +50,25 @@ impl From<StoreError> for ServiceError {
 }
 
 impl ServiceError {
-    /// The database cannot be reached right now: a 503, not a fault of ours or the caller's.
-    pub fn is_unavailable(&self) -> bool {
+    /// For a 503 (this instance cannot answer correctly right now, through no fault of the
+    /// caller's): what a program calling the API is told. `None` for every other error.
+    pub fn unavailable_reason(&self) -> Option<&'static str> {
         match self {
-            ServiceError::Unavailable => true,
-            ServiceError::Internal(source) => source
-                .downcast_ref::<StoreError>()
-                .is_some_and(StoreError::is_unavailable),
-            _ => false,
+            ServiceError::Unavailable => {
+                Some("this instance is catching up with recent changes; try again shortly")
+            }
+            ServiceError::Internal(source)
+                if source
+                    .downcast_ref::<StoreError>()
+                    .is_some_and(StoreError::is_unavailable) =>
+            {
+                Some("the database is unavailable; try again shortly")
+            }
+            _ => None,
         }
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable_reason().is_some()
     }
 }

@@ -133,9 +133,9 @@ impl Follower {
         // Taken first: every change below it is visible to the reads that follow.
         let next_horizon = store.change_log_horizon().await?;
         let Some(horizon) = self.horizon else {
-            // Nothing before the horizon needs applying: what is cached was read after the
-            // cache was last emptied, and the cache starts empty.
-            self.services.forget_everything();
+            // Nothing before the horizon needs applying: the cache starts empty, and a
+            // follower that replaces a failed one starts after the supervisor emptied it (while
+            // the instance answered 503, so nothing was loaded since).
             self.horizon = Some(next_horizon);
             return Ok(0);
         };
@@ -173,10 +173,7 @@ impl Services {
             Some(GateEventKind::Revoked) => {
                 cache.put_revoked(key.to_string(), self.now() + ACCESS_TOKEN_SECONDS)
             }
-            Some(GateEventKind::Keys) => {
-                self.reload_keys();
-                cache.forget_verified();
-            }
+            Some(GateEventKind::Keys) => self.keys_changed(),
             // Written by a newer version: whatever it was, nothing cached is trusted.
             None => self.forget_everything(),
         }

@@ -67,6 +67,13 @@ impl Services {
         self.tokens.set_keys(None);
     }
 
+    /// The signing keys changed (here or elsewhere): read them again, and check every JWT
+    /// against them again (one signed by a withdrawn key must not pass from memory).
+    pub(crate) fn keys_changed(&self) {
+        self.reload_keys();
+        self.tokens.cache.forget_verified();
+    }
+
     /// Reloads the keys when a token names a key this instance does not know (another
     /// instance rotated), at most once a second.
     pub(crate) async fn keyring_knowing(&self, kid: &str) -> Result<Arc<KeyRing>, ServiceError> {
@@ -119,8 +126,7 @@ impl Services {
         self.store()
             .revoke_signing_key(kid, replacement.as_ref())
             .await?;
-        self.reload_keys();
-        self.tokens.cache.forget_verified();
+        self.keys_changed();
         tracing::warn!(kid, "signing key revoked");
         Ok(replacement.map(|key| key.kid))
     }

@@ -4,7 +4,7 @@ use domain::models::{InvitePreview, Me};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::ssr::{context, fail, now};
+use crate::ssr::{context, fail};
 
 #[server(prefix = "/rpc", endpoint = "setup", client = CsrfClient)]
 pub async fn set_up(
@@ -20,7 +20,11 @@ pub async fn set_up(
         password,
         organization_name,
     };
-    let signed_in = ctx.services.set_up(form, now()?).await.map_err(fail)?;
+    let signed_in = ctx
+        .services
+        .set_up(form, ctx.services.now())
+        .await
+        .map_err(fail)?;
     crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -40,7 +44,11 @@ pub async fn sign_up(
         password,
         organization_name,
     };
-    let signed_in = ctx.services.sign_up(form, now()?).await.map_err(fail)?;
+    let signed_in = ctx
+        .services
+        .sign_up(form, ctx.services.now())
+        .await
+        .map_err(fail)?;
     crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -73,7 +81,11 @@ pub async fn sign_in(
         password,
         client_address: crate::ssr::client_address(),
     };
-    let signed_in = ctx.services.sign_in(form, now()?).await.map_err(fail)?;
+    let signed_in = ctx
+        .services
+        .sign_in(form, ctx.services.now())
+        .await
+        .map_err(fail)?;
     // A new session token on every sign-in: nothing from before survives.
     crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
     leptos_axum::redirect(safe_next(next.as_deref()));
@@ -99,7 +111,7 @@ pub async fn get_me() -> Result<Me, AppError> {
 pub async fn get_invite(token: String) -> Result<InvitePreview, AppError> {
     let ctx = context()?;
     ctx.services
-        .invite_preview(&token, now()?)
+        .invite_preview(&token, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -109,7 +121,7 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
     let ctx = context()?;
     let signed_in = ctx
         .services
-        .accept_invite(&token, &name, &password, now()?)
+        .accept_invite(&token, &name, &password, ctx.services.now())
         .await
         .map_err(fail)?;
     crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;

@@ -9,15 +9,15 @@ use domain::models::{
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::ssr::{context, fail, now, principal};
+use crate::ssr::{context, fail, principal};
 
 #[server(prefix = "/rpc", endpoint = "credentials/list", client = CsrfClient)]
 pub async fn list_credentials() -> Result<CredentialsPage, AppError> {
     let who = principal().await?;
     let viewer = who.credential_viewer().map_err(fail)?;
-    context()?
-        .services
-        .credentials_page(viewer, now()?)
+    let ctx = context()?;
+    ctx.services
+        .credentials_page(viewer, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -40,9 +40,9 @@ pub async fn create_api_client(
         scopes,
         expiration_date,
     };
-    context()?
-        .services
-        .create_api_client(manager, &form, now()?)
+    let ctx = context()?;
+    ctx.services
+        .create_api_client(manager, &form, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -65,9 +65,9 @@ pub async fn update_api_client(
         scopes,
         expiration_date,
     };
-    context()?
-        .services
-        .update_api_client(manager, &id, &form, now()?)
+    let ctx = context()?;
+    ctx.services
+        .update_api_client(manager, &id, &form, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -92,9 +92,9 @@ pub async fn set_api_client_disabled(
     let who = principal().await?;
     let admin = who.admin().map_err(fail)?;
     who.credential_viewer().map_err(fail)?;
-    context()?
-        .services
-        .set_api_client_disabled(admin, &id, disabled, now()?)
+    let ctx = context()?;
+    ctx.services
+        .set_api_client_disabled(admin, &id, disabled, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -113,9 +113,9 @@ pub async fn create_restricted_token(
         allowed_ips,
         expiration_date,
     };
-    context()?
-        .services
-        .create_restricted_token(manager, &form, now()?)
+    let ctx = context()?;
+    ctx.services
+        .create_restricted_token(manager, &form, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -134,9 +134,9 @@ pub async fn update_restricted_token(
         allowed_ips,
         expiration_date,
     };
-    context()?
-        .services
-        .update_restricted_token(manager, &id, &form, now()?)
+    let ctx = context()?;
+    ctx.services
+        .update_restricted_token(manager, &id, &form, ctx.services.now())
         .await
         .map_err(fail)
 }

@@ -4,14 +4,14 @@ use domain::models::{MemberView, MembersPage};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::ssr::{context, fail, now, principal};
+use crate::ssr::{context, fail, principal};
 
 #[server(prefix = "/rpc", endpoint = "members/list", client = CsrfClient)]
 pub async fn list_members() -> Result<MembersPage, AppError> {
     let who = principal().await?;
-    context()?
-        .services
-        .members_page(&who, now()?)
+    let ctx = context()?;
+    ctx.services
+        .members_page(&who, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -28,7 +28,13 @@ pub async fn invite_member(
     let admin = who.admin().map_err(fail)?;
     let token = ctx
         .services
-        .invite_member(admin, &email, &role, manage_credentials.is_some(), now()?)
+        .invite_member(
+            admin,
+            &email,
+            &role,
+            manage_credentials.is_some(),
+            ctx.services.now(),
+        )
         .await
         .map_err(fail)?;
     Ok(format!(
@@ -45,9 +51,15 @@ pub async fn update_member(
 ) -> Result<MemberView, AppError> {
     let who = principal().await?;
     let admin = who.admin().map_err(fail)?;
-    context()?
-        .services
-        .update_member(admin, &user_id, &role, manage_credentials, now()?)
+    let ctx = context()?;
+    ctx.services
+        .update_member(
+            admin,
+            &user_id,
+            &role,
+            manage_credentials,
+            ctx.services.now(),
+        )
         .await
         .map_err(fail)
 }
@@ -56,9 +68,9 @@ pub async fn update_member(
 pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     let who = principal().await?;
     let admin = who.admin().map_err(fail)?;
-    context()?
-        .services
-        .remove_member(admin, &user_id, now()?)
+    let ctx = context()?;
+    ctx.services
+        .remove_member(admin, &user_id, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -78,9 +90,9 @@ pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
 pub async fn rename_organization(name: String) -> Result<(), AppError> {
     let who = principal().await?;
     let admin = who.admin().map_err(fail)?;
-    context()?
-        .services
-        .rename_organization(admin, &name, now()?)
+    let ctx = context()?;
+    ctx.services
+        .rename_organization(admin, &name, ctx.services.now())
         .await
         .map_err(fail)
 }

@@ -124,15 +124,11 @@ impl From<ServiceError> for ApiError {
                 StatusCode::CONFLICT,
                 json!({"error": "limit_reached", "error_description": err.to_string()}),
             ),
-            ServiceError::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({"error": "temporarily_unavailable", "error_description": "this instance is catching up with recent changes; try again shortly"}),
-            ),
-            _ if err.is_unavailable() => {
-                tracing::warn!(error = %err, source = ?std::error::Error::source(&err), "API request: database unavailable");
+            _ if let Some(reason) = err.unavailable_reason() => {
+                tracing::warn!(error = %err, source = ?std::error::Error::source(&err), "API request: unavailable");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    json!({"error": "temporarily_unavailable", "error_description": "the database is unavailable; try again shortly"}),
+                    json!({"error": "temporarily_unavailable", "error_description": reason}),
                 )
             }
             _ => {

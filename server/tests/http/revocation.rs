@@ -1,57 +1,56 @@
 //! Revocation that nothing can lose, with real binaries on one PostgreSQL database: instance A
-//! on the real clock, B under `faketime +10m`, C under `faketime -10m`. Deletions, disabling and
+//! on the real clock, B 10 minutes ahead, C 10 minutes behind (Debian's libfaketime, whose offset
+//! each test moves by rewriting a file instead of waiting). Deletions, disabling and
 //! revocations made through any of them are refused by the others within a second; a deletion
-//! in a transaction held open for 10 s, and 50,000 changes in one burst, still arrive; a
-//! follower that dies makes its instance answer 503 until it is back.
+//! in a transaction that stays open while every clock moves 10 s, and 50,000 changes in one
+//! burst, still arrive; a follower that dies makes its instance answer 503 until it is back.
 
 use crate::process::{Console, access_token, free_port};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Executor;
-use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How long the slow transaction stays open.
-const HELD_OPEN: Duration = Duration::from_secs(10);
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+/// How far every clock moves while the slow transaction stays open.
+const HELD_OPEN_SECONDS: i64 = 10;
 /// What "at once" means between instances.
 const PROPAGATION: Duration = Duration::from_secs(1);
 /// 50,000 changes take longer to read (page by page) than one: all must arrive, in good time.
 const BURST: Duration = Duration::from_secs(10);
 
-/// A `portcullis serve` in its own process group (faketime runs it as a child), stopped with
-/// its whole group when dropped.
+/// A `portcullis serve` whose wall clock is off by `offset` seconds, read by libfaketime from
+/// `clock_file` on every call (the monotonic clock, which tokio's timers use, stays real).
+/// Stopped when dropped.
 struct Instance {
     child: std::process::Child,
     base: String,
+    clock_file: PathBuf,
+    offset: std::cell::Cell<i64>,
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.clock_file);
     }
 }
 
 impl Instance {
-    /// Starts an instance whose clock is off by `skew` (`"+10m"`, `"-10m"`), or real.
-    async fn start(database: &str, issuer: Option<&str>, skew: Option<&str>) -> Instance {
+    async fn start(database: &str, issuer: Option<&str>, offset: i64) -> Instance {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let binary = env!("CARGO_BIN_EXE_portcullis");
-        let mut command = match skew {
-            Some(skew) => {
-                let mut c = Command::new("faketime");
-                c.args(["-f", skew, binary]);
-                // tokio's timers need the real monotonic clock.
-                c.env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
-                c
-            }
-            None => Command::new(binary),
-        };
-        command
+        let clock_file = std::env::temp_dir().join(format!("portcullis-clock-{port}"));
+        std::fs::write(&clock_file, format!("{offset:+}\n")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
             .arg("serve")
+            .env("LD_PRELOAD", LIBFAKETIME)
+            .env("FAKETIME_TIMESTAMP_FILE", &clock_file)
+            .env("FAKETIME_NO_CACHE", "1")
+            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
             .env("DATABASE_URL", database)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", std::env::temp_dir())
@@ -60,11 +59,15 @@ impl Instance {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0);
+            .spawn()
+            .unwrap();
         let instance = Instance {
-            child: command.spawn().unwrap(),
+            child,
             base,
+            clock_file,
+            offset: std::cell::Cell::new(offset),
         };
+        // Waiting for a process to start listening: an event, not time passing.
         let started = Instant::now();
         while reqwest::get(format!("{}/healthz", instance.base))
             .await
@@ -74,6 +77,12 @@ impl Instance {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         instance
+    }
+
+    /// Moves this instance's wall clock `seconds` forward, at once.
+    fn move_clock(&self, seconds: i64) {
+        self.offset.set(self.offset.get() + seconds);
+        std::fs::write(&self.clock_file, format!("{:+}\n", self.offset.get())).unwrap();
     }
 
     async fn me(&self, token: &str) -> StatusCode {
@@ -101,12 +110,10 @@ impl Instance {
             .status()
     }
 
-    /// Sends the test hook's signal to the `portcullis` process itself (under faketime, the
-    /// child of the process this test started).
+    /// Sends the test hook's signal (`PORTCULLIS_TEST_HOOKS`) that makes the follower panic.
     fn kill_follower(&self) {
-        let group = format!("-{}", self.child.id());
-        let sent = Command::new("pkill")
-            .args(["-USR1", "-g", &group[1..], "-x", "portcullis"])
+        let sent = Command::new("kill")
+            .args(["-USR1", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(sent.success(), "no portcullis process to signal");
@@ -114,7 +121,7 @@ impl Instance {
 }
 
 fn faketime_available() -> bool {
-    let there = std::path::Path::new("/usr/bin/faketime").exists();
+    let there = std::path::Path::new(LIBFAKETIME).exists();
     if !there {
         let required = std::env::var("PORTCULLIS_REQUIRE_FAKETIME").is_ok_and(|v| v == "1")
             || std::env::var("CI").is_ok_and(|v| v == "true");
@@ -188,10 +195,10 @@ async fn three_instances() -> Option<Three> {
         return None;
     }
     let database = store::testing::fresh_postgres_url().await?;
-    let a = Instance::start(&database, None, None).await;
+    let a = Instance::start(&database, None, 0).await;
     let console = Console::set_up(&a.base).await;
-    let b = Instance::start(&database, Some(&a.base), Some("+10m")).await;
-    let c = Instance::start(&database, Some(&a.base), Some("-10m")).await;
+    let b = Instance::start(&database, Some(&a.base), 600).await;
+    let c = Instance::start(&database, Some(&a.base), -600).await;
     Some(Three {
         database,
         a,
@@ -208,12 +215,37 @@ async fn warmed_client(three: &Three) -> (Value, Vec<String>) {
     for instance in [&three.a, &three.b, &three.c] {
         tokens.push(access_token(&instance.base, &created).await);
     }
+    // The clocks really disagree: B signs 10 minutes ahead of A, C 10 minutes behind.
+    let (at_a, at_b, at_c) = (iat(&tokens[0]), iat(&tokens[1]), iat(&tokens[2]));
+    assert!(
+        (at_b - at_a - 600).abs() <= 30,
+        "B is off by {} s",
+        at_b - at_a
+    );
+    assert!(
+        (at_c - at_a + 600).abs() <= 30,
+        "C is off by {} s",
+        at_c - at_a
+    );
     for instance in [&three.a, &three.b, &three.c] {
         for token in &tokens {
             assert_eq!(instance.me(token).await, StatusCode::OK);
         }
     }
     (created, tokens)
+}
+
+/// A JWT's `iat`: the clock of the instance that signed it.
+fn iat(token: &str) -> i64 {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["iat"].as_i64().unwrap()
 }
 
 fn id(created: &Value) -> &str {
@@ -328,7 +360,8 @@ async fn a_late_commit_and_a_burst_of_fifty_thousand_changes_arrive() {
     let (a, b, c) = (&three.a, &three.b, &three.c);
     let store = store::Store::connect(&three.database).await.unwrap();
 
-    // A deletion whose transaction stays open 10 s while other changes commit and propagate.
+    // A deletion whose transaction stays open while other changes commit and propagate and every
+    // instance's clock moves 10 s (a reader that looked back by its clock would skip it).
     let (slow, slow_tokens) = warmed_client(&three).await;
     let mut held = store.pool().begin().await.unwrap();
     sqlx::query("INSERT INTO gate_events (kind, key) VALUES ('client', $1)")
@@ -341,7 +374,6 @@ async fn a_late_commit_and_a_burst_of_fifty_thousand_changes_arrive() {
         .execute(&mut *held)
         .await
         .unwrap();
-    let opened = Instant::now();
     let (quick, quick_tokens) = warmed_client(&three).await;
     let res = three
         .console
@@ -362,8 +394,32 @@ async fn a_late_commit_and_a_burst_of_fifty_thousand_changes_arrive() {
             "not committed yet"
         );
     }
-    // The fault under test is the open transaction itself.
-    tokio::time::sleep(HELD_OPEN.saturating_sub(opened.elapsed())).await;
+    for instance in [a, b, c] {
+        instance.move_clock(HELD_OPEN_SECONDS);
+    }
+    // Another change after the move: once it is refused everywhere, every follower has read
+    // the log on its moved clock, with the slow deletion still uncommitted.
+    let (later, later_tokens) = warmed_client(&three).await;
+    let res = three
+        .console
+        .rpc("api-clients/delete", &[("id", id(&later))])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let since = Instant::now();
+    refused_everywhere(
+        "after the clocks moved",
+        &[a, b, c],
+        since,
+        Refuse::Tokens(&later_tokens[0..=0]),
+    )
+    .await;
+    for instance in [a, b, c] {
+        assert_eq!(
+            instance.me(&slow_tokens[1]).await,
+            StatusCode::OK,
+            "not committed yet"
+        );
+    }
     held.commit().await.unwrap();
     let since = Instant::now();
     refused_everywhere(
