@@ -88,6 +88,8 @@ pub struct RestrictedTokenView {
 pub struct CredentialsPage {
     pub api_clients: Vec<ApiClientView>,
     pub restricted_tokens: Vec<RestrictedTokenView>,
+    /// The scopes an API Client may be given: Portcullis's own and the operator's.
+    pub scopes: crate::credentials::ScopeCatalog,
 }
 
 /// The answer to creating an API Client: the only time the secret is shown.

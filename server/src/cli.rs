@@ -32,6 +32,20 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Work with the operator's API description (PORTCULLIS_CONFIG).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Check a file: prints what it guards, or each problem with its line, and exits non-zero.
+    Check {
+        /// The TOML file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

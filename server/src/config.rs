@@ -2,8 +2,11 @@
 
 use crate::client_ip::TrustedProxies;
 use clap::Args;
+use domain::credentials::ScopeCatalog;
 use services::{SigningAlg, TokenSettings};
+use crate::operator::{self, OperatorApi};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 #[derive(Args, Clone, Debug)]
 pub struct Config {
@@ -62,6 +65,14 @@ pub struct Config {
     )]
     pub trusted_proxies: TrustedProxies,
 
+    /// The operator's API description (TOML, PRODUCT.md §8): scopes, routes, upstreams.
+    #[arg(long = "config", env = "PORTCULLIS_CONFIG", global = true)]
+    pub config_file: Option<PathBuf>,
+
+    /// Where the gateway listens (e.g. 127.0.0.1:8000): it serves the configured routes only.
+    #[arg(long, env = "PORTCULLIS_GATEWAY_ADDR", global = true)]
+    pub gateway_addr: Option<SocketAddr>,
+
     /// `true` lets anyone create a new organization at /signup.
     #[arg(
         long,
@@ -92,7 +103,27 @@ impl Config {
         }
     }
 
-    pub fn token_settings(&self) -> TokenSettings {
+    /// The operator's API from `PORTCULLIS_CONFIG`, checked; none without the variable. With a
+    /// gateway, every route needs an upstream.
+    pub fn operator_api(&self) -> Result<OperatorApi, String> {
+        let Some(file) = &self.config_file else {
+            return Ok(OperatorApi::default());
+        };
+        let api = operator::load(file).map_err(|e| format!("bad configuration:\n{e}"))?;
+        if self.gateway_addr.is_some()
+            && let Some(line) = api.routes_without_upstream.first()
+        {
+            return Err(format!(
+                "bad configuration:\n{}:{line}: this route has no upstream, which the gateway \
+                 (PORTCULLIS_GATEWAY_ADDR) needs",
+                file.display()
+            ));
+        }
+        Ok(api)
+    }
+
+    /// The token settings, with the operator's scopes beside Portcullis's own.
+    pub fn token_settings(&self, api: &OperatorApi) -> TokenSettings {
         let mut settings = TokenSettings::for_issuer(&self.issuer());
         if let Some(audience) = self
             .audience
@@ -103,6 +134,7 @@ impl Config {
             settings.audience = audience.to_string();
         }
         settings.alg = self.signing_alg;
+        settings.scopes = ScopeCatalog::with_operator_scopes(api.scopes.clone());
         settings
     }
 

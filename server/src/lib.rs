@@ -2,16 +2,21 @@
 //! plumbing around them (anti-forgery, body limits, logging, shutdown).
 
 mod api;
+mod api_error;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
 mod csrf;
 pub mod docs;
+mod forward_auth;
+pub mod gate;
+mod gateway;
 mod oauth;
+pub mod operator;
 mod page_gate;
 pub mod telemetry;
 
-pub use api::ApiErrorBody;
+pub use api_error::ApiErrorBody;
 
 use app::ssr::ServerContext;
 use app::{App, shell};
@@ -19,9 +24,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{any, get};
 use client_ip::TrustedProxies;
 use config::Config;
+use operator::OperatorApi;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -49,6 +55,10 @@ pub struct Shared {
     pub set_up: AtomicBool,
     pub leptos: LeptosOptions,
     pub trusted_proxies: TrustedProxies,
+    /// The operator's API: its routes are what the gateway and `/gate/check` guard.
+    pub operator: Arc<OperatorApi>,
+    /// The gateway's client to the upstreams (with a gateway only).
+    pub gateway_client: Option<gateway::HttpClient>,
 }
 
 impl std::ops::Deref for AppState {
@@ -76,8 +86,8 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The services of an instance (or of a CLI command) over an opened store, with time from
 /// `clock`.
-pub fn services(config: &Config, store: Store, clock: SharedClock) -> Services {
-    Services::new(store, config.open_signup, config.token_settings(), clock)
+pub fn services(config: &Config, api: &OperatorApi, store: Store, clock: SharedClock) -> Services {
+    Services::new(store, config.open_signup, config.token_settings(api), clock)
 }
 
 /// One instance, built once: its services, its router, its listener and its change-log
@@ -86,6 +96,8 @@ pub struct Application {
     services: Services,
     router: Router,
     listener: TcpListener,
+    /// The gateway's listener and router, when `PORTCULLIS_GATEWAY_ADDR` is set.
+    gateway: Option<(TcpListener, Router)>,
     follower: Follower,
     test_hooks: bool,
 }
@@ -102,14 +114,24 @@ impl Application {
         Self::build_on(config, store, listener, clock).await
     }
 
-    /// Like `build`, over an opened store and a bound listener (tests bind port 0).
+    /// Like `build`, over an opened store and a bound listener (tests bind port 0). The
+    /// operator's API file is read and checked here, and the gateway's listener bound.
     pub async fn build_on(
         config: &Config,
         store: Store,
         listener: TcpListener,
         clock: SharedClock,
     ) -> Result<Application, String> {
-        let services = services(config, store, clock);
+        let api = Arc::new(config.operator_api()?);
+        let gateway_listener = match config.gateway_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("cannot listen on {addr} (the gateway): {e}"))?,
+            ),
+            None => None,
+        };
+        let services = services(config, &api, store, clock);
         // The first read of the change log, before the first request: until it succeeds the
         // authenticated paths answer 503.
         let mut follower = Follower::new(services.clone());
@@ -117,11 +139,25 @@ impl Application {
             .step()
             .await
             .map_err(|e| format!("cannot read the change log: {e}"))?;
-        let router = router(config, services.clone());
+        let gateway_client = match gateway_listener {
+            Some(_) => Some(gateway::client()?),
+            None => None,
+        };
+        let state = AppState(Arc::new(Shared {
+            services: services.clone(),
+            set_up: AtomicBool::new(false),
+            leptos: leptos_options(config),
+            trusted_proxies: config.trusted_proxies.clone(),
+            operator: api,
+            gateway_client,
+        }));
+        let router = router(config, state.clone());
+        let gateway = gateway_listener.map(|l| (l, gateway::router(state)));
         Ok(Application {
             services,
             router,
             listener,
+            gateway,
             follower,
             test_hooks: config.test_hooks,
         })
@@ -135,6 +171,11 @@ impl Application {
         &self.services
     }
 
+    /// Where the gateway listens, if there is one.
+    pub fn gateway_addr(&self) -> Option<SocketAddr> {
+        self.gateway.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
     /// Follows the change log, runs the hourly housekeeping and serves until `shutdown`.
     pub async fn run_until_stopped(
         self,
@@ -145,7 +186,26 @@ impl Application {
         if self.test_hooks {
             tokio::spawn(test_hooks(self.services.clone()));
         }
-        let served = serve(self.listener, self.router, shutdown).await;
+        // One shutdown for both listeners.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let gateway = self.gateway.map(|(listener, router)| {
+            tokio::spawn(serve(listener, router, stopped(stop_rx.clone())))
+        });
+        let served = serve(self.listener, self.router, stopped(stop_rx)).await;
+        if let Some(gateway) = gateway {
+            match gateway.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "gateway stopped with an error"),
+                Err(e) => tracing::error!(error = %e, "gateway task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         follow.abort();
         housekeeping.abort();
         served
@@ -170,17 +230,11 @@ async fn test_hooks(services: Services) {
     let _ = services;
 }
 
-/// The whole HTTP application over `services`.
-fn router(config: &Config, services: Services) -> Router {
-    let leptos = leptos_options(config);
-    let state = AppState(Arc::new(Shared {
-        services: services.clone(),
-        set_up: AtomicBool::new(false),
-        leptos: leptos.clone(),
-        trusted_proxies: config.trusted_proxies.clone(),
-    }));
+/// The whole HTTP application of the main listener.
+fn router(config: &Config, state: AppState) -> Router {
+    let leptos = state.leptos.clone();
     let context = ServerContext {
-        services,
+        services: state.services.clone(),
         public_url: config.issuer(),
         secure_cookies: config.secure_cookies(),
     };
@@ -204,13 +258,20 @@ fn router(config: &Config, services: Services) -> Router {
     // The public API: its routes and its OpenAPI description come from the same declarations.
     let (oauth_routes, oauth_description) = oauth::routes().split_for_parts();
     let (api_routes, api_description) = api::routes(state.clone());
-    let settings = config.token_settings();
-    let description =
-        docs::openapi::description(&settings.issuer, [oauth_description, api_description]);
+    let settings = state.services.token_settings().clone();
+    let mut parts = vec![oauth_description, api_description];
+    if let Some(mut theirs) = state.operator.openapi.clone() {
+        docs::openapi::set_security(&mut theirs, &state.operator.routes);
+        parts.push(theirs);
+    }
+    let description = docs::openapi::description(&settings.issuer, &settings.scopes, parts);
     // The hot paths (/oauth, /api/v1) carry only what they need: the body limit, and request
     // tracing when debug logging is on (it costs about 15% of their throughput). Their
     // responses set `X-Content-Type-Options` themselves.
-    let mut public = Router::new().merge(oauth_routes).merge(api_routes);
+    let mut public = Router::new()
+        .merge(oauth_routes)
+        .merge(api_routes)
+        .route(forward_auth::PATH, any(forward_auth::check));
     if tracing::enabled!(tracing::Level::DEBUG) {
         public = public.layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
     }

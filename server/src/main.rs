@@ -1,6 +1,6 @@
 use clap::Parser;
 use server::Application;
-use server::cli::{Cli, Command, KeysCommand, OrgCommand, Switch};
+use server::cli::{Cli, Command, ConfigCommand, KeysCommand, OrgCommand, Switch};
 use server::config::Config;
 use services::Services;
 use std::process::ExitCode;
@@ -22,6 +22,9 @@ async fn main() -> ExitCode {
         Command::Keys {
             command: KeysCommand::Revoke { kid },
         } => revoke_key(&cli.config, &kid).await,
+        Command::Config {
+            command: ConfigCommand::Check { file },
+        } => check_config(&file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -50,10 +53,30 @@ async fn serve(config: Config) -> Result<(), String> {
     Ok(())
 }
 
+/// `config check FILE`: what the file guards, or every problem with its line.
+fn check_config(file: &std::path::Path) -> Result<(), String> {
+    let api = server::operator::load(file).map_err(|e| format!("bad configuration:\n{e}"))?;
+    println!(
+        "{}: ok: {:?} with {} scope(s) and {} route(s)",
+        file.display(),
+        api.name,
+        api.scopes.len(),
+        api.routes.routes().len()
+    );
+    for line in &api.routes_without_upstream {
+        println!(
+            "{}:{line}: note: this route has no upstream; forward-auth can guard it, the gateway cannot",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
 /// The services a CLI command works through: the same constructor as the server's.
 async fn cli_services(config: &Config) -> Result<Services, String> {
     let store = open_store(config).await?;
-    Ok(server::services(config, store, services::clock::system()))
+    let api = config.operator_api()?;
+    Ok(server::services(config, &api, store, services::clock::system()))
 }
 
 async fn migrate(config: &Config) -> Result<(), String> {

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use domain::credentials::Scope;
 use serde::Serialize;
 use services::keys::Jwk;
 use services::{ClientEntry, Introspection, OAuthError, ServiceError};
@@ -79,7 +78,7 @@ pub struct ServerMetadata {
     token_endpoint_auth_methods_supported: Vec<&'static str>,
     introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     revocation_endpoint_auth_methods_supported: Vec<&'static str>,
-    scopes_supported: Vec<&'static str>,
+    scopes_supported: Vec<String>,
     response_types_supported: Vec<&'static str>,
     service_documentation: String,
 }
@@ -201,7 +200,13 @@ async fn metadata(State(state): State<AppState>) -> Response {
         token_endpoint_auth_methods_supported: auth_methods.clone(),
         introspection_endpoint_auth_methods_supported: auth_methods.clone(),
         revocation_endpoint_auth_methods_supported: auth_methods,
-        scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
+        scopes_supported: state
+            .services
+            .scope_catalog()
+            .all()
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
         response_types_supported: Vec::new(),
         service_documentation: format!("{issuer}/docs"),
     })

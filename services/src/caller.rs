@@ -37,13 +37,13 @@ impl Caller {
         }
     }
 
-    pub fn has_scope(&self, scope: Scope) -> bool {
-        matches!(self, Caller::ApiClient { scopes, .. } if scopes.contains(&scope))
+    pub fn has_scope(&self, scope: &Scope) -> bool {
+        matches!(self, Caller::ApiClient { scopes, .. } if scopes.contains(scope))
     }
 
     /// The handle for reading the organization's credentials (`credentials:read`).
     pub fn credential_viewer(&self) -> Result<CredentialViewer<'_>, ServiceError> {
-        self.require(Scope::CredentialsRead)?;
+        self.require(&CredentialViewer::SCOPE)?;
         Ok(CredentialViewer::for_api(
             self.organization_id(),
             self.credential_id(),
@@ -52,7 +52,7 @@ impl Caller {
 
     /// The handles for changing them (`credentials:write`).
     pub fn client_manager(&self) -> Result<ClientManager<'_>, ServiceError> {
-        self.require(Scope::CredentialsWrite)?;
+        self.require(&ClientManager::SCOPE)?;
         Ok(ClientManager::for_api(
             self.organization_id(),
             self.credential_id(),
@@ -60,14 +60,14 @@ impl Caller {
     }
 
     pub fn token_manager(&self) -> Result<TokenManager<'_>, ServiceError> {
-        self.require(Scope::CredentialsWrite)?;
+        self.require(&TokenManager::SCOPE)?;
         Ok(TokenManager::for_api(
             self.organization_id(),
             self.credential_id(),
         ))
     }
 
-    fn require(&self, scope: Scope) -> Result<(), ServiceError> {
+    fn require(&self, scope: &Scope) -> Result<(), ServiceError> {
         if self.has_scope(scope) {
             Ok(())
         } else {

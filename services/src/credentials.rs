@@ -7,7 +7,8 @@ use crate::{AdminPrincipal, ServiceError, Services, secrets};
 use domain::FieldError;
 use domain::credentials::{
     AllowedIps, AllowedOrigins, CLIENT_ID_RANDOM_LEN, CredentialName, CredentialStatus,
-    Description, ExpirationDate, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, Scopes, SecretKind,
+    Description, ExpirationDate, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog, Scopes,
+    SecretKind,
     client_id_from_random, form_date_of, last_four, secret_from_random,
 };
 use domain::models::{
@@ -69,6 +70,7 @@ fn parse_expiry(input: &str, current: Option<i64>, now: i64) -> Result<Option<i6
 
 fn parse_client(
     form: &ApiClientForm,
+    catalog: &ScopeCatalog,
     current: Option<i64>,
     now: i64,
 ) -> Result<ParsedClient, FieldError> {
@@ -76,7 +78,7 @@ fn parse_client(
         name: CredentialName::parse(&form.name)?,
         description: Description::parse(&form.description)?,
         origins: AllowedOrigins::parse_list(&form.allowed_origins)?.to_strings(),
-        scopes: Scopes::parse(&form.scopes)?,
+        scopes: catalog.parse_scopes(&form.scopes)?,
         expires_at: parse_expiry(&form.expiration_date, current, now)?,
     })
 }
@@ -173,6 +175,7 @@ impl Services {
         Ok(CredentialsPage {
             api_clients,
             restricted_tokens,
+            scopes: self.scope_catalog().clone(),
         })
     }
 
@@ -182,7 +185,7 @@ impl Services {
         form: &ApiClientForm,
         now: i64,
     ) -> Result<CreatedApiClient, ServiceError> {
-        let parsed = parse_client(form, None, now)?;
+        let parsed = parse_client(form, self.scope_catalog(), None, now)?;
         self.insert_api_client(manager, parsed, now).await
     }
 
@@ -193,7 +196,7 @@ impl Services {
         input: &ApiClientInput,
         now: i64,
     ) -> Result<CreatedApiClient, ServiceError> {
-        let parsed = input.parse(None, now)?;
+        let parsed = input.parse(self.scope_catalog(), None, now)?;
         self.insert_api_client(manager, parsed, now).await
     }
 
@@ -249,7 +252,7 @@ impl Services {
             .store()
             .get_api_client(manager.organization_id(), id)
             .await?;
-        let parsed = parse_client(form, current.expires_at, now)?;
+        let parsed = parse_client(form, self.scope_catalog(), current.expires_at, now)?;
         self.save_api_client(manager, id, parsed, now).await
     }
 
@@ -265,7 +268,7 @@ impl Services {
             .store()
             .get_api_client(manager.organization_id(), id)
             .await?;
-        let parsed = input.parse(Some(&current), now)?;
+        let parsed = input.parse(self.scope_catalog(), Some(&current), now)?;
         self.save_api_client(manager, id, parsed, now).await
     }
 

@@ -47,9 +47,7 @@ impl ClientEntry {
 
 impl From<GateClientRecord> for ClientEntry {
     fn from(r: GateClientRecord) -> Self {
-        let scopes = Scopes::parse(&r.scopes)
-            .map(|s| s.as_slice().to_vec())
-            .unwrap_or_default();
+        let scopes = Scopes::from_stored(&r.scopes);
         ClientEntry {
             id: r.id,
             organization_id: r.organization_id,

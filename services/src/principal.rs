@@ -1,5 +1,6 @@
 //! Who is asking. Operations that need a permission take the type that proves it.
 
+use domain::credentials::Scope;
 use crate::ServiceError;
 use domain::Permissions;
 use domain::models::{Me, OrganizationView};
@@ -127,3 +128,18 @@ permission_handle!(
     /// Only `Principal::client_manager` makes one.
     ClientManager
 );
+
+// What an API caller's token must grant for each handle: the one statement of the `/api/v1`
+// scope rule. The gate's route table (`server::api::ROUTES`) and the OpenAPI `security` of each
+// endpoint are written from these.
+impl CredentialViewer<'_> {
+    pub const SCOPE: Scope = Scope::CredentialsRead;
+}
+
+impl ClientManager<'_> {
+    pub const SCOPE: Scope = Scope::CredentialsWrite;
+}
+
+impl TokenManager<'_> {
+    pub const SCOPE: Scope = Scope::CredentialsWrite;
+}

@@ -6,7 +6,7 @@ use crate::caller::Caller;
 use crate::credentials::{ParsedClient, ParsedToken};
 use domain::FieldError;
 use domain::credentials::{
-    AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Scopes,
+    AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Scope, ScopeCatalog,
 };
 use domain::models::{ApiClientView, RestrictedTokenView};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -119,6 +119,7 @@ fn required_name(
 impl ApiClientInput {
     pub(crate) fn parse(
         &self,
+        catalog: &ScopeCatalog,
         current: Option<&ApiClientRecord>,
         now: i64,
     ) -> Result<ParsedClient, FieldError> {
@@ -139,9 +140,14 @@ impl ApiClientInput {
             (None, None) => AllowedOrigins::parse_entries([])?,
         };
         let scopes = match (&self.scopes, current) {
-            (Some(list), _) => Scopes::parse_entries(list.iter().map(String::as_str))?,
-            (None, Some(c)) => Scopes::parse(&c.scopes)?,
-            (None, None) => Scopes::default_for_new_client(),
+            (Some(list), _) => catalog.parse_entries(list.iter().map(String::as_str))?,
+            // A scope the operator has since removed is dropped, not refused.
+            (None, Some(c)) => catalog.parse_entries(
+                c.scopes
+                    .split(' ')
+                    .filter(|name| catalog.parse(name).is_some()),
+            )?,
+            (None, None) => catalog.defaults(),
         };
         Ok(ParsedClient {
             name,
@@ -245,7 +251,7 @@ pub struct MeResponse<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub organization: OrganizationRef<'a>,
-    pub scopes: Vec<&'static str>,
+    pub scopes: Vec<&'a str>,
 }
 
 impl<'a> From<&'a Caller> for MeResponse<'a> {
@@ -259,7 +265,7 @@ impl<'a> From<&'a Caller> for MeResponse<'a> {
                     id: &client.organization_id,
                     name: &client.organization_name,
                 },
-                scopes: scopes.iter().map(|s| s.as_str()).collect(),
+                scopes: scopes.iter().map(Scope::as_str).collect(),
             },
             Caller::RestrictedToken { token } => MeResponse {
                 credential_type: "restricted_access_token",
@@ -302,13 +308,13 @@ mod tests {
     #[test]
     fn a_new_client_needs_a_name_and_gets_read_by_default() {
         let now = 1_000;
-        let err = ApiClientInput::default().parse(None, now).unwrap_err();
+        let err = ApiClientInput::default().parse(&ScopeCatalog::default(), None, now).unwrap_err();
         assert_eq!(err.field, "name");
         let input = ApiClientInput {
             name: Some(" Backend ".into()),
             ..Default::default()
         };
-        let parsed = input.parse(None, now).unwrap();
+        let parsed = input.parse(&ScopeCatalog::default(), None, now).unwrap();
         assert_eq!(parsed.name.as_str(), "Backend");
         assert_eq!(parsed.scopes.to_space_separated(), "credentials:read");
         assert_eq!(parsed.expires_at, None);
@@ -329,6 +335,6 @@ mod tests {
             expires_at: Some(Some("1970-01-01T00:00:00Z".into())),
             ..Default::default()
         };
-        assert_eq!(input.parse(None, 10).unwrap_err().field, "expires_at");
+        assert_eq!(input.parse(&ScopeCatalog::default(), None, 10).unwrap_err().field, "expires_at");
     }
 }

@@ -7,7 +7,9 @@ use crate::follower::FollowerHealth;
 use crate::gate_cache::{ClientEntry, GateCache, TokenEntry};
 use crate::keys::{KeyRing, SigningAlg};
 use crate::{ServiceError, Services, secrets};
-use domain::credentials::{Scope, SecretKind, is_client_id, parse_secret};
+use domain::credentials::{
+    Scope, ScopeCatalog, Scopes, SecretKind, is_client_id, parse_secret, space_separated,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -23,6 +25,8 @@ pub struct TokenSettings {
     pub issuer: String,
     pub audience: String,
     pub alg: SigningAlg,
+    /// The scopes tokens may carry: Portcullis's own and the operator's.
+    pub scopes: ScopeCatalog,
 }
 
 impl TokenSettings {
@@ -33,6 +37,7 @@ impl TokenSettings {
             audience: format!("{issuer}/api"),
             issuer,
             alg: SigningAlg::Es256,
+            scopes: ScopeCatalog::default(),
         }
     }
 }
@@ -144,21 +149,15 @@ pub struct Introspection {
     pub allowed_ips: Option<Vec<String>>,
 }
 
-fn scope_string(scopes: &[Scope]) -> String {
-    scopes
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn parse_scope_claim(scope: &str) -> Vec<Scope> {
-    scope.split(' ').filter_map(Scope::parse).collect()
-}
 
 impl Services {
     pub fn token_settings(&self) -> &TokenSettings {
         &self.tokens.settings
+    }
+
+    /// Every scope this instance knows.
+    pub fn scope_catalog(&self) -> &ScopeCatalog {
+        &self.tokens.settings.scopes
     }
 
     /// The API Client for a Client ID, from the cache or the database.
@@ -237,7 +236,7 @@ impl Services {
             Some(requested) => {
                 let mut chosen = Vec::new();
                 for name in requested.split(' ').filter(|s| !s.is_empty()) {
-                    match Scope::parse(name) {
+                    match Scope::from_name(name) {
                         Some(scope) if client.scopes.contains(&scope) => {
                             if !chosen.contains(&scope) {
                                 chosen.push(scope);
@@ -265,7 +264,7 @@ impl Services {
             at.min(now + ACCESS_TOKEN_SECONDS)
         });
         let settings = &self.tokens.settings;
-        let scope = scope_string(&scopes);
+        let scope = space_separated(&scopes);
         let claims = AccessClaims {
             iss: settings.issuer.clone(),
             sub: client.client_id.clone(),
@@ -367,7 +366,7 @@ impl Services {
             Some(client) if client.is_usable(now) && client.organization_id == claims.org => client,
             _ => return Err(BearerError::InvalidToken),
         };
-        let scopes = parse_scope_claim(&claims.scope)
+        let scopes = Scopes::from_stored(&claims.scope)
             .into_iter()
             .filter(|s| client.scopes.contains(s))
             .collect();
@@ -397,7 +396,7 @@ impl Services {
                 credential_type: Some("api_client"),
                 client_id: Some(claims.client_id.clone()),
                 sub: Some(claims.sub.clone()),
-                scope: Some(scope_string(&scopes)),
+                scope: Some(space_separated(&scopes)),
                 exp: Some(claims.exp),
                 iat: Some(claims.iat),
                 iss: Some(claims.iss.clone()),
@@ -476,11 +475,8 @@ mod tests {
     }
 
     #[test]
-    fn scope_claims_keep_known_scopes_only() {
-        assert_eq!(
-            parse_scope_claim("credentials:read bogus credentials:write"),
-            vec![Scope::CredentialsRead, Scope::CredentialsWrite]
-        );
-        assert_eq!(scope_string(&[Scope::CredentialsRead]), "credentials:read");
+    fn scope_claims_are_written_space_separated() {
+        let scopes = Scopes::from_stored("credentials:write credentials:read");
+        assert_eq!(space_separated(&scopes), "credentials:read credentials:write");
     }
 }

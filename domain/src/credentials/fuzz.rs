@@ -22,7 +22,8 @@ proptest! {
         let _ = AllowedOrigins::parse_list(&input);
         let _ = IpRule::parse(&input);
         let _ = AllowedIps::parse_list(&input);
-        let _ = Scopes::parse(&input);
+        let _ = ScopeCatalog::default().parse_scopes(&input);
+        let _ = Scopes::from_stored(&input);
         let _ = ExpirationDate::parse_date(&input, 0);
         let _ = unix_of_date(&input);
         let _ = CredentialName::parse(&input);

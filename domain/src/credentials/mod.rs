@@ -17,7 +17,10 @@ pub use format::{
 };
 pub use ips::{AllowedIps, IpRule};
 pub use origins::{AllowedOrigin, AllowedOrigins};
-pub use scopes::{Scope, Scopes};
+pub use scopes::{
+    MAX_SCOPE_NAME, Scope, ScopeCatalog, ScopeInfo, Scopes, check_operator_scope_name,
+    space_separated,
+};
 
 use crate::FieldError;
 use serde::{Deserialize, Serialize};

@@ -1,38 +1,65 @@
 //! The guarded public API, `/api/v1` (PRODUCT.md §6). Every request passes `gate::gate` first;
 //! the handlers take the `Caller` it found and call the same services as the console.
 
+mod extract;
 mod gate;
 
 use crate::AppState;
-use axum::body::Bytes;
+pub use crate::api_error::{ApiError, ApiErrorBody};
+use crate::gate::{Access, PathPattern, Route, RouteTable};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
+pub use extract::{ApiJson, Caller};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::json;
 use services::public_api::{
     ApiClientInput, ApiClientItem, MeResponse, RestrictedTokenInput, RestrictedTokenItem,
 };
-use services::{Caller, ServiceError};
+use services::{ClientManager, CredentialViewer, TokenManager};
+use std::sync::LazyLock;
 use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// Who may call each endpoint of `/api/v1` (PRODUCT.md §6): the one statement of it. The gate
+/// enforces it, and the OpenAPI `security` of each operation is written from it. The scopes
+/// are the ones the handlers' permission handles need (`CredentialViewer::SCOPE`, ...).
+pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
+    let own = |path: &str, methods: &[Method], scopes: &[&domain::credentials::Scope], restricted_tokens: bool| Route {
+        pattern: PathPattern::parse(path).expect("a valid pattern"),
+        methods: methods.to_vec(),
+        access: Access {
+            scopes: scopes.iter().map(|s| (*s).clone()).collect(),
+            restricted_tokens,
+        },
+        upstream: None,
+    };
+    RouteTable::new(vec![
+        own("/api/v1/me", &[Method::GET], &[], true),
+        own("/api/v1/api-clients", &[Method::GET], &[&CredentialViewer::SCOPE], false),
+        own("/api/v1/api-clients", &[Method::POST], &[&ClientManager::SCOPE], false),
+        own("/api/v1/api-clients/{id}", &[Method::PATCH, Method::DELETE], &[&ClientManager::SCOPE], false),
+        own("/api/v1/restricted-access-tokens", &[Method::GET], &[&CredentialViewer::SCOPE], false),
+        own("/api/v1/restricted-access-tokens", &[Method::POST], &[&TokenManager::SCOPE], false),
+        own("/api/v1/restricted-access-tokens/{id}", &[Method::PATCH, Method::DELETE], &[&TokenManager::SCOPE], false),
+    ])
+});
+
 /// The routes of `/api/v1` behind the gate, and their OpenAPI description, from the same
 /// declarations. Unknown paths under `/api/v1` pass the gate too, then answer a JSON 404. (Not
 /// `Router::nest`: its path rewriting costs several percent of the hot path's throughput.)
 pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
-    let (v1, description) = OpenApiRouter::new()
+    let (v1, mut description) = OpenApiRouter::new()
         .routes(routes!(me))
         .routes(routes!(list_api_clients, create_api_client))
         .routes(routes!(update_api_client, delete_api_client))
         .routes(routes!(list_restricted_tokens, create_restricted_token))
         .routes(routes!(update_restricted_token, delete_restricted_token))
         .split_for_parts();
+    crate::docs::openapi::set_security(&mut description, &ROUTES);
     let v1 = v1
         .route(UNKNOWN, any(not_found))
         .route(PREFIX, any(not_found))
@@ -43,18 +70,6 @@ pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
 pub const PREFIX: &str = "/api/v1";
 /// Every other path under the prefix: the gate, then a JSON 404.
 const UNKNOWN: &str = "/api/v1/{*rest}";
-
-/// An error of the public API.
-#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
-pub struct ApiErrorBody {
-    /// `invalid_request`, `invalid_token`, `insufficient_scope`, `ip_not_allowed`,
-    /// `origin_not_allowed`, `not_found`, `limit_reached`, `server_error` or
-    /// `temporarily_unavailable`.
-    pub error: String,
-    pub error_description: String,
-    /// On 422: the input field that was refused.
-    pub field: Option<String>,
-}
 
 /// A list of API Clients.
 #[derive(Serialize, ToSchema)]
@@ -86,96 +101,8 @@ pub struct CreatedRestrictedTokenBody {
     token: String,
 }
 
-/// An error of the public API, as JSON.
-pub struct ApiError {
-    status: StatusCode,
-    body: serde_json::Value,
-}
-
-impl ApiError {
-    fn bad_request(description: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            body: json!({"error": "invalid_request", "error_description": description.into()}),
-        }
-    }
-}
-
-impl From<ServiceError> for ApiError {
-    fn from(err: ServiceError) -> Self {
-        let (status, body) = match &err {
-            ServiceError::Invalid(field) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({
-                    "error": "invalid_request",
-                    "error_description": field.message,
-                    "field": field.field,
-                }),
-            ),
-            ServiceError::NotFound => (
-                StatusCode::NOT_FOUND,
-                json!({"error": "not_found", "error_description": "no such credential"}),
-            ),
-            ServiceError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                json!({"error": "insufficient_scope", "error_description": err.to_string()}),
-            ),
-            ServiceError::LimitReached => (
-                StatusCode::CONFLICT,
-                json!({"error": "limit_reached", "error_description": err.to_string()}),
-            ),
-            _ if let Some(reason) = err.unavailable_reason() => {
-                tracing::warn!(error = %err, source = ?std::error::Error::source(&err), "API request: unavailable");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    json!({"error": "temporarily_unavailable", "error_description": reason}),
-                )
-            }
-            _ => {
-                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "API request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({"error": "server_error", "error_description": "the server could not answer; try again"}),
-                )
-            }
-        };
-        ApiError { status, body }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
-    }
-}
-
-/// A JSON request body; anything else is a 400 with an error body.
-fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
-        return Err(ApiError::bad_request(
-            "the request body must be application/json",
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(ApiError::bad_request(
-            "the request body must be a JSON object",
-        ));
-    }
-    serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))
-}
-
 async fn not_found() -> ApiError {
-    ApiError {
-        status: StatusCode::NOT_FOUND,
-        body: json!({"error": "not_found", "error_description": "no such endpoint"}),
-    }
+    ApiError::not_found("no such endpoint")
 }
 
 /// Who is calling
@@ -186,14 +113,13 @@ async fn not_found() -> ApiError {
     get,
     path = "/api/v1/me",
     tag = "API",
-    security(("oauth2" = []), ("restrictedAccessToken" = [])),
     responses(
         (status = 200, description = "The calling credential", body = MeResponse),
         (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
         (status = 403, description = "`ip_not_allowed` (Restricted Access Token from another address) or `origin_not_allowed` (JWT from a browser origin its client does not allow)", body = ApiErrorBody),
     )
 )]
-async fn me(Extension(caller): Extension<Caller>) -> Response {
+async fn me(Caller(caller): Caller) -> Response {
     Json(MeResponse::from(&caller)).into_response()
 }
 
@@ -202,7 +128,6 @@ async fn me(Extension(caller): Extension<Caller>) -> Response {
     get,
     path = "/api/v1/api-clients",
     tag = "API Clients",
-    security(("oauth2" = ["credentials:read"])),
     responses(
         (status = 200, description = "The organization's API Clients, sorted by name", body = ApiClientList),
         (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
@@ -211,7 +136,7 @@ async fn me(Extension(caller): Extension<Caller>) -> Response {
 )]
 async fn list_api_clients(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Caller(caller): Caller,
 ) -> Result<Response, ApiError> {
     let page = state
         .services
@@ -228,7 +153,6 @@ async fn list_api_clients(
     post,
     path = "/api/v1/api-clients",
     tag = "API Clients",
-    security(("oauth2" = ["credentials:write"])),
     request_body(content = ApiClientInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CreatedApiClientBody),
@@ -242,12 +166,10 @@ async fn list_api_clients(
 )]
 async fn create_api_client(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    body: Bytes,
+    Caller(caller): Caller,
+    ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Response, ApiError> {
-    let input: ApiClientInput = json_body(&headers, &body)?;
-    let created = state
+        let created = state
         .services
         .create_api_client_from_api(caller.client_manager()?, &input, state.services.now())
         .await?;
@@ -264,7 +186,6 @@ async fn create_api_client(
     patch,
     path = "/api/v1/api-clients/{id}",
     tag = "API Clients",
-    security(("oauth2" = ["credentials:write"])),
     params(("id" = String, Path, description = "The API Client's `id` (not its Client ID)")),
     request_body(content = ApiClientInput, content_type = "application/json"),
     responses(
@@ -278,13 +199,11 @@ async fn create_api_client(
 )]
 async fn update_api_client(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Json<ApiClientItem>, ApiError> {
-    let input: ApiClientInput = json_body(&headers, &body)?;
-    let view = state
+        let view = state
         .services
         .update_api_client_from_api(caller.client_manager()?, &id, &input, state.services.now())
         .await?;
@@ -298,7 +217,6 @@ async fn update_api_client(
     delete,
     path = "/api/v1/api-clients/{id}",
     tag = "API Clients",
-    security(("oauth2" = ["credentials:write"])),
     params(("id" = String, Path, description = "The API Client's `id`")),
     responses(
         (status = 204, description = "Deleted"),
@@ -309,7 +227,7 @@ async fn update_api_client(
 )]
 async fn delete_api_client(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state
@@ -324,7 +242,6 @@ async fn delete_api_client(
     get,
     path = "/api/v1/restricted-access-tokens",
     tag = "Restricted Access Tokens",
-    security(("oauth2" = ["credentials:read"])),
     responses(
         (status = 200, description = "The organization's Restricted Access Tokens, sorted by name", body = RestrictedTokenList),
         (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
@@ -333,7 +250,7 @@ async fn delete_api_client(
 )]
 async fn list_restricted_tokens(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Caller(caller): Caller,
 ) -> Result<Response, ApiError> {
     let page = state
         .services
@@ -350,7 +267,6 @@ async fn list_restricted_tokens(
     post,
     path = "/api/v1/restricted-access-tokens",
     tag = "Restricted Access Tokens",
-    security(("oauth2" = ["credentials:write"])),
     request_body(content = RestrictedTokenInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CreatedRestrictedTokenBody),
@@ -364,12 +280,10 @@ async fn list_restricted_tokens(
 )]
 async fn create_restricted_token(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    body: Bytes,
+    Caller(caller): Caller,
+    ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Response, ApiError> {
-    let input: RestrictedTokenInput = json_body(&headers, &body)?;
-    let created = state
+        let created = state
         .services
         .create_restricted_token_from_api(caller.token_manager()?, &input, state.services.now())
         .await?;
@@ -386,7 +300,6 @@ async fn create_restricted_token(
     patch,
     path = "/api/v1/restricted-access-tokens/{id}",
     tag = "Restricted Access Tokens",
-    security(("oauth2" = ["credentials:write"])),
     params(("id" = String, Path, description = "The token's `id`")),
     request_body(content = RestrictedTokenInput, content_type = "application/json"),
     responses(
@@ -400,13 +313,11 @@ async fn create_restricted_token(
 )]
 async fn update_restricted_token(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Json<RestrictedTokenItem>, ApiError> {
-    let input: RestrictedTokenInput = json_body(&headers, &body)?;
-    let view = state
+        let view = state
         .services
         .update_restricted_token_from_api(
             caller.token_manager()?,
@@ -425,7 +336,6 @@ async fn update_restricted_token(
     delete,
     path = "/api/v1/restricted-access-tokens/{id}",
     tag = "Restricted Access Tokens",
-    security(("oauth2" = ["credentials:write"])),
     params(("id" = String, Path, description = "The token's `id`")),
     responses(
         (status = 204, description = "Deleted"),
@@ -436,7 +346,7 @@ async fn update_restricted_token(
 )]
 async fn delete_restricted_token(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state
@@ -451,7 +361,7 @@ fn created_response(item: impl Serialize) -> Response {
     let mut response = (StatusCode::CREATED, Json(item)).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
+        header::HeaderValue::from_static("no-store"),
     );
     response
 }

@@ -3,9 +3,12 @@
 //! (`oauth::routes`, `api::routes`); this file adds what belongs to the whole API: info,
 //! server, tags and security schemes.
 
-use domain::credentials::Scope;
+use crate::gate::RouteTable;
+use axum::http::Method;
+use domain::credentials::ScopeCatalog;
 use utoipa::openapi::security::{
-    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityRequirement,
+    SecurityScheme,
 };
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, ServerBuilder};
@@ -22,21 +25,44 @@ endpoint answers them 403 `insufficient_scope`.
 
 Errors are JSON: `{\"error\", \"error_description\"}` (and `field` on 422). Guides: `/docs`.";
 
-fn scope_descriptions() -> Vec<(&'static str, &'static str)> {
-    Scope::ALL
-        .iter()
-        .map(|s| {
-            let what = match s {
-                Scope::CredentialsRead => "List API Clients and Restricted Access Tokens",
-                Scope::CredentialsWrite => "Create, update and delete them",
+/// Writes each operation's `security` from the route table that the gate enforces, so the
+/// two cannot disagree: the `oauth2` scheme with the route's scopes, and
+/// `restrictedAccessToken` where Restricted Access Tokens may call.
+pub fn set_security(doc: &mut OpenApi, table: &RouteTable) {
+    for route in table.routes() {
+        let Some(item) = doc.paths.paths.get_mut(route.pattern.as_str()) else {
+            continue;
+        };
+        for method in &route.methods {
+            let operation = match *method {
+                Method::GET => item.get.as_mut(),
+                Method::POST => item.post.as_mut(),
+                Method::PUT => item.put.as_mut(),
+                Method::PATCH => item.patch.as_mut(),
+                Method::DELETE => item.delete.as_mut(),
+                Method::HEAD => item.head.as_mut(),
+                _ => None,
             };
-            (s.as_str(), what)
-        })
-        .collect()
+            let Some(operation) = operation else { continue };
+            let scopes: Vec<&str> = route.access.scopes.iter().map(|s| s.as_str()).collect();
+            let mut security = vec![SecurityRequirement::new("oauth2", scopes)];
+            if route.access.restricted_tokens {
+                security.push(SecurityRequirement::new(
+                    "restrictedAccessToken",
+                    Vec::<String>::new(),
+                ));
+            }
+            operation.security = Some(security);
+        }
+    }
 }
 
 /// The whole description for an instance reachable at `issuer`.
-pub fn description(issuer: &str, parts: impl IntoIterator<Item = OpenApi>) -> OpenApi {
+pub fn description(
+    issuer: &str,
+    catalog: &ScopeCatalog,
+    parts: impl IntoIterator<Item = OpenApi>,
+) -> OpenApi {
     let mut doc = OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -76,7 +102,12 @@ pub fn description(issuer: &str, parts: impl IntoIterator<Item = OpenApi>) -> Op
         SecurityScheme::OAuth2(OAuth2::with_description(
             [Flow::ClientCredentials(ClientCredentials::new(
                 format!("{issuer}/oauth/token"),
-                Scopes::from_iter(scope_descriptions()),
+                Scopes::from_iter(
+                    catalog
+                        .all()
+                        .iter()
+                        .map(|s| (s.name.clone(), s.description.clone())),
+                ),
             ))],
             "API Clients: get a JWT with the client credentials grant, send it as a Bearer token.",
         )),

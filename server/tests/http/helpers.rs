@@ -94,6 +94,8 @@ impl TestApp {
             trusted_proxies: Default::default(),
             open_signup: true,
             test_hooks: false,
+            config_file: None,
+            gateway_addr: None,
         };
         configure(&mut config);
         let app = server::Application::build_on(

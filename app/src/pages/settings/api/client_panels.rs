@@ -7,7 +7,7 @@ use crate::components::copy::{CopyValue, ShownOnceDialog};
 use crate::components::slide_over::SlideOver;
 use crate::error::AppError;
 use domain::credentials::{
-    AllowedOrigins, CredentialName, CredentialStatus, Description, Scope, Scopes, form_date_of,
+    AllowedOrigins, CredentialName, CredentialStatus, Description, ScopeCatalog, form_date_of,
 };
 use domain::models::ApiClientView;
 use leptos::prelude::*;
@@ -18,31 +18,38 @@ struct ClientValues {
     name: RwSignal<String>,
     description: RwSignal<String>,
     origins: RwSignal<String>,
-    read: RwSignal<bool>,
-    write: RwSignal<bool>,
+    /// The names of the ticked scopes.
+    scopes: RwSignal<Vec<String>>,
+    catalog: RwSignal<ScopeCatalog>,
     expiration: RwSignal<String>,
 }
 
 impl ClientValues {
-    fn new() -> Self {
+    fn new(catalog: RwSignal<ScopeCatalog>) -> Self {
+        let defaults = catalog
+            .get_untracked()
+            .defaults()
+            .as_slice()
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
         ClientValues {
             name: RwSignal::new(String::new()),
             description: RwSignal::new(String::new()),
             origins: RwSignal::new(String::new()),
-            read: RwSignal::new(true),
-            write: RwSignal::new(false),
+            scopes: RwSignal::new(defaults),
+            catalog,
             expiration: RwSignal::new(String::new()),
         }
     }
 
-    fn of(client: &ApiClientView) -> Self {
-        let has = |scope: Scope| client.scopes.iter().any(|s| s == scope.as_str());
+    fn of(client: &ApiClientView, catalog: RwSignal<ScopeCatalog>) -> Self {
         ClientValues {
             name: RwSignal::new(client.name.clone()),
             description: RwSignal::new(client.description.clone().unwrap_or_default()),
             origins: RwSignal::new(client.allowed_origins.join(", ")),
-            read: RwSignal::new(has(Scope::CredentialsRead)),
-            write: RwSignal::new(has(Scope::CredentialsWrite)),
+            scopes: RwSignal::new(client.scopes.clone()),
+            catalog,
             expiration: RwSignal::new(client.expires_at.map(form_date_of).unwrap_or_default()),
         }
     }
@@ -53,19 +60,30 @@ impl ClientValues {
         CredentialName::parse(&self.name.get_untracked())?;
         Description::parse(&self.description.get_untracked())?;
         AllowedOrigins::parse_list(&self.origins.get_untracked())?;
-        Scopes::parse(&self.scopes())?;
+        self.catalog.get_untracked().parse_scopes(&self.scopes())?;
         Ok(())
     }
 
+    /// The ticked scopes, in the catalog's order, space-separated.
     fn scopes(&self) -> String {
-        let mut scopes = Vec::new();
-        if self.read.get_untracked() {
-            scopes.push(Scope::CredentialsRead.as_str());
-        }
-        if self.write.get_untracked() {
-            scopes.push(Scope::CredentialsWrite.as_str());
-        }
-        scopes.join(" ")
+        let ticked = self.scopes.get_untracked();
+        self.catalog
+            .get_untracked()
+            .all()
+            .iter()
+            .filter(|s| ticked.contains(&s.name))
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn toggle(&self, name: &str, on: bool) {
+        self.scopes.update(|ticked| {
+            ticked.retain(|s| s != name);
+            if on {
+                ticked.push(name.to_string());
+            }
+        });
     }
 }
 
@@ -102,22 +120,33 @@ fn ClientFields(
         />
         <fieldset class="field scopes" disabled=disabled>
             <legend>"Scopes"</legend>
-            <label class="checkbox">
-                <input
-                    type="checkbox"
-                    prop:checked=move || values.read.get()
-                    on:change=move |ev| values.read.set(event_target_checked(&ev))
-                />
-                "credentials:read"
-            </label>
-            <label class="checkbox">
-                <input
-                    type="checkbox"
-                    prop:checked=move || values.write.get()
-                    on:change=move |ev| values.write.set(event_target_checked(&ev))
-                />
-                "credentials:write"
-            </label>
+            {move || {
+                values
+                    .catalog
+                    .get()
+                    .all()
+                    .iter()
+                    .enumerate()
+                    .map(|(n, scope)| {
+                        let name = scope.name.clone();
+                        let checked_name = name.clone();
+                        let toggled_name = name.clone();
+                        let hint = format!("scope-hint-{n}");
+                        view! {
+                            <label class="checkbox">
+                                <input
+                                    type="checkbox"
+                                    aria-describedby=hint.clone()
+                                    prop:checked=move || values.scopes.get().contains(&checked_name)
+                                    on:change=move |ev| values.toggle(&toggled_name, event_target_checked(&ev))
+                                />
+                                {name}
+                            </label>
+                            <p class="hint" id=hint>{scope.description.clone()}</p>
+                        }
+                    })
+                    .collect_view()
+            }}
             {field_error(outcome, "scopes")}
         </fieldset>
         <BoundInput
@@ -144,7 +173,7 @@ fn read_only_note(page: ApiPage) -> Option<AnyView> {
 
 #[component]
 pub(super) fn AddClientPanel(page: ApiPage) -> impl IntoView {
-    let values = ClientValues::new();
+    let values = ClientValues::new(page.scopes);
     let disabled = !page.can_manage_clients;
     let outcome = Signal::derive(move || page.create_client.value().get().and_then(Result::err));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -183,7 +212,7 @@ pub(super) fn AddClientPanel(page: ApiPage) -> impl IntoView {
 
 #[component]
 pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl IntoView {
-    let values = ClientValues::of(&client);
+    let values = ClientValues::of(&client, page.scopes);
     let disabled = !page.can_manage_clients;
     let outcome = Signal::derive(move || {
         let update = page.update_client.value().get().and_then(Result::err);

@@ -12,6 +12,7 @@ use crate::api::credentials::{
     SetApiClientDisabled, UpdateApiClient, UpdateRestrictedToken, list_credentials,
 };
 use crate::components::dialog::Dialog;
+use domain::credentials::ScopeCatalog;
 use domain::models::{ApiClientView, Me, RestrictedTokenView};
 use leptos::prelude::*;
 
@@ -41,6 +42,8 @@ pub(super) struct ApiPage {
     pub can_manage_tokens: bool,
     pub can_manage_clients: bool,
     pub is_admin: bool,
+    /// The scopes API Clients may be given, as the server last listed them.
+    pub scopes: RwSignal<ScopeCatalog>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -92,6 +95,7 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
         can_manage_tokens: perms.can_manage_restricted_tokens(),
         can_manage_clients: perms.can_manage_api_clients(),
         is_admin: perms.is_admin(),
+        scopes: RwSignal::new(ScopeCatalog::default()),
     };
     // Loaded in the browser only: the list is not part of the server-rendered page, so
     // hydration never depends on it.
@@ -108,6 +112,11 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
         list_credentials()
     });
     watch_outcomes(page);
+    Effect::new(move || {
+        if let Some(Ok(list)) = credentials.get() {
+            page.scopes.set(list.scopes.clone());
+        }
+    });
 
     // While a slide-over or dialog is up, what is behind it leaves the accessibility tree.
     let overlay_open = move || {

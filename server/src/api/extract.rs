@@ -1,0 +1,62 @@
+//! The extractors of the `/api/v1` handlers: the `Caller` the gate admitted, and a JSON body
+//! whose every fault is an `ApiError`.
+
+use crate::api_error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// Who is calling: put there by the gate, which runs before every handler of `/api/v1`.
+pub struct Caller(pub services::Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .remove::<services::Caller>()
+            .map(Caller)
+            .ok_or_else(|| ApiError::unauthorized(None, "an access token is required"))
+    }
+}
+
+/// A JSON object body; anything else is a 400 with an error body (over 64 KiB: 413).
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case("application/json") {
+            return Err(
+                ApiError::bad_request("the request body must be application/json").into_response(),
+            );
+        }
+        // The body limit's 413 passes through as it is.
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        parse(&body).map(ApiJson).map_err(IntoResponse::into_response)
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))
+}

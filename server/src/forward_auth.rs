@@ -1,0 +1,136 @@
+//! `/gate/check`: forward-auth for a proxy the operator already runs (nginx `auth_request`,
+//! Caddy `forward_auth`, Traefik `forwardAuth`, Envoy `ext_authz`; PRODUCT.md §8). The original
+//! request comes in `X-Forwarded-Method`/`X-Forwarded-Uri` (Caddy, Traefik, Envoy as
+//! configured) or `X-Original-Method`/`X-Original-URI` (nginx). The answer is the gateway's
+//! decision: 200 with the identity headers, or the refusal the gateway would send.
+
+use crate::AppState;
+use crate::api_error::ApiError;
+use crate::gate::{self, Gated, identity};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+
+pub const PATH: &str = "/gate/check";
+
+const METHOD_HEADERS: [HeaderName; 2] = [
+    HeaderName::from_static("x-forwarded-method"),
+    HeaderName::from_static("x-original-method"),
+];
+const URI_HEADERS: [HeaderName; 2] = [
+    HeaderName::from_static("x-forwarded-uri"),
+    HeaderName::from_static("x-original-uri"),
+];
+
+fn forwarded<'h>(headers: &'h HeaderMap, names: &[HeaderName]) -> Result<Option<&'h str>, ()> {
+    for name in names {
+        let mut values = headers.get_all(name).iter();
+        if let Some(value) = values.next() {
+            if values.next().is_some() {
+                return Err(());
+            }
+            return value.to_str().map(Some).map_err(|_| ());
+        }
+    }
+    Ok(None)
+}
+
+/// The original method and normalized path, or why they cannot be read.
+fn original(headers: &HeaderMap) -> Result<(Method, String), ApiError> {
+    let method = forwarded(headers, &METHOD_HEADERS)
+        .map_err(|()| ApiError::bad_request("the forwarded method is repeated or not text"))?
+        .ok_or_else(|| {
+            ApiError::bad_request("X-Forwarded-Method (or X-Original-Method) is missing")
+        })?;
+    let method = Method::from_bytes(method.trim().as_bytes())
+        .map_err(|_| ApiError::bad_request("the forwarded method is not an HTTP method"))?;
+    let uri = forwarded(headers, &URI_HEADERS)
+        .map_err(|()| ApiError::bad_request("the forwarded URI is repeated or not text"))?
+        .ok_or_else(|| ApiError::bad_request("X-Forwarded-Uri (or X-Original-URI) is missing"))?;
+    if !uri.starts_with('/') {
+        return Err(ApiError::bad_request(
+            "the forwarded URI must be a path (origin-form), not an absolute URL",
+        ));
+    }
+    let path = uri.split(['?', '#']).next().unwrap_or_default();
+    let path = gate::path::normalize(path).map_err(ApiError::bad_request)?;
+    Ok((method, path))
+}
+
+pub async fn check(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let (method, path) = match original(&headers) {
+        Ok(found) => found,
+        Err(refused) => return refused.into_response(),
+    };
+    let gated = gate::decide(
+        &state,
+        &state.operator.routes,
+        &method,
+        &path,
+        &headers,
+        peer.ip(),
+    )
+    .await;
+    match gated {
+        Err(refused) => refused,
+        Ok(Gated::Preflight(answer)) => answer,
+        Ok(Gated::Admitted(_, admitted)) => {
+            let mut response = StatusCode::OK.into_response();
+            for (name, value) in identity::headers_of(&admitted.caller) {
+                response.headers_mut().insert(name, value);
+            }
+            gate::with_cors(response, admitted.cors_origin.as_ref())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn asked(pairs: &[(&'static str, &'static str)]) -> Result<(Method, String), String> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.append(*name, HeaderValue::from_static(value));
+        }
+        original(&headers).map_err(|e| e.body().error_description.clone())
+    }
+
+    #[test]
+    fn the_original_request_is_read_from_either_convention() {
+        assert_eq!(
+            asked(&[("x-forwarded-method", "GET"), ("x-forwarded-uri", "/orders/1?x=y")]),
+            Ok((Method::GET, "/orders/1".into()))
+        );
+        assert_eq!(
+            asked(&[("x-original-method", "POST"), ("x-original-uri", "/%6Frders")]),
+            Ok((Method::POST, "/orders".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_originals_are_refused() {
+        let bad: [&[(&'static str, &'static str)]; 7] = [
+            &[("x-forwarded-uri", "/a")],
+            &[("x-forwarded-method", "GET")],
+            &[("x-forwarded-method", "G T"), ("x-forwarded-uri", "/a")],
+            &[("x-forwarded-method", "GET"), ("x-forwarded-uri", "http://evil/a")],
+            &[("x-forwarded-method", "GET"), ("x-forwarded-uri", "/a/../admin")],
+            &[("x-forwarded-method", "GET"), ("x-forwarded-uri", "/a%2f..")],
+            &[
+                ("x-forwarded-method", "GET"),
+                ("x-forwarded-uri", "/a"),
+                ("x-forwarded-uri", "/b"),
+            ],
+        ];
+        for pairs in bad {
+            assert!(asked(pairs).is_err(), "{pairs:?}");
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The gateway (`PORTCULLIS_GATEWAY_ADDR`, PRODUCT.md §8): a second listener that serves the
+//! operator's routes and nothing else. Each request passes the gate, then goes to its route's
+//! upstream through hyper's client, bodies streamed both ways.
+
+use crate::AppState;
+use crate::api_error::ApiError;
+use crate::client_ip::client_ip;
+use crate::gate::{self, Gated, Upstream, identity};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::net::SocketAddr;
+
+pub type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
+
+/// The client the gateway sends with: http and https (the system's CA certificates), HTTP/1.1,
+/// pooled connections.
+pub fn client() -> Result<HttpClient, String> {
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|e| format!("cannot load the system's CA certificates: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(Client::builder(TokioExecutor::new()).build(https))
+}
+
+/// The gateway's router: every request goes to `proxy`.
+pub fn router(state: AppState) -> Router {
+    Router::new().fallback(proxy).with_state(state)
+}
+
+/// Connection-level headers (RFC 9110 §7.6.1), never passed on.
+const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+fn drop_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+}
+
+fn upstream_uri(upstream: &Upstream, path: &str, query: Option<&str>) -> Option<Uri> {
+    let path_and_query = match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_string(),
+    };
+    Uri::builder()
+        .scheme(upstream.base.scheme()?.clone())
+        .authority(upstream.base.authority()?.clone())
+        .path_and_query(path_and_query)
+        .build()
+        .ok()
+}
+
+async fn proxy(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    if parts.uri.scheme().is_some() || parts.uri.authority().is_some() {
+        return ApiError::bad_request("absolute-form request targets are not accepted")
+            .into_response();
+    }
+    let path = match gate::path::normalize(parts.uri.path()) {
+        Ok(path) => path,
+        Err(why) => return ApiError::bad_request(why).into_response(),
+    };
+    let gated = gate::decide(
+        &state,
+        &state.operator.routes,
+        &parts.method,
+        &path,
+        &parts.headers,
+        peer.ip(),
+    )
+    .await;
+    let (route, admitted) = match gated {
+        Err(refused) => return refused,
+        Ok(Gated::Preflight(answer)) => return answer,
+        Ok(Gated::Admitted(route, admitted)) => (route, admitted),
+    };
+    let (Some(upstream), Some(client)) = (&route.upstream, &state.gateway_client) else {
+        return ApiError::bad_gateway("this route has no upstream").into_response();
+    };
+    let Some(uri) = upstream_uri(upstream, &path, parts.uri.query()) else {
+        return ApiError::bad_request("the request target cannot be passed on").into_response();
+    };
+    let client_addr = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
+    let headers = &mut parts.headers;
+    let host = headers.remove(header::HOST);
+    drop_hop_by_hop(headers);
+    identity::strip_client_claims(headers);
+    if !upstream.forward_authorization {
+        headers.remove(header::AUTHORIZATION);
+    }
+    forwarded_headers(headers, &state, peer, client_addr, host);
+    for (name, value) in identity::headers_of(&admitted.caller) {
+        headers.insert(name, value);
+    }
+    parts.uri = uri;
+    parts.version = http::Version::HTTP_11;
+    let outgoing = axum::http::Request::from_parts(parts, body);
+    let answer = match tokio::time::timeout(upstream.timeout, client.request(outgoing)).await {
+        Err(_) => {
+            return gate::with_cors(
+                ApiError::gateway_timeout("the upstream did not answer in time").into_response(),
+                admitted.cors_origin.as_ref(),
+            );
+        }
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, upstream = %upstream.base, "gateway: upstream unreachable");
+            return gate::with_cors(
+                ApiError::bad_gateway("the upstream could not be reached or answered garbage")
+                    .into_response(),
+                admitted.cors_origin.as_ref(),
+            );
+        }
+        Ok(Ok(answer)) => answer,
+    };
+    let (mut answer_parts, answer_body) = answer.into_parts();
+    drop_hop_by_hop(&mut answer_parts.headers);
+    let response = Response::from_parts(answer_parts, Body::new(answer_body));
+    gate::with_cors(response, admitted.cors_origin.as_ref())
+}
+
+/// `X-Forwarded-For` (the chain a trusted proxy sent, plus the peer; otherwise the peer alone),
+/// `X-Forwarded-Proto` and `X-Forwarded-Host`.
+fn forwarded_headers(
+    headers: &mut HeaderMap,
+    state: &AppState,
+    peer: SocketAddr,
+    client: Option<std::net::IpAddr>,
+    host: Option<HeaderValue>,
+) {
+    let xff = HeaderName::from_static("x-forwarded-for");
+    let proto = HeaderName::from_static("x-forwarded-proto");
+    let fwd_host = HeaderName::from_static("x-forwarded-host");
+    let peer_ip = peer.ip().to_canonical();
+    let trusted = state.trusted_proxies.contains(peer_ip) && client.is_some();
+    let chain = if trusted {
+        let before: Vec<&str> = headers
+            .get_all(&xff)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let mut chain = before.join(", ");
+        if !chain.is_empty() {
+            chain.push_str(", ");
+        }
+        chain.push_str(&peer_ip.to_string());
+        chain
+    } else {
+        peer_ip.to_string()
+    };
+    let kept_proto = trusted
+        .then(|| headers.get(&proto).cloned())
+        .flatten()
+        .filter(|v| v == "http" || v == "https");
+    let kept_host = trusted.then(|| headers.get(&fwd_host).cloned()).flatten();
+    headers.remove(&xff);
+    headers.remove(&proto);
+    headers.remove(&fwd_host);
+    if let Ok(chain) = HeaderValue::from_str(&chain) {
+        headers.insert(xff, chain);
+    }
+    headers.insert(
+        proto,
+        kept_proto.unwrap_or(HeaderValue::from_static("http")),
+    );
+    if let Some(host) = kept_host.or(host) {
+        headers.insert(fwd_host, host);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_go_and_so_do_those_connection_names() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close, x-secret"));
+        headers.insert("x-secret", HeaderValue::from_static("1"));
+        headers.insert(header::TE, HeaderValue::from_static("trailers"));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        drop_hop_by_hop(&mut headers);
+        assert_eq!(headers.len(), 1);
+        assert!(headers.contains_key(header::CONTENT_TYPE));
+    }
+}
