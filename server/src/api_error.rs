@@ -121,11 +121,9 @@ impl From<ServiceError> for ApiError {
             )
             .with_field(&field.field),
             ServiceError::NotFound => Self::not_found("no such credential"),
-            ServiceError::Forbidden => Self::new(
-                StatusCode::FORBIDDEN,
-                "insufficient_scope",
-                err.to_string(),
-            ),
+            ServiceError::Forbidden => {
+                Self::new(StatusCode::FORBIDDEN, "insufficient_scope", err.to_string())
+            }
             ServiceError::LimitReached => {
                 Self::new(StatusCode::CONFLICT, "limit_reached", err.to_string())
             }

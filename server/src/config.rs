@@ -1,10 +1,10 @@
 //! Configuration: environment variables, each with a matching flag (PRODUCT.md §1).
 
 use crate::client_ip::TrustedProxies;
+use crate::operator::{self, OperatorApi};
 use clap::Args;
 use domain::credentials::ScopeCatalog;
 use services::{SigningAlg, TokenSettings};
-use crate::operator::{self, OperatorApi};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 

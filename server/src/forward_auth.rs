@@ -105,11 +105,17 @@ mod tests {
     #[test]
     fn the_original_request_is_read_from_either_convention() {
         assert_eq!(
-            asked(&[("x-forwarded-method", "GET"), ("x-forwarded-uri", "/orders/1?x=y")]),
+            asked(&[
+                ("x-forwarded-method", "GET"),
+                ("x-forwarded-uri", "/orders/1?x=y")
+            ]),
             Ok((Method::GET, "/orders/1".into()))
         );
         assert_eq!(
-            asked(&[("x-original-method", "POST"), ("x-original-uri", "/%6Frders")]),
+            asked(&[
+                ("x-original-method", "POST"),
+                ("x-original-uri", "/%6Frders")
+            ]),
             Ok((Method::POST, "/orders".into()))
         );
     }
@@ -120,9 +126,18 @@ mod tests {
             &[("x-forwarded-uri", "/a")],
             &[("x-forwarded-method", "GET")],
             &[("x-forwarded-method", "G T"), ("x-forwarded-uri", "/a")],
-            &[("x-forwarded-method", "GET"), ("x-forwarded-uri", "http://evil/a")],
-            &[("x-forwarded-method", "GET"), ("x-forwarded-uri", "/a/../admin")],
-            &[("x-forwarded-method", "GET"), ("x-forwarded-uri", "/a%2f..")],
+            &[
+                ("x-forwarded-method", "GET"),
+                ("x-forwarded-uri", "http://evil/a"),
+            ],
+            &[
+                ("x-forwarded-method", "GET"),
+                ("x-forwarded-uri", "/a/../admin"),
+            ],
+            &[
+                ("x-forwarded-method", "GET"),
+                ("x-forwarded-uri", "/a%2f.."),
+            ],
             &[
                 ("x-forwarded-method", "GET"),
                 ("x-forwarded-uri", "/a"),

@@ -202,7 +202,10 @@ mod tests {
     #[test]
     fn hop_by_hop_headers_go_and_so_do_those_connection_names() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONNECTION, HeaderValue::from_static("close, x-secret"));
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("close, x-secret"),
+        );
         headers.insert("x-secret", HeaderValue::from_static("1"));
         headers.insert(header::TE, HeaderValue::from_static("trailers"));
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));

@@ -76,7 +76,12 @@ fn check_config(file: &std::path::Path) -> Result<(), String> {
 async fn cli_services(config: &Config) -> Result<Services, String> {
     let store = open_store(config).await?;
     let api = config.operator_api()?;
-    Ok(server::services(config, &api, store, services::clock::system()))
+    Ok(server::services(
+        config,
+        &api,
+        store,
+        services::clock::system(),
+    ))
 }
 
 async fn migrate(config: &Config) -> Result<(), String> {

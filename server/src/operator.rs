@@ -254,11 +254,17 @@ fn check_application_types(
                 format!("application type id {id:?}: lower-case letters, digits and -, at most 64"),
             );
         } else if types.iter().any(|t| &t.id == id) || id == "custom" {
-            check.at(&spec.id, format!("application type {id:?} is declared twice (custom is built in)"));
+            check.at(
+                &spec.id,
+                format!("application type {id:?} is declared twice (custom is built in)"),
+            );
         }
         let label = spec.label.get_ref().trim();
         if label.is_empty() || label.chars().count() > 100 {
-            check.at(&spec.label, "an application type's label must hold 1 to 100 characters");
+            check.at(
+                &spec.label,
+                "an application type's label must hold 1 to 100 characters",
+            );
         }
         if let Some(url) = &spec.guide_url
             && !(url.get_ref().starts_with("https://") || url.get_ref().starts_with("http://"))
@@ -315,10 +321,15 @@ fn check_routes(
             if name.starts_with("credentials:") {
                 check.at(
                     scope,
-                    format!("{name:?}: credentials:* scopes open Portcullis's own API, not a route"),
+                    format!(
+                        "{name:?}: credentials:* scopes open Portcullis's own API, not a route"
+                    ),
                 );
             } else if !scopes.iter().any(|s| &s.name == name) {
-                check.at(scope, format!("unknown scope {name:?}: declare it under [[api.scopes]]"));
+                check.at(
+                    scope,
+                    format!("unknown scope {name:?}: declare it under [[api.scopes]]"),
+                );
             } else if let Some(s) = Scope::from_name(name) {
                 needed.push(s);
             }
@@ -327,7 +338,9 @@ fn check_routes(
         needed.dedup();
         let timeout = match &spec.upstream_timeout_seconds {
             None => DEFAULT_TIMEOUT_SECONDS,
-            Some(t) if (1..=MAX_TIMEOUT_SECONDS as i64).contains(t.get_ref()) => *t.get_ref() as u64,
+            Some(t) if (1..=MAX_TIMEOUT_SECONDS as i64).contains(t.get_ref()) => {
+                *t.get_ref() as u64
+            }
             Some(t) => {
                 check.at(
                     t,
@@ -379,12 +392,16 @@ fn check_routes(
         }
         routes.push((line, route));
     }
-    (routes.into_iter().map(|(_, r)| r).collect(), without_upstream)
+    (
+        routes.into_iter().map(|(_, r)| r).collect(),
+        without_upstream,
+    )
 }
 
 /// `http(s)://host[:port]`, nothing more.
 fn parse_upstream(text: &str) -> Result<http::Uri, String> {
-    let bad = || format!("upstream {text:?} must be http(s)://host[:port], with no path, query or user");
+    let bad =
+        || format!("upstream {text:?} must be http(s)://host[:port], with no path, query or user");
     let uri: http::Uri = text.parse().map_err(|_| bad())?;
     let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
     let Some(authority) = uri.authority() else {
@@ -409,7 +426,10 @@ fn read_openapi(
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) => {
-            check.at(file, format!("cannot read the OpenAPI file {}: {e}", path.display()));
+            check.at(
+                file,
+                format!("cannot read the OpenAPI file {}: {e}", path.display()),
+            );
             return None;
         }
     };
@@ -482,26 +502,37 @@ upstream_timeout_seconds = 5
         assert_eq!(p[0].line, 18, "{p:?}");
         assert!(p[0].message.contains("restricted"), "{p:?}");
 
-        let bad_scope = GOOD.replace("scopes = [\"orders:write\"]", "scopes = [\"orders:delete\"]");
+        let bad_scope = GOOD.replace(
+            "scopes = [\"orders:write\"]",
+            "scopes = [\"orders:delete\"]",
+        );
         let p = problems(&bad_scope);
         assert_eq!((p[0].line, p.len()), (24, 1), "{p:?}");
         assert!(p[0].message.contains("unknown scope"), "{p:?}");
 
-        let own = GOOD.replace("scopes = [\"orders:write\"]", "scopes = [\"credentials:write\"]");
+        let own = GOOD.replace(
+            "scopes = [\"orders:write\"]",
+            "scopes = [\"credentials:write\"]",
+        );
         assert!(problems(&own)[0].message.contains("credentials:*"));
 
         let pattern = GOOD.replace("/orders/{id}", "/orders/{*rest}/x");
         assert_eq!(problems(&pattern)[0].line, 15);
 
-        let overlap = GOOD.replace("path = \"/orders\"", "path = \"/orders/new\"").replace(
-            "methods = [\"POST\"]",
-            "methods = [\"GET\", \"POST\"]",
-        );
+        let overlap = GOOD
+            .replace("path = \"/orders\"", "path = \"/orders/new\"")
+            .replace("methods = [\"POST\"]", "methods = [\"GET\", \"POST\"]");
         let p = problems(&overlap);
         assert_eq!(p[0].line, 22, "{p:?}");
         assert!(p[0].message.contains("line 15"), "{p:?}");
 
-        for upstream in ["ftp://x", "http://x/path", "http://u@x", "http://x?q", "x:80"] {
+        for upstream in [
+            "ftp://x",
+            "http://x/path",
+            "http://u@x",
+            "http://x?q",
+            "x:80",
+        ] {
             let text = GOOD.replace("http://127.0.0.1:9000", upstream);
             let p = problems(&text);
             assert_eq!(p[0].line, 19, "{upstream}: {p:?}");
@@ -516,7 +547,10 @@ upstream_timeout_seconds = 5
         let method = GOOD.replace("methods = [\"GET\"]", "methods = [\"FETCH\"]");
         assert_eq!(problems(&method)[0].line, 16);
 
-        let timeout = GOOD.replace("upstream_timeout_seconds = 5", "upstream_timeout_seconds = 0");
+        let timeout = GOOD.replace(
+            "upstream_timeout_seconds = 5",
+            "upstream_timeout_seconds = 0",
+        );
         assert_eq!(problems(&timeout)[0].line, 26);
     }
 }

@@ -8,8 +8,7 @@ use domain::FieldError;
 use domain::credentials::{
     AllowedIps, AllowedOrigins, CLIENT_ID_RANDOM_LEN, CredentialName, CredentialStatus,
     Description, ExpirationDate, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog, Scopes,
-    SecretKind,
-    client_id_from_random, form_date_of, last_four, secret_from_random,
+    SecretKind, client_id_from_random, form_date_of, last_four, secret_from_random,
 };
 use domain::models::{
     ApiClientView, CreatedApiClient, CreatedRestrictedToken, CredentialsPage, RestrictedTokenView,

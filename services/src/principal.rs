@@ -1,8 +1,8 @@
 //! Who is asking. Operations that need a permission take the type that proves it.
 
-use domain::credentials::Scope;
 use crate::ServiceError;
 use domain::Permissions;
+use domain::credentials::Scope;
 use domain::models::{Me, OrganizationView};
 use store::{OrgRecord, UserRecord};
 

@@ -308,7 +308,9 @@ mod tests {
     #[test]
     fn a_new_client_needs_a_name_and_gets_read_by_default() {
         let now = 1_000;
-        let err = ApiClientInput::default().parse(&ScopeCatalog::default(), None, now).unwrap_err();
+        let err = ApiClientInput::default()
+            .parse(&ScopeCatalog::default(), None, now)
+            .unwrap_err();
         assert_eq!(err.field, "name");
         let input = ApiClientInput {
             name: Some(" Backend ".into()),
@@ -335,6 +337,12 @@ mod tests {
             expires_at: Some(Some("1970-01-01T00:00:00Z".into())),
             ..Default::default()
         };
-        assert_eq!(input.parse(&ScopeCatalog::default(), None, 10).unwrap_err().field, "expires_at");
+        assert_eq!(
+            input
+                .parse(&ScopeCatalog::default(), None, 10)
+                .unwrap_err()
+                .field,
+            "expires_at"
+        );
     }
 }

@@ -149,7 +149,6 @@ pub struct Introspection {
     pub allowed_ips: Option<Vec<String>>,
 }
 
-
 impl Services {
     pub fn token_settings(&self) -> &TokenSettings {
         &self.tokens.settings
@@ -477,6 +476,9 @@ mod tests {
     #[test]
     fn scope_claims_are_written_space_separated() {
         let scopes = Scopes::from_stored("credentials:write credentials:read");
-        assert_eq!(space_separated(&scopes), "credentials:read credentials:write");
+        assert_eq!(
+            space_separated(&scopes),
+            "credentials:read credentials:write"
+        );
     }
 }

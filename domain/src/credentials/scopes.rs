@@ -166,9 +166,9 @@ impl ScopeCatalog {
     ) -> Result<Scopes, FieldError> {
         let mut scopes = Vec::new();
         for entry in entries.into_iter().map(str::trim).filter(|e| !e.is_empty()) {
-            let scope = self.parse(entry).ok_or_else(|| {
-                FieldError::new(Scopes::FIELD, format!("unknown scope: {entry}"))
-            })?;
+            let scope = self
+                .parse(entry)
+                .ok_or_else(|| FieldError::new(Scopes::FIELD, format!("unknown scope: {entry}")))?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }

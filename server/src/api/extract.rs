@@ -46,7 +46,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let body = Bytes::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        parse(&body).map(ApiJson).map_err(IntoResponse::into_response)
+        parse(&body)
+            .map(ApiJson)
+            .map_err(IntoResponse::into_response)
     }
 }
 

@@ -28,7 +28,10 @@ use utoipa_axum::routes;
 /// enforces it, and the OpenAPI `security` of each operation is written from it. The scopes
 /// are the ones the handlers' permission handles need (`CredentialViewer::SCOPE`, ...).
 pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
-    let own = |path: &str, methods: &[Method], scopes: &[&domain::credentials::Scope], restricted_tokens: bool| Route {
+    let own = |path: &str,
+               methods: &[Method],
+               scopes: &[&domain::credentials::Scope],
+               restricted_tokens: bool| Route {
         pattern: PathPattern::parse(path).expect("a valid pattern"),
         methods: methods.to_vec(),
         access: Access {
@@ -39,12 +42,42 @@ pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
     };
     RouteTable::new(vec![
         own("/api/v1/me", &[Method::GET], &[], true),
-        own("/api/v1/api-clients", &[Method::GET], &[&CredentialViewer::SCOPE], false),
-        own("/api/v1/api-clients", &[Method::POST], &[&ClientManager::SCOPE], false),
-        own("/api/v1/api-clients/{id}", &[Method::PATCH, Method::DELETE], &[&ClientManager::SCOPE], false),
-        own("/api/v1/restricted-access-tokens", &[Method::GET], &[&CredentialViewer::SCOPE], false),
-        own("/api/v1/restricted-access-tokens", &[Method::POST], &[&TokenManager::SCOPE], false),
-        own("/api/v1/restricted-access-tokens/{id}", &[Method::PATCH, Method::DELETE], &[&TokenManager::SCOPE], false),
+        own(
+            "/api/v1/api-clients",
+            &[Method::GET],
+            &[&CredentialViewer::SCOPE],
+            false,
+        ),
+        own(
+            "/api/v1/api-clients",
+            &[Method::POST],
+            &[&ClientManager::SCOPE],
+            false,
+        ),
+        own(
+            "/api/v1/api-clients/{id}",
+            &[Method::PATCH, Method::DELETE],
+            &[&ClientManager::SCOPE],
+            false,
+        ),
+        own(
+            "/api/v1/restricted-access-tokens",
+            &[Method::GET],
+            &[&CredentialViewer::SCOPE],
+            false,
+        ),
+        own(
+            "/api/v1/restricted-access-tokens",
+            &[Method::POST],
+            &[&TokenManager::SCOPE],
+            false,
+        ),
+        own(
+            "/api/v1/restricted-access-tokens/{id}",
+            &[Method::PATCH, Method::DELETE],
+            &[&TokenManager::SCOPE],
+            false,
+        ),
     ])
 });
 
@@ -169,7 +202,7 @@ async fn create_api_client(
     Caller(caller): Caller,
     ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Response, ApiError> {
-        let created = state
+    let created = state
         .services
         .create_api_client_from_api(caller.client_manager()?, &input, state.services.now())
         .await?;
@@ -203,7 +236,7 @@ async fn update_api_client(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Json<ApiClientItem>, ApiError> {
-        let view = state
+    let view = state
         .services
         .update_api_client_from_api(caller.client_manager()?, &id, &input, state.services.now())
         .await?;
@@ -283,7 +316,7 @@ async fn create_restricted_token(
     Caller(caller): Caller,
     ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Response, ApiError> {
-        let created = state
+    let created = state
         .services
         .create_restricted_token_from_api(caller.token_manager()?, &input, state.services.now())
         .await?;
@@ -317,7 +350,7 @@ async fn update_restricted_token(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Json<RestrictedTokenItem>, ApiError> {
-        let view = state
+    let view = state
         .services
         .update_restricted_token_from_api(
             caller.token_manager()?,

@@ -48,10 +48,15 @@ impl PathPattern {
                 {
                     let (name, segment) = match inner.strip_prefix('*') {
                         Some(name) if last => (name, Segment::Rest),
-                        Some(_) => return Err(format!("{{*...}} must be the last segment: {text:?}")),
+                        Some(_) => {
+                            return Err(format!("{{*...}} must be the last segment: {text:?}"));
+                        }
                         None => (inner, Segment::Param),
                     };
-                    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    let valid = name
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                     if !valid {
                         return Err(format!("bad parameter name {{{inner}}} in {text:?}"));
@@ -153,7 +158,8 @@ pub struct Route {
 impl Route {
     /// `HEAD` is answered by a `GET` route.
     pub fn allows(&self, method: &Method) -> bool {
-        self.methods.contains(method) || (*method == Method::HEAD && self.methods.contains(&Method::GET))
+        self.methods.contains(method)
+            || (*method == Method::HEAD && self.methods.contains(&Method::GET))
     }
 }
 
@@ -227,7 +233,15 @@ mod tests {
     #[test]
     fn bad_patterns_are_refused() {
         for bad in [
-            "orders", "/a//b", "/{*rest}/x", "/{1x}", "/{id}/{id}", "/a b", "/%2e", "/..", "/{}",
+            "orders",
+            "/a//b",
+            "/{*rest}/x",
+            "/{1x}",
+            "/{id}/{id}",
+            "/a b",
+            "/%2e",
+            "/..",
+            "/{}",
         ] {
             assert!(PathPattern::parse(bad).is_err(), "{bad}");
         }
