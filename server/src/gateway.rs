@@ -4,7 +4,6 @@
 
 use crate::AppState;
 use crate::api_error::ApiError;
-use crate::client_ip::client_ip;
 use crate::gate::{self, Gated, Upstream, identity};
 use axum::Router;
 use axum::body::Body;
@@ -108,7 +107,6 @@ async fn proxy(
     let Some(uri) = upstream_uri(upstream, &path, parts.uri.query()) else {
         return ApiError::bad_request("the request target cannot be passed on").into_response();
     };
-    let client_addr = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
     let headers = &mut parts.headers;
     let host = headers.remove(header::HOST);
     drop_hop_by_hop(headers);
@@ -116,7 +114,7 @@ async fn proxy(
     if !upstream.forward_authorization {
         headers.remove(header::AUTHORIZATION);
     }
-    forwarded_headers(headers, &state, peer, client_addr, host);
+    forwarded_headers(headers, &state, peer, host);
     for (name, value) in identity::headers_of(&admitted.caller) {
         headers.insert(name, value);
     }
@@ -152,14 +150,13 @@ fn forwarded_headers(
     headers: &mut HeaderMap,
     state: &AppState,
     peer: SocketAddr,
-    client: Option<std::net::IpAddr>,
     host: Option<HeaderValue>,
 ) {
     let xff = HeaderName::from_static("x-forwarded-for");
     let proto = HeaderName::from_static("x-forwarded-proto");
     let fwd_host = HeaderName::from_static("x-forwarded-host");
     let peer_ip = peer.ip().to_canonical();
-    let trusted = state.trusted_proxies.contains(peer_ip) && client.is_some();
+    let trusted = state.trusted_proxies.contains(peer_ip);
     let chain = if trusted {
         let before: Vec<&str> = headers
             .get_all(&xff)

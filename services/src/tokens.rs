@@ -8,7 +8,7 @@ use crate::gate_cache::{ClientEntry, GateCache, TokenEntry};
 use crate::keys::{KeyRing, SigningAlg};
 use crate::{ServiceError, Services, secrets};
 use domain::credentials::{
-    Scope, ScopeCatalog, Scopes, SecretKind, is_client_id, parse_secret, space_separated,
+    Scope, ScopeCatalog, SecretKind, is_client_id, parse_secret, space_separated,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, RwLock};
@@ -365,9 +365,12 @@ impl Services {
             Some(client) if client.is_usable(now) && client.organization_id == claims.org => client,
             _ => return Err(BearerError::InvalidToken),
         };
-        let scopes = Scopes::from_stored(&claims.scope)
-            .into_iter()
-            .filter(|s| client.scopes.contains(s))
+        // The client's scopes that the token carries: no parsing, in canonical order.
+        let scopes = client
+            .scopes
+            .iter()
+            .filter(|s| claims.scope.split(' ').any(|name| name == s.as_str()))
+            .cloned()
             .collect();
         Ok(Caller::ApiClient {
             client,
@@ -475,7 +478,7 @@ mod tests {
 
     #[test]
     fn scope_claims_are_written_space_separated() {
-        let scopes = Scopes::from_stored("credentials:write credentials:read");
+        let scopes = domain::credentials::Scopes::from_stored("credentials:write credentials:read");
         assert_eq!(
             space_separated(&scopes),
             "credentials:read credentials:write"

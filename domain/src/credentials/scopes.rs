@@ -142,15 +142,13 @@ impl ScopeCatalog {
 
     /// What a new API Client gets unless its creator chooses: the scopes marked `default`.
     pub fn defaults(&self) -> Scopes {
+        // Never empty: `credentials:read` is always a default.
         let mut scopes: Vec<Scope> = self
             .scopes
             .iter()
             .filter(|s| s.default)
             .filter_map(|s| Scope::from_name(&s.name))
             .collect();
-        if scopes.is_empty() {
-            scopes.push(Scope::CredentialsRead);
-        }
         scopes.sort();
         Scopes(scopes)
     }

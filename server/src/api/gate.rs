@@ -4,12 +4,17 @@
 
 use super::ROUTES;
 use crate::AppState;
-use crate::gate::{self, Lookup, Refused};
+use crate::gate::{self, Access, Lookup};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+
+static ANY_CREDENTIAL: Access = Access {
+    scopes: Vec::new(),
+    restricted_tokens: true,
+};
 
 const ALLOWED_METHODS: HeaderValue = HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS");
 
@@ -22,25 +27,12 @@ pub async fn gate(
     if request.method() == Method::OPTIONS {
         return gate::preflight(request.headers().get(header::ORIGIN), ALLOWED_METHODS);
     }
-    let admitted = match ROUTES.lookup(request.method(), request.uri().path()) {
-        Lookup::Found(route) => {
-            gate::admit(&state, &route.access, request.headers(), peer.ip()).await
-        }
-        // An unknown endpoint: a credential is still needed to learn that it is unknown.
-        Lookup::OtherMethods(_) | Lookup::NoRoute => {
-            let origin = request.headers().get(header::ORIGIN).cloned();
-            match gate::authenticate(&state, request.headers()).await {
-                Ok(caller) => Ok(gate::Admitted {
-                    caller,
-                    cors_origin: origin,
-                }),
-                Err(error) => Err(Refused {
-                    error,
-                    cors_origin: origin,
-                }),
-            }
-        }
+    // An unknown endpoint still needs a valid credential to learn that it is unknown.
+    let access = match ROUTES.lookup(request.method(), request.uri().path()) {
+        Lookup::Found(route) => &route.access,
+        Lookup::OtherMethods(_) | Lookup::NoRoute => &ANY_CREDENTIAL,
     };
+    let admitted = gate::admit(&state, access, request.headers(), peer.ip()).await;
     match admitted {
         Ok(admitted) => {
             request.extensions_mut().insert(admitted.caller);

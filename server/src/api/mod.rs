@@ -40,45 +40,30 @@ pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
         },
         upstream: None,
     };
-    RouteTable::new(vec![
-        own("/api/v1/me", &[Method::GET], &[], true),
-        own(
-            "/api/v1/api-clients",
+    // `GET /me` for any credential; on each collection, reading needs the viewer's scope and
+    // changing needs its manager's.
+    let mut routes = vec![own("/api/v1/me", &[Method::GET], &[], true)];
+    for (collection, manager) in [
+        ("api-clients", &ClientManager::SCOPE),
+        ("restricted-access-tokens", &TokenManager::SCOPE),
+    ] {
+        let all = format!("{PREFIX}/{collection}");
+        let one = format!("{all}/{{id}}");
+        routes.push(own(
+            &all,
             &[Method::GET],
             &[&CredentialViewer::SCOPE],
             false,
-        ),
-        own(
-            "/api/v1/api-clients",
-            &[Method::POST],
-            &[&ClientManager::SCOPE],
-            false,
-        ),
-        own(
-            "/api/v1/api-clients/{id}",
+        ));
+        routes.push(own(&all, &[Method::POST], &[manager], false));
+        routes.push(own(
+            &one,
             &[Method::PATCH, Method::DELETE],
-            &[&ClientManager::SCOPE],
+            &[manager],
             false,
-        ),
-        own(
-            "/api/v1/restricted-access-tokens",
-            &[Method::GET],
-            &[&CredentialViewer::SCOPE],
-            false,
-        ),
-        own(
-            "/api/v1/restricted-access-tokens",
-            &[Method::POST],
-            &[&TokenManager::SCOPE],
-            false,
-        ),
-        own(
-            "/api/v1/restricted-access-tokens/{id}",
-            &[Method::PATCH, Method::DELETE],
-            &[&TokenManager::SCOPE],
-            false,
-        ),
-    ])
+        ));
+    }
+    RouteTable::new(routes)
 });
 
 /// The routes of `/api/v1` behind the gate, and their OpenAPI description, from the same

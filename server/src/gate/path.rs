@@ -51,7 +51,7 @@ pub fn normalize(path: &str) -> Result<String, BadPath> {
             }
             b'\\' => return Err("the path holds a backslash"),
             b'#' | b'?' => return Err("the path holds # or ?"),
-            _ if b < 0x21 || b >= 0x7f => {
+            _ if !(0x21..0x7f).contains(&b) => {
                 return Err("the path holds a space, control or non-ASCII character");
             }
             _ => {

@@ -99,7 +99,7 @@ impl PathPattern {
             match segment {
                 Segment::Rest => return parts.next().is_some_and(|p| !p.is_empty()),
                 Segment::Param => {
-                    if !parts.next().is_some_and(|p| !p.is_empty()) {
+                    if parts.next().is_none_or(str::is_empty) {
                         return false;
                     }
                 }
