@@ -281,6 +281,7 @@ fn router(config: &Config, state: AppState) -> Router {
             description,
             &settings.issuer,
             &settings.audience,
+            Some(state.operator.name.as_str()).filter(|n| !n.is_empty()),
         ))
         .merge(console)
         .layer(SetResponseHeaderLayer::overriding(

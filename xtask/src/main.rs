@@ -225,6 +225,7 @@ fn test() -> Result {
 
     let postgres = prereqs::postgres(ci)?;
     let faketime = prereqs::faketime(ci)?;
+    prereqs::proxies()?;
     prereqs::clean_test_databases(postgres);
     step(if postgres {
         "Rust tests on SQLite and PostgreSQL"

@@ -78,6 +78,40 @@ pub fn wrk() -> Result {
     sh(Command::new("apt-get").args(["install", "-y", "wrk"]))
 }
 
+/// Debian's nginx and Caddy, the real proxies the forward-auth tests run in front of the
+/// test upstream. Their packaged services are not started: each test runs its own instance.
+pub fn proxies() -> Result {
+    let missing: Vec<&str> = [("/usr/sbin/nginx", "nginx"), ("/usr/bin/caddy", "caddy")]
+        .into_iter()
+        .filter(|(path, _)| !PathBuf::from(path).exists())
+        .map(|(_, package)| package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let packages = missing.join(" ");
+    if !is_root() {
+        return Err(format!(
+            "{packages} missing: run `sudo apt-get install -y {packages}` (the proxy tests need them)"
+        ));
+    }
+    step(&format!("installing {packages} (apt-get)"));
+    // Keep apt from starting the packages' own services (port 80) while installing.
+    let policy = PathBuf::from("/usr/sbin/policy-rc.d");
+    let wrote_policy = !policy.exists()
+        && std::fs::write(&policy, "#!/bin/sh\nexit 101\n").is_ok()
+        && succeeds(Command::new("chmod").args(["+x", "/usr/sbin/policy-rc.d"]));
+    let _ = sh(Command::new("apt-get").arg("update"));
+    let installed = sh(Command::new("apt-get")
+        .args(["install", "-y"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"));
+    if wrote_policy {
+        let _ = std::fs::remove_file(&policy);
+    }
+    installed.map_err(|e| format!("{e}\nInstall them by hand: apt-get install -y {packages}"))
+}
+
 /// Debian's faketime, which runs the process tests' instances with skewed clocks. Answers
 /// whether it is there; in CI its absence is an error.
 pub fn faketime(ci: bool) -> Result<bool> {

@@ -21,7 +21,7 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 pub const POSTMAN_PATH: &str = "/docs/postman-collection.json";
 
 /// The guides: slug, title, Markdown (with `{{issuer}}` and `{{audience}}` filled in).
-const GUIDES: [(&str, &str, &str); 5] = [
+const GUIDES: [(&str, &str, &str); 6] = [
     (
         "getting-a-token",
         "Getting a token",
@@ -47,6 +47,20 @@ const GUIDES: [(&str, &str, &str); 5] = [
         "Errors and what to do",
         include_str!("guides/errors.md"),
     ),
+    (
+        "guard-your-api",
+        "Guard your API",
+        include_str!("guides/guard-your-api.md"),
+    ),
+];
+
+/// The proxy configurations the "Guard your API" guide shows (the nginx and Caddy ones are
+/// what the test suite runs).
+const PROXY_CONFIGS: [(&str, &str); 4] = [
+    ("{{nginx}}", include_str!("guides/guard/nginx.conf")),
+    ("{{caddy}}", include_str!("guides/guard/Caddyfile")),
+    ("{{traefik}}", include_str!("guides/guard/traefik.yml")),
+    ("{{envoy}}", include_str!("guides/guard/envoy.yaml")),
 ];
 
 /// Every page, rendered once at start.
@@ -131,7 +145,7 @@ fn callers(operation: &Value) -> String {
 }
 
 /// The overview: every endpoint of the description, then the guides.
-fn index(doc: &Value, issuer: &str) -> String {
+fn index(doc: &Value, issuer: &str, api_name: Option<&str>) -> String {
     let mut rows = String::new();
     if let Some(paths) = doc["paths"].as_object() {
         for (path, item) in paths {
@@ -156,7 +170,15 @@ fn index(doc: &Value, issuer: &str) -> String {
             escape(title)
         ));
     }
-    let intro = markdown(doc["info"]["description"].as_str().unwrap_or_default());
+    let mut intro = markdown(doc["info"]["description"].as_str().unwrap_or_default());
+    if let Some(name) = api_name {
+        intro.push_str(&format!(
+            "<p>This instance also guards <strong>{}</strong>: its endpoints are listed below \
+             with Portcullis's own, with the scopes they need. How requests reach it: \
+             <a href=\"/docs/guides/guard-your-api\">Guard your API</a>.</p>",
+            escape(name)
+        ));
+    }
     layout(
         "Portcullis API",
         &format!(
@@ -174,32 +196,37 @@ fn index(doc: &Value, issuer: &str) -> String {
     )
 }
 
-fn render(doc: &Value, issuer: &str, audience: &str) -> Pages {
+fn render(doc: &Value, issuer: &str, audience: &str, api_name: Option<&str>) -> Pages {
     let guides = GUIDES
         .iter()
         .map(|(slug, title, text)| {
-            let text = text
+            let mut text = text
                 .replace("{{issuer}}", issuer)
                 .replace("{{audience}}", audience);
+            for (placeholder, config) in PROXY_CONFIGS {
+                text = text.replace(placeholder, config.trim_end());
+            }
             (*slug, layout(title, &markdown(&text)))
         })
         .collect();
     let postman = postman::collection(doc, issuer);
     Pages {
-        index: index(doc, issuer),
+        index: index(doc, issuer, api_name),
         guides,
         postman: serde_json::to_string_pretty(&postman).unwrap_or_default(),
     }
 }
 
-/// The documentation routes for `description`, as this instance (`issuer`) serves it.
+/// The documentation routes for `description`, as this instance (`issuer`) serves it;
+/// `api_name` is the operator's API, when there is one.
 pub fn routes<S: Clone + Send + Sync + 'static>(
     description: OpenApi,
     issuer: &str,
     audience: &str,
+    api_name: Option<&str>,
 ) -> Router<S> {
     let doc = serde_json::to_value(&description).unwrap_or_default();
-    let pages = Arc::new(render(&doc, issuer, audience));
+    let pages = Arc::new(render(&doc, issuer, audience, api_name));
     let swagger = SwaggerUi::new("/docs/reference")
         .url(OPENAPI_PATH, description)
         .config(Config::new([OPENAPI_PATH]).validator_url("none"));

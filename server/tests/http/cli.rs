@@ -173,3 +173,124 @@ async fn keys_revoke_refuses_every_token_of_a_stolen_key(app: TestApp) {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["active"], false, "{body}");
 }
+
+fn config_check(file: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["config", "check"])
+        .arg(file)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run portcullis config check")
+}
+
+/// `portcullis config check FILE`: a good file passes and says what it guards; each bad file
+/// fails, naming the line and the problem.
+#[test]
+fn config_check_names_the_line_of_each_problem() {
+    let upstream: std::net::SocketAddr = "127.0.0.1:9000".parse().unwrap();
+    let good = crate::guard::operator_file(upstream, upstream);
+    let file = crate::guard::write_operator_file(&good);
+    let out = config_check(&file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Test Orders API"), "{stdout}");
+    assert!(stdout.contains("4 route(s)"), "{stdout}");
+
+    let line_of = |line: &str| good.lines().position(|l| l == line).unwrap() + 1;
+    let bad: [(String, usize, &str); 7] = [
+        (
+            good.replace(
+                "name = \"Test Orders API\"",
+                "name = \"Test\"\ncolour = \"red\"",
+            ),
+            line_of("name = \"Test Orders API\"") + 1,
+            "colour",
+        ),
+        (
+            good.replace("path = \"/orders/{id}\"", "path = \"/orders/{id\""),
+            line_of("path = \"/orders/{id}\""),
+            "path",
+        ),
+        (
+            good.replace("path = \"/orders\"\n", "path = \"/orders/{other}\"\n")
+                .replace("methods = [\"POST\"]", "methods = [\"GET\"]"),
+            line_of("path = \"/orders\""),
+            "overlap",
+        ),
+        (
+            good.replacen(
+                "scopes = [\"orders:read\"]",
+                "scopes = [\"orders:delete\"]",
+                1,
+            ),
+            line_of("scopes = [\"orders:read\"]"),
+            "orders:delete",
+        ),
+        (
+            good.replace("name = \"orders:write\"", "name = \"credentials:admin\""),
+            line_of("name = \"orders:write\""),
+            "credentials:",
+        ),
+        (
+            good.replacen(
+                "upstream = \"http://127.0.0.1:9000\"",
+                "upstream = \"http://127.0.0.1:9000/api\"",
+                1,
+            ),
+            line_of("upstream = \"http://127.0.0.1:9000\""),
+            "upstream",
+        ),
+        (
+            good.replace("methods = [\"GET\", \"PUT\"]", "methods = [\"FETCH ME\"]"),
+            line_of("methods = [\"GET\", \"PUT\"]"),
+            "method",
+        ),
+    ];
+    for (text, line, word) in bad {
+        let file = crate::guard::write_operator_file(&text);
+        let out = config_check(&file);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{word}: passed:\n{text}");
+        let at = format!("{}:{line}:", file.display());
+        assert!(stderr.contains(&at), "{word}: expected {at} in {stderr}");
+        assert!(
+            stderr.to_lowercase().contains(word),
+            "{word}: not named in {stderr}"
+        );
+    }
+
+    // `serve` refuses to start on a bad file, with the same message.
+    let file = crate::guard::write_operator_file("[api]\nname = 3\n");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("serve")
+        .env("PORTCULLIS_CONFIG", &file)
+        .env("DATABASE_URL", store::testing::fresh_sqlite_url())
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = serve.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = serve.kill();
+            panic!("serve started on a bad file");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut serve.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains(&format!("{}:2:", file.display())),
+        "{stderr}"
+    );
+}

@@ -187,6 +187,9 @@ async fn the_description_covers_every_public_route() {
         "/docs/",
         "/docs/guides/{slug}",
         "POSTMAN_PATH",
+        // Forward-auth answers proxies (any method they send), not API clients; the
+        // "Guard your API" guide documents it.
+        "forward_auth::PATH",
         // The JSON 404 behind the gate for unknown paths under /api/v1.
         "PREFIX",
         "UNKNOWN",
@@ -331,6 +334,7 @@ async fn the_docs_pages_list_every_endpoint_and_serve_the_guides() {
         "restricted-access-tokens",
         "verifying-jwts",
         "errors",
+        "guard-your-api",
     ] {
         assert!(page.contains(&format!("/docs/guides/{slug}")));
         let res = reqwest::get(format!("{}/docs/guides/{slug}", app.base))
@@ -339,7 +343,27 @@ async fn the_docs_pages_list_every_endpoint_and_serve_the_guides() {
         assert_eq!(res.status(), StatusCode::OK, "{slug}");
         let html = res.text().await.unwrap();
         assert!(html.contains("<h1>"), "{slug}");
-        assert!(!html.contains("{{issuer}}"), "{slug}: placeholder left");
+        assert!(!html.contains("{{"), "{slug}: placeholder left");
+    }
+    // The proxy guide carries a whole configuration for each of the four proxies.
+    let guide = reqwest::get(format!("{}/docs/guides/guard-your-api", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for directive in [
+        "auth_request /_portcullis/check;",
+        "error_page 401 403 418 500 = @portcullis_answer;",
+        "forward_auth 127.0.0.1:3000",
+        "forwardAuth:",
+        "envoy.filters.http.ext_authz",
+        "X-Portcullis-Scopes",
+    ] {
+        assert!(
+            guide.contains(directive),
+            "{directive} missing from the guide"
+        );
     }
     let guide = reqwest::get(format!("{}/docs/guides/verifying-jwts", app.base))
         .await
@@ -374,4 +398,125 @@ async fn the_docs_pages_list_every_endpoint_and_serve_the_guides() {
     .await
     .unwrap();
     assert!(config.contains("/openapi.json"), "{config}");
+}
+
+/// The operator's OpenAPI file, as an operator would write it (no security: Portcullis adds
+/// its own from the route table).
+const ORDERS_OPENAPI: &str = r#"{
+  "openapi": "3.1.0",
+  "info": {"title": "Orders", "version": "1"},
+  "paths": {
+    "/orders/{id}": {"get": {"summary": "Get an order", "operationId": "getOrder",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "The order"}}}},
+    "/orders": {"post": {"summary": "Place an order", "operationId": "placeOrder",
+      "responses": {"201": {"description": "Placed"}}}}
+  }
+}"#;
+
+/// With an operator file, the operator's API is described beside Portcullis's own: in
+/// `/openapi.json` with the gate's security, in `/docs`, in the Postman collection, in the
+/// metadata's `scopes_supported` and in what `/api/v1` accepts.
+#[tokio::test]
+async fn the_operators_api_is_described_beside_portcullis_own() {
+    let upstream: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let text = crate::guard::operator_file(upstream, upstream)
+        .replace("[api]\n", "[api]\nopenapi = \"orders-openapi.json\"\n");
+    let file = crate::guard::write_operator_file(&text);
+    std::fs::write(file.with_file_name("orders-openapi.json"), ORDERS_OPENAPI).unwrap();
+    let app = TestApp::spawn_configured(Backend::Sqlite, |config| {
+        config.config_file = Some(file.clone());
+    })
+    .await
+    .unwrap();
+
+    let doc = description(&app).await;
+    let get = &doc["paths"]["/orders/{id}"]["get"];
+    assert_eq!(get["summary"], "Get an order");
+    assert_eq!(
+        get["security"],
+        serde_json::json!([{"oauth2": ["orders:read"]}, {"restrictedAccessToken": []}])
+    );
+    let post = &doc["paths"]["/orders"]["post"];
+    assert_eq!(
+        post["security"],
+        serde_json::json!([{"oauth2": ["orders:write"]}])
+    );
+    assert!(doc["paths"]["/api/v1/me"]["get"].is_object(), "ours stay");
+    let scopes =
+        &doc["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["scopes"];
+    assert_eq!(scopes["orders:read"], "Read orders");
+    assert!(scopes["credentials:read"].is_string());
+
+    let page = reqwest::get(format!("{}/docs", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<code>/orders/{id}</code>"));
+    assert!(page.contains("Test Orders API"), "the API's name");
+    assert!(page.contains("API Client token with orders:write"));
+
+    let postman: Value = reqwest::get(format!("{}/docs/postman-collection.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = postman.to_string();
+    assert!(
+        text.contains("Get an order") && text.contains("Place an order"),
+        "{text}"
+    );
+
+    let meta: Value = reqwest::get(format!(
+        "{}/.well-known/oauth-authorization-server",
+        app.base
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let supported: Vec<&str> = meta["scopes_supported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        supported,
+        [
+            "credentials:read",
+            "credentials:write",
+            "orders:read",
+            "orders:write"
+        ]
+    );
+
+    // /api/v1 takes and shows the operator's scopes like Portcullis's own, and refuses others.
+    let admin = app.admin().await;
+    let creds = app.api_client(&admin, "credentials:write", "").await;
+    let token = app.access_token(&creds).await;
+    let create = |scopes: Value| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/api-clients", app.base))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"name": "Orders app", "scopes": scopes}))
+            .send()
+    };
+    let res = create(serde_json::json!(["orders:read", "orders:write"]))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["scopes"],
+        serde_json::json!(["orders:read", "orders:write"])
+    );
+    let res = create(serde_json::json!(["orders:delete"])).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: server::ApiErrorBody = res.json().await.unwrap();
+    assert_eq!(refused.field.as_deref(), Some("scopes"));
 }

@@ -11,6 +11,8 @@ pub struct TestApp {
     pub clock: services::ManualClock,
     /// The instance's own services (the same the handlers use).
     pub services: services::Services,
+    /// `http://ADDR` of the gateway, when the test configured one.
+    pub gateway: Option<String>,
 }
 
 /// Runs `$test(app)` once on SQLite and once on PostgreSQL (when reachable or required).
@@ -107,6 +109,7 @@ impl TestApp {
         .await
         .unwrap();
         let services = app.services().clone();
+        let gateway = app.gateway_addr().map(|addr| format!("http://{addr}"));
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         TestApp {
             base: format!("http://{addr}"),
@@ -114,6 +117,7 @@ impl TestApp {
             database_url: database_url.to_string(),
             clock,
             services,
+            gateway,
         }
     }
 

@@ -15,6 +15,7 @@ mod faults;
 mod forgery;
 mod fuzz;
 mod gate;
+mod guard;
 mod limits;
 mod oauth;
 mod process;
