@@ -12,6 +12,7 @@
 
 #![allow(clippy::disallowed_methods)] // a benchmark measures the wall clock: it is the edge
 
+mod gateway;
 mod propagation;
 mod seed;
 mod wrk;
@@ -40,6 +41,8 @@ struct Options {
     postgres: bool,
     /// Only the revocation propagation (PostgreSQL).
     only_propagation: bool,
+    /// Only the gateway and forward-auth comparisons (their section of latest.md is replaced).
+    only_gateway: bool,
 }
 
 impl Options {
@@ -50,6 +53,7 @@ impl Options {
             large: 1_000_000,
             postgres: true,
             only_propagation: false,
+            only_gateway: false,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -67,9 +71,13 @@ impl Options {
                     options.only_propagation = true;
                     i -= 1;
                 }
+                ("--only-gateway", _) => {
+                    options.only_gateway = true;
+                    i -= 1;
+                }
                 (other, _) => {
                     eprintln!(
-                        "usage: portcullis-bench [--seconds N] [--connections N] [--large N] [--no-postgres] [--only-propagation] (got {other})"
+                        "usage: portcullis-bench [--seconds N] [--connections N] [--large N] [--no-postgres] [--only-propagation] [--only-gateway] (got {other})"
                     );
                     std::process::exit(2);
                 }
@@ -144,13 +152,13 @@ struct Credentials {
     csrf: String,
 }
 
-/// The console's form for a new API Client with `credentials:read`.
-fn api_client_form(name: &str) -> Vec<(&str, &str)> {
+/// The console's form for a new API Client with `scopes` (space-separated).
+fn api_client_form<'a>(name: &'a str, scopes: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("name", name),
         ("description", ""),
         ("allowed_origins", ""),
-        ("scopes", "credentials:read"),
+        ("scopes", scopes),
         ("expiration_date", ""),
     ]
 }
@@ -213,7 +221,11 @@ async fn sign_up_and_create(base: &str) -> Result<Credentials, String> {
             return Err(format!("cannot sign up: {}", res.status()));
         }
     }
-    let created = json_of(rpc("api-clients/create", api_client_form("Bench client"))).await?;
+    let created = json_of(rpc(
+        "api-clients/create",
+        api_client_form("Bench client", "credentials:read"),
+    ))
+    .await?;
     let client_id = created["client"]["client_id"].as_str().ok_or("no client")?;
     let secret = created["client_secret"].as_str().ok_or("no secret")?;
     let token: Value = rpc(
@@ -578,6 +590,17 @@ async fn bench(options: &Options) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let started = Instant::now();
+    if options.only_gateway {
+        eprintln!("==> the operator's API: gateway and forward-auth");
+        let section = gateway::measure(options, &work).await?;
+        let latest = root().join("bench/results/latest.md");
+        let old = std::fs::read_to_string(&latest).unwrap_or_default();
+        let table = gateway::replace_section(&old, &section);
+        std::fs::write(&latest, &table).map_err(|e| e.to_string())?;
+        println!("{section}");
+        eprintln!("updated bench/results/latest.md");
+        return Ok(());
+    }
 
     let mut table = String::new();
     if !options.only_propagation {
@@ -637,5 +660,8 @@ async fn measure_throughput(options: &Options, work: &Path) -> Result<String, St
             None => eprintln!("PostgreSQL does not answer: skipped"),
         }
     }
-    Ok(report(&rows, &baseline, options))
+    let mut table = report(&rows, &baseline, options);
+    eprintln!("==> the operator's API: gateway and forward-auth");
+    table.push_str(&gateway::measure(options, work).await?);
+    Ok(table)
 }

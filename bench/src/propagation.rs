@@ -87,7 +87,11 @@ pub async fn measure(database_url: &str, deletions: usize) -> Result<Propagation
     };
     let (mut remote, mut local) = (Vec::new(), Vec::new());
     for n in 0..deletions * 2 {
-        let created = json_of(rpc("api-clients/create", api_client_form("Propagation"))).await?;
+        let created = json_of(rpc(
+            "api-clients/create",
+            api_client_form("Propagation", "credentials:read"),
+        ))
+        .await?;
         let issued = json_of(
             http.post(format!("{a}/oauth/token"))
                 .basic_auth(

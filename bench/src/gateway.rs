@@ -1,0 +1,192 @@
+//! The gate in front of the operator's API (PRODUCT.md §8), each against its baseline in the
+//! same run:
+//!
+//! - the gateway (JWT with the route's scope) ÷ a bare reverse proxy on the same stack with no
+//!   authentication (`src/bin/bare-proxy.rs`), both in front of the same upstream;
+//! - `/gate/check` (forward-auth, Restricted Access Token) ÷ `GET /api/v1/me` with the same
+//!   token on the same instance.
+
+use crate::wrk::{self, Measured, Scenario};
+use crate::{
+    Options, Running, api_client_form, free_port, json_of, root, sign_up_and_create, wait_healthy,
+};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BARE: &str = "GET /orders/{id} through a bare reverse proxy";
+const GATEWAY: &str = "GET /orders/{id} through the gateway (JWT)";
+const RAT_ME: &str = "GET /api/v1/me (Restricted Access Token)";
+const CHECK: &str = "GET /gate/check (Restricted Access Token)";
+
+/// `(name, baseline name, target)` of each comparison.
+const COMPARISONS: [(&str, &str, f64); 2] = [(GATEWAY, BARE, 0.85), (CHECK, RAT_ME, 1.0)];
+
+fn bare_proxy(args: &[&str]) -> Result<Running, String> {
+    Command::new(root().join("target/release/bare-proxy"))
+        .args(args)
+        .stdout(Stdio::null())
+        .spawn()
+        .map(Running)
+        .map_err(|e| format!("cannot start bare-proxy: {e}"))
+}
+
+async fn listening(addr: &str) -> Result<(), String> {
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err(format!("nothing listens on {addr}"))
+}
+
+fn operator_file(work: &Path, upstream: &str) -> Result<std::path::PathBuf, String> {
+    let file = work.join("gateway-api.toml");
+    let text = format!(
+        "[api]\nname = \"Bench Orders API\"\n\n[[api.scopes]]\nname = \"orders:read\"\n\
+         description = \"Read orders\"\n\n[[api.routes]]\npath = \"/orders/{{id}}\"\n\
+         methods = [\"GET\"]\nscopes = [\"orders:read\"]\nrestricted_tokens = true\n\
+         upstream = \"http://{upstream}\"\n"
+    );
+    std::fs::write(&file, text).map_err(|e| e.to_string())?;
+    Ok(file)
+}
+
+pub async fn measure(options: &Options, work: &Path) -> Result<String, String> {
+    let upstream = format!("127.0.0.1:{}", free_port());
+    let bare = format!("127.0.0.1:{}", free_port());
+    let gateway = format!("127.0.0.1:{}", free_port());
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _upstream = bare_proxy(&["upstream", &upstream])?;
+    let _bare = bare_proxy(&["proxy", &bare, &upstream])?;
+    listening(&upstream).await?;
+    listening(&bare).await?;
+    let database = format!("sqlite://{}/gateway.db", work.display());
+    let _portcullis = Command::new(root().join("target/release/portcullis"))
+        .arg("serve")
+        .env("DATABASE_URL", &database)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", root().join("target/site"))
+        .env("RUST_LOG", "warn")
+        .env("PORTCULLIS_OPEN_SIGNUP", "true")
+        .env("PORTCULLIS_CONFIG", operator_file(work, &upstream)?)
+        .env("PORTCULLIS_GATEWAY_ADDR", &gateway)
+        .stdout(Stdio::null())
+        .spawn()
+        .map(Running)
+        .map_err(|e| format!("cannot start portcullis: {e}"))?;
+    wait_healthy(&base).await?;
+
+    let console = sign_up_and_create(&base).await?;
+    let http = reqwest::Client::new();
+    let created = json_of(
+        http.post(format!("{base}/rpc/api-clients/create"))
+            .header("cookie", &console.console_cookie)
+            .header("x-csrf-token", &console.csrf)
+            .form(&api_client_form("Orders client", "orders:read"))
+            .send(),
+    )
+    .await?;
+    let issued = json_of(
+        http.post(format!("{base}/oauth/token"))
+            .basic_auth(
+                created["client"]["client_id"].as_str().ok_or("no client")?,
+                created["client_secret"].as_str(),
+            )
+            .form(&[("grant_type", "client_credentials")])
+            .send(),
+    )
+    .await?;
+    let jwt = format!(
+        "Bearer {}",
+        issued["access_token"].as_str().ok_or("no token")?
+    );
+    let rat = format!("Bearer {}", console.restricted_token);
+    let get = |name, url: String, headers: Vec<(String, String)>| Scenario {
+        name,
+        url,
+        method: "GET",
+        headers,
+        body: String::new(),
+    };
+    let authorization = |value: &str| ("Authorization".to_string(), value.to_string());
+    let scenarios = [
+        get(BARE, format!("http://{bare}/orders/1"), vec![]),
+        get(
+            GATEWAY,
+            format!("http://{gateway}/orders/1"),
+            vec![authorization(&jwt)],
+        ),
+        get(
+            RAT_ME,
+            format!("{base}/api/v1/me"),
+            vec![authorization(&rat)],
+        ),
+        get(
+            CHECK,
+            format!("{base}/gate/check"),
+            vec![
+                authorization(&rat),
+                ("X-Forwarded-Method".into(), "GET".into()),
+                ("X-Forwarded-Uri".into(), "/orders/1".into()),
+            ],
+        ),
+    ];
+    let mut measured: Vec<(&str, Measured)> = Vec::new();
+    for scenario in &scenarios {
+        wrk::run(scenario, 2, options.connections, work)?;
+        let m = wrk::run(scenario, options.seconds, options.connections, work)?;
+        eprintln!(
+            "  {:<50} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}",
+            scenario.name, m.requests_per_second, m.p50_ms, m.p99_ms, m.failures
+        );
+        measured.push((scenario.name, m));
+    }
+    Ok(report(&measured))
+}
+
+const HEADING: &str = "\n## The operator's API: gateway and forward-auth";
+
+/// `table` with its gateway section (up to the next section or the end) replaced by `section`,
+/// or with `section` added.
+pub fn replace_section(table: &str, section: &str) -> String {
+    let Some(start) = table.find(HEADING) else {
+        return format!("{table}{section}");
+    };
+    let rest = &table[start + HEADING.len()..];
+    let end = rest
+        .find("\n## ")
+        .map(|i| start + HEADING.len() + i)
+        .unwrap_or(table.len());
+    format!("{}{section}{}", &table[..start], &table[end..])
+}
+
+fn report(measured: &[(&str, Measured)]) -> String {
+    let of = |name: &str| {
+        measured
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, m)| *m)
+            .unwrap_or_default()
+    };
+    let mut out = format!(
+        "{HEADING} (SQLite)\n\n\
+         Same run, same upstream (`bench/src/bin/bare-proxy.rs`, a small JSON answer). The bare \
+         proxy is hyper-util's client behind axum with no authentication; `/gate/check` and \
+         `/api/v1/me` run on the same instance with the same Restricted Access Token.\n\n\
+         | scenario | req/s | p50 ms | p99 ms | failures | baseline | baseline req/s | ratio | target |\n\
+         | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |\n"
+    );
+    for (name, baseline, target) in COMPARISONS {
+        let (m, b) = (of(name), of(baseline));
+        let ratio = m.requests_per_second / b.requests_per_second.max(1.0);
+        let verdict = if ratio >= target { "met" } else { "**missed**" };
+        out.push_str(&format!(
+            "| {name} | {:.0} | {:.2} | {:.2} | {} | {baseline} | {:.0} | {ratio:.2} | ≥ {target:.2} {verdict} |\n",
+            m.requests_per_second, m.p50_ms, m.p99_ms, m.failures, b.requests_per_second
+        ));
+    }
+    out
+}
