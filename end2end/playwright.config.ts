@@ -68,6 +68,7 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: path.join(root, "target/site"),
       PORTCULLIS_OPEN_SIGNUP: "true",
+      PORTCULLIS_CONFIG: path.join(root, "end2end/fixtures/api.toml"),
       RUST_LOG: "warn",
       ...clock,
     },

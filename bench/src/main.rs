@@ -175,6 +175,29 @@ async fn json_of(
         .map_err(|e| e.to_string())
 }
 
+/// An access token for the API Client the console just `created` (its JSON answer), by HTTP
+/// Basic.
+async fn access_token_for(
+    http: &reqwest::Client,
+    base: &str,
+    created: &Value,
+) -> Result<String, String> {
+    let issued = json_of(
+        http.post(format!("{base}/oauth/token"))
+            .basic_auth(
+                created["client"]["client_id"].as_str().ok_or("no client")?,
+                created["client_secret"].as_str(),
+            )
+            .form(&[("grant_type", "client_credentials")])
+            .send(),
+    )
+    .await?;
+    issued["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("no access token: {issued}"))
+}
+
 /// Signs up through the console like a person, then creates the credentials like one.
 async fn sign_up_and_create(base: &str) -> Result<Credentials, String> {
     let jar = Arc::new(reqwest::cookie::Jar::default());

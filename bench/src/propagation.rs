@@ -4,7 +4,8 @@
 //! instance that made the change (what a request costs, with no propagation at all).
 
 use crate::{
-    Credentials, api_client_form, free_port, json_of, root, sign_up_and_create, wait_healthy,
+    Credentials, access_token_for, api_client_form, free_port, json_of, root, sign_up_and_create,
+    wait_healthy,
 };
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -92,17 +93,8 @@ pub async fn measure(database_url: &str, deletions: usize) -> Result<Propagation
             api_client_form("Propagation", "credentials:read"),
         ))
         .await?;
-        let issued = json_of(
-            http.post(format!("{a}/oauth/token"))
-                .basic_auth(
-                    created["client"]["client_id"].as_str().ok_or("no client")?,
-                    created["client_secret"].as_str(),
-                )
-                .form(&[("grant_type", "client_credentials")])
-                .send(),
-        )
-        .await?;
-        let token = issued["access_token"].as_str().ok_or("no token")?;
+        let token = access_token_for(&http, &a, &created).await?;
+        let token = token.as_str();
         // Both instances have verified and cached it.
         for base in [&a, &b] {
             let res = http

@@ -90,6 +90,8 @@ pub struct CredentialsPage {
     pub restricted_tokens: Vec<RestrictedTokenView>,
     /// The scopes an API Client may be given: Portcullis's own and the operator's.
     pub scopes: crate::credentials::ScopeCatalog,
+    /// The operator's API the credentials are for, when the operator named one.
+    pub api_name: Option<String>,
 }
 
 /// The answer to creating an API Client: the only time the secret is shown.

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 // Steps several spec files share. Each spec signs up its own organization, so none depends on
 // another beyond the instance being set up.
@@ -35,4 +35,20 @@ export async function openApiSettings(page: Page) {
   await page.goto("/?settings-modal=open&path=api");
   await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   return page.getByRole("dialog", { name: "Settings" });
+}
+
+/** Opens the Add API Client slide-over from the API page. */
+export async function openAddApiClient(page: Page, settings: Locator) {
+  await settings.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /API Client/ }).click();
+  return page.getByRole("dialog", { name: "Add API Client" });
+}
+
+/** Reads the Client ID and the shown-once secret from the API Client Created dialog, then closes it. */
+export async function takeCreatedClient(page: Page) {
+  const created = page.getByRole("dialog", { name: "API Client Created" });
+  const secret = (await created.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
+  const clientId = (await created.getByRole("button", { name: "Copy Client ID" }).textContent())!.trim();
+  await created.getByRole("button", { name: "Ok" }).click();
+  return { clientId, secret };
 }

@@ -1,6 +1,6 @@
 import { test, expect } from "@playwright/test";
 import * as fs from "node:fs";
-import { ensureInstance, openApiSettings, signUp } from "./helpers";
+import { ensureInstance, openAddApiClient, openApiSettings, signUp, takeCreatedClient } from "./helpers";
 
 // PRODUCT.md §6: deleting an API Client in the console stops the JWTs it already obtained, on
 // the very next request. This file signs up its own organization.
@@ -13,15 +13,10 @@ test("deleting an API Client in the console stops a JWT it obtained a minute ear
   await signUp(page, owner);
 
   const settings = await openApiSettings(page);
-  await settings.getByRole("button", { name: "Add New" }).click();
-  await page.getByRole("menuitem", { name: /API Client/ }).click();
-  const panel = page.getByRole("dialog", { name: "Add API Client" });
+  const panel = await openAddApiClient(page, settings);
   await panel.getByLabel("Client Name").fill("Nightly export");
   await panel.getByRole("button", { name: "Add" }).click();
-  const created = page.getByRole("dialog", { name: "API Client Created" });
-  const secret = (await created.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
-  const clientId = (await created.getByRole("button", { name: "Copy Client ID" }).textContent())!.trim();
-  await created.getByRole("button", { name: "Ok" }).click();
+  const { clientId, secret } = await takeCreatedClient(page);
 
   // The client's backend gets a token (HTTP Basic) and uses it.
   const issued = await request.post("/oauth/token", {

@@ -135,6 +135,7 @@ impl Config {
         }
         settings.alg = self.signing_alg;
         settings.scopes = ScopeCatalog::with_operator_scopes(api.scopes.clone());
+        settings.api_name = Some(api.name.clone()).filter(|name| !name.is_empty());
         settings
     }
 

@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::api_error::ApiError;
 use crate::gate::{self, Gated, identity};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
@@ -61,9 +61,11 @@ fn original(headers: &HeaderMap) -> Result<(Method, String), ApiError> {
 pub async fn check(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    request: Request,
 ) -> Response {
-    let (method, path) = match original(&headers) {
+    // The request itself, not the `HeaderMap` extractor, which would copy every header.
+    let headers = request.headers();
+    let (method, path) = match original(headers) {
         Ok(found) => found,
         Err(refused) => return refused.into_response(),
     };
@@ -72,7 +74,7 @@ pub async fn check(
         &state.operator.routes,
         &method,
         &path,
-        &headers,
+        headers,
         peer.ip(),
     )
     .await;

@@ -19,14 +19,17 @@ use std::net::SocketAddr;
 pub type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
 
 /// The client the gateway sends with: http and https (the system's CA certificates), HTTP/1.1,
-/// pooled connections.
+/// pooled connections without Nagle's delay (a request goes out whole at once).
 pub fn client() -> Result<HttpClient, String> {
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .map_err(|e| format!("cannot load the system's CA certificates: {e}"))?
         .https_or_http()
         .enable_http1()
-        .build();
+        .wrap_connector(http);
     Ok(Client::builder(TokioExecutor::new()).build(https))
 }
 
@@ -48,6 +51,16 @@ const HOP_BY_HOP: [HeaderName; 8] = [
 ];
 
 fn drop_hop_by_hop(headers: &mut HeaderMap) {
+    if headers.contains_key(header::CONNECTION) {
+        drop_connection_named(headers);
+    }
+    for name in &HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
+
+/// The headers a `Connection` header names are connection-level too.
+fn drop_connection_named(headers: &mut HeaderMap) {
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -55,7 +68,7 @@ fn drop_hop_by_hop(headers: &mut HeaderMap) {
         .flat_map(|v| v.split(','))
         .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
         .collect();
-    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+    for name in &named {
         headers.remove(name);
     }
 }

@@ -175,6 +175,7 @@ impl Services {
             api_clients,
             restricted_tokens,
             scopes: self.scope_catalog().clone(),
+            api_name: self.token_settings().api_name.clone(),
         })
     }
 

@@ -53,7 +53,10 @@ async fn main() {
     let (router, addr) = match args.as_slice() {
         [mode, addr] if mode == "upstream" => (Router::new().fallback(order), addr.clone()),
         [mode, addr, upstream] if mode == "proxy" => {
-            let client = Client::builder(TokioExecutor::new()).build_http();
+            // Configured as the gateway's client is: pooled HTTP/1.1, no Nagle delay.
+            let mut connector = HttpConnector::new();
+            connector.set_nodelay(true);
+            let client = Client::builder(TokioExecutor::new()).build(connector);
             (
                 Router::new()
                     .fallback(pass)

@@ -495,8 +495,15 @@ async fn the_operators_api_is_described_beside_portcullis_own() {
         ]
     );
 
-    // /api/v1 takes and shows the operator's scopes like Portcullis's own, and refuses others.
+    // The console's API page names the API and offers its scopes, with their descriptions.
     let admin = app.admin().await;
+    let (status, page) = admin.rpc("credentials/list", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["api_name"], "Test Orders API");
+    let offered = page["scopes"].to_string();
+    assert!(offered.contains("orders:write") && offered.contains("Create and change orders"));
+
+    // /api/v1 takes and shows the operator's scopes like Portcullis's own, and refuses others.
     let creds = app.api_client(&admin, "credentials:write", "").await;
     let token = app.access_token(&creds).await;
     let create = |scopes: Value| {

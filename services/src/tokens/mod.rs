@@ -36,6 +36,8 @@ pub struct TokenSettings {
     pub alg: SigningAlg,
     /// The scopes tokens may carry: Portcullis's own and the operator's.
     pub scopes: ScopeCatalog,
+    /// The operator's API these tokens open, when the operator described one.
+    pub api_name: Option<String>,
 }
 
 impl TokenSettings {
@@ -47,6 +49,7 @@ impl TokenSettings {
             issuer,
             alg: SigningAlg::Es256,
             scopes: ScopeCatalog::default(),
+            api_name: None,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! 502 and 504: an upstream that is down, answers garbage or does not answer in time.
 
-use super::upstream::{dead_address, garbage_server};
+use super::upstream::{dead_address, garbage_server, truncating_server};
 use super::{Ask, FRONTS, Front, Guarded, refusal};
 use reqwest::StatusCode;
 use store::Backend;
@@ -44,4 +44,23 @@ async fn an_upstream_that_does_not_answer_in_time_is_504() {
     let (status, body) = refusal(g.send(Front::Gateway, Ask::get("/slow", &token)).await).await;
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(body.error, "gateway_timeout");
+}
+
+/// An upstream that closes in the middle of its body: the answer has already begun, so the
+/// client sees a cut-off body (an error, never a complete-looking answer), and the gateway
+/// goes on serving.
+#[tokio::test]
+async fn an_upstream_that_closes_mid_body_cuts_the_answer_off() {
+    let g = Guarded::spawn_before(Backend::Sqlite, truncating_server().await)
+        .await
+        .unwrap();
+    let (_, token) = g.client_token("orders:read", "").await;
+    for _ in 0..2 {
+        let res = g.send(Front::Gateway, Ask::get("/orders/1", &token)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.bytes().await.is_err(),
+            "the cut-off body read as complete"
+        );
+    }
 }

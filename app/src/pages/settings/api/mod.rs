@@ -142,7 +142,12 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading credentials…"</p> }>
                 {move || Suspend::new(async move {
                     match credentials.await {
-                        Ok(list) => view! { <tables::CredentialTables list page/> }.into_any(),
+                        Ok(list) => view! {
+                            {list.api_name.clone().map(|name| view! {
+                                <p class="api-name">"These credentials call " <strong>{name}</strong> "."</p>
+                            })}
+                            <tables::CredentialTables list page/>
+                        }.into_any(),
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     }
                 })}
