@@ -84,13 +84,19 @@ upstream_timeout_seconds = 1
     )
 }
 
-/// Writes `text` as an operator file in a fresh scratch folder; answers its path.
-pub fn write_operator_file(text: &str) -> std::path::PathBuf {
+/// A fresh, empty scratch folder named after `what`.
+pub fn scratch(what: &str) -> std::path::PathBuf {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("portcullis-api-{}-{n}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("portcullis-{what}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("api.toml");
+    dir
+}
+
+/// Writes `text` as an operator file in a fresh scratch folder; answers its path.
+pub fn write_operator_file(text: &str) -> std::path::PathBuf {
+    let path = scratch("api").join("api.toml");
     std::fs::write(&path, text).unwrap();
     path
 }

@@ -1,6 +1,7 @@
 //! Real nginx and Caddy from Debian, each running the configuration the "Guard your API" guide
 //! shows, with the guide's example addresses replaced by the test's.
 
+use super::scratch;
 use crate::process::free_port;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -44,15 +45,6 @@ fn addressed(text: &str, portcullis: SocketAddr, api: SocketAddr, port: u16) -> 
     text.replace("127.0.0.1:3000", &portcullis.to_string())
         .replace("127.0.0.1:9000", &api.to_string())
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("portcullis-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn binary(path: &'static str, package: &str) -> &'static str {
