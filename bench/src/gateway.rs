@@ -6,6 +6,7 @@
 //! - `/gate/check` (forward-auth, Restricted Access Token) ÷ `GET /api/v1/me` with the same
 //!   token on the same instance.
 
+use crate::cpu;
 use crate::wrk::{self, Measured, Scenario};
 use crate::{
     Options, Running, access_token_for, api_client_form, free_port, json_of, root,
@@ -63,12 +64,12 @@ pub async fn measure(options: &Options, work: &Path) -> Result<String, String> {
     let gateway = format!("127.0.0.1:{}", free_port());
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let _upstream = bare_proxy(&["upstream", &upstream])?;
-    let _bare = bare_proxy(&["proxy", &bare, &upstream])?;
+    let upstream_process = bare_proxy(&["upstream", &upstream])?;
+    let bare_process = bare_proxy(&["proxy", &bare, &upstream])?;
     listening(&upstream).await?;
     listening(&bare).await?;
     let database = format!("sqlite://{}/gateway.db", work.display());
-    let _portcullis = Command::new(root().join("target/release/portcullis"))
+    let portcullis = Command::new(root().join("target/release/portcullis"))
         .arg("serve")
         .env("DATABASE_URL", &database)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
@@ -102,6 +103,8 @@ pub async fn measure(options: &Options, work: &Path) -> Result<String, String> {
         headers,
         body: String::new(),
     };
+    let (bare_pid, portcullis_pid) = (bare_process.0.id(), portcullis.0.id());
+    let upstream_pid = upstream_process.0.id();
     let authorization = |value: &str| ("Authorization".to_string(), value.to_string());
     let scenarios = [
         get(BARE, format!("http://{bare}/orders/1"), vec![]),
@@ -127,28 +130,71 @@ pub async fn measure(options: &Options, work: &Path) -> Result<String, String> {
     ];
     // Each side of a comparison runs in turn, three times, and the median counts: a drift of
     // the machine during the run then weighs on both sides alike.
-    let mut runs: Vec<(&str, Vec<Measured>)> = scenarios.iter().map(|s| (s.name, vec![])).collect();
+    // The process each scenario tests, whose CPU time per request is reported beside its
+    // throughput, and the upstream's.
+    let tested = [bare_pid, portcullis_pid, portcullis_pid, portcullis_pid];
+    let mut runs: Vec<Runs> = scenarios.iter().map(|s| Runs::new(s.name)).collect();
     for scenario in &scenarios {
         wrk::run(scenario, 2, options.connections, work)?;
     }
     for _ in 0..ROUNDS {
-        for (scenario, (_, measured)) in scenarios.iter().zip(runs.iter_mut()) {
+        for ((scenario, runs), pid) in scenarios.iter().zip(runs.iter_mut()).zip(tested) {
+            let before = (cpu::seconds(pid), cpu::seconds(upstream_pid));
             let m = wrk::run(scenario, options.seconds, options.connections, work)?;
+            let after = (cpu::seconds(pid), cpu::seconds(upstream_pid));
+            let requests = m.requests_per_second * f64::from(options.seconds);
+            let per_request = |b: Option<f64>, a: Option<f64>| match (b, a) {
+                (Some(b), Some(a)) if requests > 0.0 => (a - b) * 1e6 / requests,
+                _ => f64::NAN,
+            };
+            let cpu = per_request(before.0, after.0);
+            let upstream_cpu = per_request(before.1, after.1);
             eprintln!(
-                "  {:<50} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}",
+                "  {:<50} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}  cpu {cpu:.1} µs/req (upstream {upstream_cpu:.1})",
                 scenario.name, m.requests_per_second, m.p50_ms, m.p99_ms, m.failures
             );
-            measured.push(m);
+            runs.measured.push(m);
+            runs.cpu.push(cpu);
         }
     }
-    let measured: Vec<(&str, Measured)> = runs
-        .into_iter()
-        .map(|(name, mut all)| {
-            all.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
-            (name, all[all.len() / 2])
-        })
-        .collect();
-    Ok(report(&measured))
+    let medians: Vec<Median> = runs.into_iter().map(Runs::median).collect();
+    Ok(report(&medians))
+}
+
+/// Every run of one scenario.
+struct Runs<'a> {
+    name: &'a str,
+    measured: Vec<Measured>,
+    /// CPU microseconds per request of the process under test, per run.
+    cpu: Vec<f64>,
+}
+
+/// A scenario's median run by throughput, and its median CPU time per request.
+struct Median<'a> {
+    name: &'a str,
+    measured: Measured,
+    cpu_us: f64,
+}
+
+impl<'a> Runs<'a> {
+    fn new(name: &'a str) -> Self {
+        Runs {
+            name,
+            measured: vec![],
+            cpu: vec![],
+        }
+    }
+
+    fn median(mut self) -> Median<'a> {
+        self.measured
+            .sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
+        self.cpu.sort_by(f64::total_cmp);
+        Median {
+            name: self.name,
+            measured: self.measured[self.measured.len() / 2],
+            cpu_us: self.cpu[self.cpu.len() / 2],
+        }
+    }
 }
 
 const HEADING: &str = "\n## The operator's API: gateway and forward-auth";
@@ -167,12 +213,12 @@ pub fn replace_section(table: &str, section: &str) -> String {
     format!("{}{section}{}", &table[..start], &table[end..])
 }
 
-fn report(measured: &[(&str, Measured)]) -> String {
+fn report(medians: &[Median]) -> String {
     let of = |name: &str| {
-        measured
+        medians
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, m)| *m)
+            .find(|m| m.name == name)
+            .map(|m| (m.measured, m.cpu_us))
             .unwrap_or_default()
     };
     let mut out = format!(
@@ -180,16 +226,18 @@ fn report(measured: &[(&str, Measured)]) -> String {
          Same run, same upstream (`bench/src/bin/bare-proxy.rs`, a small JSON answer). The bare \
          proxy is hyper-util's client behind axum with no authentication; `/gate/check` and \
          `/api/v1/me` run on the same instance with the same Restricted Access Token. The \
-         scenarios run in turn, {ROUNDS} times each; the table shows each one's median run.\n\n\
-         | scenario | req/s | p50 ms | p99 ms | failures | baseline | baseline req/s | ratio | target |\n\
-         | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |\n"
+         scenarios run in turn, {ROUNDS} times each; the table shows each one's median run. \
+         CPU is the median CPU time (user + system) per request of the process under test: \
+         the proxy, or the Portcullis instance.\n\n\
+         | scenario | req/s | p50 ms | p99 ms | failures | CPU µs/req | baseline | baseline req/s | baseline CPU µs/req | ratio | target |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |\n"
     );
     for (name, baseline, target) in COMPARISONS {
-        let (m, b) = (of(name), of(baseline));
+        let ((m, cpu), (b, baseline_cpu)) = (of(name), of(baseline));
         let ratio = m.requests_per_second / b.requests_per_second.max(1.0);
         let verdict = if ratio >= target { "met" } else { "**missed**" };
         out.push_str(&format!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {} | {baseline} | {:.0} | {ratio:.2} | ≥ {target:.2} {verdict} |\n",
+            "| {name} | {:.0} | {:.2} | {:.2} | {} | {cpu:.1} | {baseline} | {:.0} | {baseline_cpu:.1} | {ratio:.2} | ≥ {target:.2} {verdict} |\n",
             m.requests_per_second, m.p50_ms, m.p99_ms, m.failures, b.requests_per_second
         ));
     }

@@ -12,6 +12,7 @@
 
 #![allow(clippy::disallowed_methods)] // a benchmark measures the wall clock: it is the edge
 
+mod cpu;
 mod gateway;
 mod propagation;
 mod seed;
