@@ -9,7 +9,6 @@ mod helpers;
 
 mod accounts;
 mod cli;
-mod connections;
 mod credentials;
 mod docs;
 mod faults;
