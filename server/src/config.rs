@@ -69,6 +69,27 @@ pub struct Config {
     #[arg(long = "config", env = "PORTCULLIS_CONFIG", global = true)]
     pub config_file: Option<PathBuf>,
 
+    /// Seconds a client has to send a request's header; also how long a keep-alive connection
+    /// may stay idle between requests. Slower connections are closed.
+    #[arg(
+        long,
+        env = "PORTCULLIS_HEADER_TIMEOUT",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=300),
+        global = true
+    )]
+    pub header_timeout: u64,
+
+    /// Connections each listener keeps open at once; more wait in the kernel's queue.
+    #[arg(
+        long,
+        env = "PORTCULLIS_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+        global = true
+    )]
+    pub max_connections: u64,
+
     /// Where the gateway listens (e.g. 127.0.0.1:8000): it serves the configured routes only.
     #[arg(long, env = "PORTCULLIS_GATEWAY_ADDR", global = true)]
     pub gateway_addr: Option<SocketAddr>,

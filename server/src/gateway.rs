@@ -15,6 +15,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::net::SocketAddr;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 pub type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
 
@@ -35,7 +36,12 @@ pub fn client() -> Result<HttpClient, String> {
 
 /// The gateway's router: every request goes to `proxy`.
 pub fn router(state: AppState) -> Router {
-    Router::new().fallback(proxy).with_state(state)
+    Router::new()
+        .fallback(proxy)
+        .layer(RequestBodyTimeoutLayer::new(
+            crate::serve::BODY_READ_TIMEOUT,
+        ))
+        .with_state(state)
 }
 
 /// Connection-level headers (RFC 9110 §7.6.1), never passed on.

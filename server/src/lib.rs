@@ -14,6 +14,7 @@ mod gateway;
 mod oauth;
 pub mod operator;
 mod page_gate;
+mod serve;
 pub mod telemetry;
 
 pub use api_error::ApiErrorBody;
@@ -40,6 +41,7 @@ use store::Store;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Request bodies larger than this get 413.
@@ -99,6 +101,7 @@ pub struct Application {
     /// The gateway's listener and router, when `PORTCULLIS_GATEWAY_ADDR` is set.
     gateway: Option<(TcpListener, Router)>,
     follower: Follower,
+    limits: serve::Limits,
     test_hooks: bool,
 }
 
@@ -159,6 +162,11 @@ impl Application {
             listener,
             gateway,
             follower,
+            limits: serve::Limits {
+                header_read: Duration::from_secs(config.header_timeout),
+                max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+                ..serve::Limits::default()
+            },
             test_hooks: config.test_hooks,
         })
     }
@@ -196,9 +204,14 @@ impl Application {
             let _ = rx.wait_for(|stop| *stop).await;
         };
         let gateway = self.gateway.map(|(listener, router)| {
-            tokio::spawn(serve(listener, router, stopped(stop_rx.clone())))
+            tokio::spawn(serve::serve(
+                listener,
+                router,
+                self.limits,
+                stopped(stop_rx.clone()),
+            ))
         });
-        let served = serve(self.listener, self.router, stopped(stop_rx)).await;
+        let served = serve::serve(self.listener, self.router, self.limits, stopped(stop_rx)).await;
         if let Some(gateway) = gateway {
             match gateway.await {
                 Ok(Err(e)) => tracing::error!(error = %e, "gateway stopped with an error"),
@@ -301,6 +314,7 @@ fn router(config: &Config, state: AppState) -> Router {
         .merge(public)
         .merge(site)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(serve::BODY_READ_TIMEOUT))
         .with_state(state)
 }
 
@@ -317,37 +331,6 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         Err(err) => {
             tracing::error!(error = %err, "health check: database unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
-    }
-}
-
-/// Serves `app` on `listener` until `shutdown` resolves, then finishes requests in flight for up to 10 seconds.
-async fn serve(
-    listener: TcpListener,
-    app: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stopping_tx.send(());
-    });
-    let drain_deadline = async move {
-        if stopping_rx.await.is_ok() {
-            tokio::time::sleep(Duration::from_secs(10)).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        result = server => result,
-        () = drain_deadline => {
-            tracing::warn!("requests still in flight after 10 s; stopping anyway");
-            Ok(())
         }
     }
 }

@@ -98,6 +98,8 @@ impl TestApp {
             test_hooks: false,
             config_file: None,
             gateway_addr: None,
+            header_timeout: 10,
+            max_connections: 10_000,
         };
         configure(&mut config);
         let app = server::Application::build_on(

@@ -9,6 +9,7 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod connections;
 mod credentials;
 mod docs;
 mod faults;

@@ -1,0 +1,121 @@
+//! How both listeners serve HTTP (PRODUCT.md §11): hyper-util's connection builder with a
+//! timer, so that a client that sends its request header slowly, or holds a keep-alive
+//! connection idle, is cut off; a cap on open connections; and a graceful shutdown that lets
+//! requests in flight finish for a while.
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::Service;
+
+/// A request body must keep coming: no more than this between two of its parts.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The connection limits of a listener.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// A request's header must arrive within this; it is also how long a keep-alive connection
+    /// may sit idle between requests (hyper starts the clock when it waits for a header).
+    pub header_read: Duration,
+    /// Connections open at once; beyond, new ones wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// How long requests in flight may still run once shutdown begins.
+    pub drain: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read: Duration::from_secs(10),
+            max_connections: 10_000,
+            drain: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight
+/// for up to `limits.drain`.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut make_service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(limits.header_read)
+        .keep_alive_timeout(limits.header_read);
+    let open = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = open.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break, // never closed
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    accept_failed(err).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Answers go out whole: no waiting for the ACK of a previous segment.
+        let _ = stream.set_nodelay(true);
+        let service = match make_service.call(peer).await {
+            Ok(service) => service,
+            Err(never) => match never {},
+        };
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection's errors are the client's (a reset, a slow header): nothing to log.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.drain) => {
+            tracing::warn!("requests still in flight after {:?}; stopping anyway", limits.drain);
+        }
+    }
+    Ok(())
+}
+
+/// After a failed accept: connection-level errors (the client gave up) are passed over; others
+/// (too many open files) are logged and retried after a pause, as hyper's own servers do.
+async fn accept_failed(err: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        err.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %err, "cannot accept a connection; retrying in a second");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
