@@ -165,7 +165,7 @@ impl Application {
             limits: serve::Limits {
                 header_read: Duration::from_secs(config.header_timeout),
                 max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
-                ..serve::Limits::default()
+                drain: serve::DRAIN,
             },
             test_hooks: config.test_hooks,
         })

@@ -18,7 +18,11 @@ use tower::Service;
 /// A request body must keep coming: no more than this between two of its parts.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The connection limits of a listener.
+/// How long requests in flight may still run once shutdown begins.
+pub const DRAIN: Duration = Duration::from_secs(10);
+
+/// The connection limits of a listener (from `Config`: `--header-timeout`,
+/// `--max-connections`; `drain` is `DRAIN`).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// A request's header must arrive within this; it is also how long a keep-alive connection
@@ -28,16 +32,6 @@ pub struct Limits {
     pub max_connections: usize,
     /// How long requests in flight may still run once shutdown begins.
     pub drain: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            header_read: Duration::from_secs(10),
-            max_connections: 10_000,
-            drain: Duration::from_secs(10),
-        }
-    }
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight
