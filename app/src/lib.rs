@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=pages::auth::SetupPage/>
                 <Route path=path!("/login") view=pages::auth::LoginPage/>
                 <Route path=path!("/signup") view=pages::auth::SignupPage/>
+                <Route path=path!("/account/password") view=pages::account::ChangePasswordPage/>
                 <Route path=path!("/invite/:token") view=pages::auth::InvitePage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -44,13 +44,18 @@ pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The TCP peer of the current request.
-pub fn client_address() -> Option<String> {
-    let parts = use_context::<Parts>()?;
-    parts
+/// Where a console request comes from, as the server decided it (the TCP peer, or the
+/// forwarded address when the peer is a trusted proxy); the server puts it in the request's
+/// extensions before the console sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+/// The client address of the current request.
+pub fn client_address() -> Option<std::net::IpAddr> {
+    use_context::<Parts>()?
         .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+        .get::<ClientAddress>()
+        .and_then(|a| a.0)
 }
 
 /// The signed-in member, or `Unauthenticated` (401).
@@ -85,10 +90,20 @@ pub fn fail(err: ServiceError) -> AppError {
         ServiceError::InvalidCredentials => {
             (StatusCode::UNAUTHORIZED, AppError::Refused(err.to_string()))
         }
-        ServiceError::Throttled { .. } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            AppError::Refused(err.to_string()),
-        ),
+        ServiceError::Throttled { minutes } => {
+            retry_after(minutes * 60);
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                AppError::Refused(err.to_string()),
+            )
+        }
+        ServiceError::Busy => {
+            retry_after(1);
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Refused(err.to_string()),
+            )
+        }
         ServiceError::AlreadySetUp
         | ServiceError::SignupClosed
         | ServiceError::LastAdmin
@@ -118,6 +133,12 @@ pub fn fail(err: ServiceError) -> AppError {
     app
 }
 
+fn retry_after(seconds: i64) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    }
+}
+
 fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
@@ -140,7 +161,7 @@ fn set_session_cookie(token: &str, secure: bool) {
     if let Some(res) = use_context::<ResponseOptions>() {
         res.append_header(
             header::SET_COOKIE,
-            session_cookie(token, domain::SESSION_TTL_SECONDS, secure),
+            session_cookie(token, domain::SESSION_MAX_SECONDS, secure),
         );
     }
 }

@@ -11,5 +11,7 @@ pub use validation::{Email, FieldError, OrgName, Password, PersonName};
 
 /// How long an invite link stays valid.
 pub const INVITE_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
-/// How long a console session lasts without signing in again.
-pub const SESSION_TTL_SECONDS: i64 = 14 * 24 * 60 * 60;
+/// A console session ends this long after its last request...
+pub const SESSION_IDLE_SECONDS: i64 = 30 * 60;
+/// ...and this long after sign-in, whatever happens.
+pub const SESSION_MAX_SECONDS: i64 = 12 * 60 * 60;

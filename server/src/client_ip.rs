@@ -52,6 +52,24 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) ->
     Some(client)
 }
 
+/// For the console: the client address (or none, when a trusted proxy forwarded garbage) goes
+/// into the request's extensions, where the server functions find it for throttling.
+pub async fn console_client_address(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let address = peer.and_then(|peer| client_ip(peer, request.headers(), &state.trusted_proxies));
+    request
+        .extensions_mut()
+        .insert(app::ssr::ClientAddress(address));
+    next.run(request).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

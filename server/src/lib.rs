@@ -267,6 +267,10 @@ fn router(config: &Config, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             config.secure_cookies(),
             csrf::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::console_client_address,
         ));
     // The public API: its routes and its OpenAPI description come from the same declarations.
     let (oauth_routes, oauth_description) = oauth::routes().split_for_parts();
@@ -358,8 +362,8 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Once an hour: deletes expired sessions, expired revocations, old change-log rows and keys
-/// whose tokens have all expired.
+/// Once an hour: deletes ended sessions, old attempt counts, expired revocations, old
+/// change-log rows and keys whose tokens have all expired.
 async fn housekeeping(services: Services) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
@@ -367,14 +371,15 @@ async fn housekeeping(services: Services) {
         if let Err(err) = services.prune_token_state(services.now()).await {
             tracing::warn!(error = %err, "could not prune token state");
         }
-        match services
-            .store()
-            .delete_expired_sessions(services.now())
-            .await
-        {
+        match services.delete_ended_sessions(services.now()).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),
-            Err(err) => tracing::warn!(error = %err, "could not delete expired sessions"),
+            Ok(n) => tracing::info!(sessions = n, "ended sessions deleted"),
+            Err(err) => tracing::warn!(error = %err, "could not delete ended sessions"),
+        }
+        match services.prune_attempts(services.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(counts = n, "old attempt counts deleted"),
+            Err(err) => tracing::warn!(error = %err, "could not delete old attempt counts"),
         }
     }
 }

@@ -10,8 +10,11 @@ pub enum ServiceError {
     /// Wrong email or password: one message for both.
     #[error("Invalid email or password")]
     InvalidCredentials,
-    #[error("Too many failed sign-ins. Try again in {minutes} minutes.")]
+    #[error("Too many attempts. Try again in {minutes} minutes.")]
     Throttled { minutes: i64 },
+    /// Too many passwords are being hashed right now: a 503 with `Retry-After`.
+    #[error("The server is busy. Try again in a moment.")]
+    Busy,
     #[error("Sign in to continue")]
     Unauthenticated,
     #[error("You do not have permission to do this")]

@@ -17,10 +17,12 @@ pub mod password;
 mod principal;
 pub mod public_api;
 pub mod secrets;
+mod sessions;
 mod signing;
+pub mod throttle;
 mod tokens;
 
-pub use accounts::{NewAccount, SignIn, SignedIn};
+pub use accounts::{NewAccount, SignIn};
 pub use caller::Caller;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{ApiClientForm, RestrictedTokenForm, api_client_view, restricted_token_view};
@@ -29,6 +31,7 @@ pub use follower::Follower;
 pub use gate_cache::{ClientEntry, TokenEntry};
 pub use keys::SigningAlg;
 pub use principal::{AdminPrincipal, ClientManager, CredentialViewer, Principal, TokenManager};
+pub use sessions::{PasswordChange, SignedIn};
 pub use tokens::{
     ACCESS_TOKEN_SECONDS, AccessClaims, BearerError, Introspection, IssuedToken, OAuthError,
     TokenSettings,
@@ -37,17 +40,13 @@ pub use tokens::{
 use std::sync::Arc;
 use store::Store;
 
-/// Failed sign-ins allowed per email address within the window, and per client address.
-pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 50;
-pub const THROTTLE_WINDOW_SECONDS: i64 = 15 * 60;
-
 #[derive(Clone)]
 pub struct Services {
     store: Store,
     open_signup: bool,
     clock: SharedClock,
     tokens: Arc<tokens::TokenState>,
+    hasher: password::Hasher,
 }
 
 impl std::fmt::Debug for Services {
@@ -69,6 +68,7 @@ impl Services {
             open_signup,
             clock,
             tokens: Arc::new(tokens::TokenState::new(tokens)),
+            hasher: password::Hasher::per_core(),
         }
     }
 
@@ -79,6 +79,11 @@ impl Services {
     /// The current time in Unix seconds, by this instance's clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Password hashing, a few at a time.
+    pub fn hasher(&self) -> &password::Hasher {
+        &self.hasher
     }
 
     pub fn store(&self) -> &Store {

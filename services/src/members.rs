@@ -1,8 +1,9 @@
 //! The Members page: listing, invites, roles and removal.
 
-use crate::{AdminPrincipal, Principal, ServiceError, Services, SignedIn, password, secrets};
+use crate::{AdminPrincipal, Principal, ServiceError, Services, SignedIn, secrets};
 use domain::models::{InvitePreview, MemberView, MembersPage, PendingInviteView};
 use domain::{Email, FieldError, INVITE_TTL_SECONDS, OrgName, Password, PersonName, Role};
+use std::net::IpAddr;
 use store::{MemberUpdate, NewInvite, NewUser};
 
 /// The most pending invites an organization may hold at once.
@@ -215,6 +216,7 @@ impl Services {
         token: &str,
         name: &str,
         password: &str,
+        client_address: Option<IpAddr>,
         now: i64,
     ) -> Result<SignedIn, ServiceError> {
         let digest = secrets::digest(token);
@@ -223,7 +225,8 @@ impl Services {
         }
         let name = PersonName::parse(name)?;
         let password = Password::parse(password)?;
-        let hash = password::hash(password.expose().to_string()).await?;
+        self.reserve_new_account(client_address, now).await?;
+        let hash = self.hasher().hash(password.expose().to_string()).await?;
         let user_id = secrets::new_id();
         self.store()
             .accept_invite(

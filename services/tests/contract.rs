@@ -2,7 +2,8 @@
 //! database. Every test runs once per backend.
 
 use domain::Role;
-use services::{NewAccount, Principal, ServiceError, Services, SignIn};
+use services::{NewAccount, PasswordChange, Principal, ServiceError, Services, SignIn, throttle};
+use std::net::IpAddr;
 use store::Backend;
 use store::testing::fresh_store;
 
@@ -39,7 +40,9 @@ macro_rules! on_both_backends {
 on_both_backends!(
     setup_happens_once,
     sign_in_is_generic_and_throttled,
+    one_address_gets_a_bounded_number_of_sign_ins,
     sessions_resolve_and_end,
+    password_change_ends_the_other_sessions,
     invites_are_one_time_and_expire,
     roles_change_and_the_last_admin_stays,
     organizations_are_isolated,
@@ -54,6 +57,7 @@ fn account(email: &str, org: &str) -> NewAccount {
         email: email.into(),
         password: "correct horse battery".into(),
         organization_name: org.into(),
+        client_address: None,
     }
 }
 
@@ -76,7 +80,7 @@ async fn invite_and_join(
         .await
         .unwrap();
     let joined = services
-        .accept_invite(&token, "Grace Hopper", "another long password", NOW)
+        .accept_invite(&token, "Grace Hopper", "another long password", None, NOW)
         .await
         .unwrap();
     principal(services, &joined.session_token).await
@@ -111,21 +115,32 @@ async fn setup_happens_once(services: Services) {
     assert!(!user.password_hash.contains("correct horse"));
 }
 
+fn from(address: &str) -> Option<IpAddr> {
+    Some(address.parse().unwrap())
+}
+
 async fn sign_in_is_generic_and_throttled(services: Services) {
     services
         .set_up(account("ada@example.com", "Analytical"), NOW)
         .await
         .unwrap();
-    let attempt = |email: &str, password: &str| SignIn {
+    let attempt = |email: &str, password: &str, address: &str| SignIn {
         email: email.into(),
         password: password.into(),
-        client_address: Some("203.0.113.9".into()),
+        client_address: from(address),
     };
+    let stranger = "203.0.113.9";
     let unknown = services
-        .sign_in(attempt("nobody@example.com", "whatever password"), NOW)
+        .sign_in(
+            attempt("nobody@example.com", "whatever password", stranger),
+            NOW,
+        )
         .await;
     let wrong = services
-        .sign_in(attempt("ada@example.com", "wrong password!!"), NOW)
+        .sign_in(
+            attempt("ada@example.com", "wrong password!!", stranger),
+            NOW,
+        )
         .await;
     assert_eq!(
         unknown.unwrap_err().to_string(),
@@ -134,27 +149,100 @@ async fn sign_in_is_generic_and_throttled(services: Services) {
     assert_eq!(wrong.unwrap_err().to_string(), "Invalid email or password");
     // Email is matched case-insensitively.
     services
-        .sign_in(attempt(" ADA@example.com ", "correct horse battery"), NOW)
+        .sign_in(
+            attempt(" ADA@example.com ", "correct horse battery", stranger),
+            NOW,
+        )
         .await
         .unwrap();
-    for _ in 0..services::MAX_FAILURES_PER_EMAIL {
-        let _ = services
-            .sign_in(attempt("ada@example.com", "wrong password!!"), NOW + 1)
+    for _ in 0..throttle::MAX_FAILURES_PER_EMAIL_AND_ADDRESS {
+        let failed = services
+            .sign_in(
+                attempt("ada@example.com", "wrong password!!", stranger),
+                NOW + 1,
+            )
             .await;
+        assert!(
+            matches!(failed, Err(ServiceError::InvalidCredentials)),
+            "{failed:?}"
+        );
     }
+    // The address that failed is refused even with the right password...
     let blocked = services
-        .sign_in(attempt("ada@example.com", "correct horse battery"), NOW + 2)
+        .sign_in(
+            attempt("ada@example.com", "correct horse battery", stranger),
+            NOW + 2,
+        )
         .await;
     assert!(
         matches!(blocked, Err(ServiceError::Throttled { .. })),
         "{blocked:?}"
     );
-    // After the window, the right password works again.
-    let later = NOW + services::THROTTLE_WINDOW_SECONDS + 10;
+    // ...but the owner, from another address, is not.
     services
-        .sign_in(attempt("ada@example.com", "correct horse battery"), later)
+        .sign_in(
+            attempt("ada@example.com", "correct horse battery", "203.0.113.10"),
+            NOW + 2,
+        )
         .await
         .unwrap();
+    // After the window, the right password works from the first address again.
+    let later = NOW + throttle::WINDOW_SECONDS + 10;
+    services
+        .sign_in(
+            attempt("ada@example.com", "correct horse battery", stranger),
+            later,
+        )
+        .await
+        .unwrap();
+    // Pruning forgets the counts of passed windows, not the current ones.
+    let pruned = services
+        .prune_attempts(later + throttle::WINDOW_SECONDS + 1)
+        .await
+        .unwrap();
+    assert!(pruned >= 1, "{pruned}");
+}
+
+async fn one_address_gets_a_bounded_number_of_sign_ins(services: Services) {
+    let address = "198.51.100.7";
+    let mut refused = 0;
+    for n in 0..=throttle::MAX_SIGN_INS_PER_ADDRESS {
+        let outcome = services
+            .sign_in(
+                SignIn {
+                    email: format!("guess{n}@example.com"),
+                    password: "whatever password".into(),
+                    client_address: from(address),
+                },
+                NOW,
+            )
+            .await;
+        match outcome {
+            Err(ServiceError::InvalidCredentials) => {}
+            Err(ServiceError::Throttled { .. }) => refused += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(refused, 1, "exactly the attempt past the limit is refused");
+    // IPv6 addresses count per /64: another address in the same /64 is the same client.
+    let v6 = |host: &str, n: i64| SignIn {
+        email: format!("v6-{n}@example.com"),
+        password: "whatever password".into(),
+        client_address: from(host),
+    };
+    for n in 0..throttle::MAX_SIGN_INS_PER_ADDRESS {
+        let _ = services.sign_in(v6("2001:db8:7:7::1", n), NOW).await;
+    }
+    let same_block = services.sign_in(v6("2001:db8:7:7:ffff::2", 99), NOW).await;
+    assert!(
+        matches!(same_block, Err(ServiceError::Throttled { .. })),
+        "{same_block:?}"
+    );
+    let next_block = services.sign_in(v6("2001:db8:7:8::1", 99), NOW).await;
+    assert!(
+        matches!(next_block, Err(ServiceError::InvalidCredentials)),
+        "{next_block:?}"
+    );
 }
 
 async fn sessions_resolve_and_end(services: Services) {
@@ -179,18 +267,131 @@ async fn sessions_resolve_and_end(services: Services) {
     )
     .await;
     assert_eq!(stored, 0);
-    let expired = NOW + domain::SESSION_TTL_SECONDS + 1;
+    let live = |at: i64| {
+        let services = services.clone();
+        let token = signed_in.session_token.clone();
+        async move {
+            services
+                .principal_for_session(&token, at)
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    // Idle: 30 minutes without a request end it.
+    assert!(!live(NOW + domain::SESSION_IDLE_SECONDS + 1).await);
+    // A request every 20 minutes keeps it alive, up to 12 hours after sign-in.
+    let every = 20 * 60;
+    let mut at = NOW;
+    while at + every < NOW + domain::SESSION_MAX_SECONDS {
+        at += every;
+        assert!(live(at).await, "alive at {}", at - NOW);
+    }
+    assert!(!live(NOW + domain::SESSION_MAX_SECONDS).await);
+    services.sign_out(&signed_in.session_token).await.unwrap();
+    assert!(!live(NOW).await);
+    // Housekeeping deletes what ended.
+    let again = services
+        .sign_in(
+            SignIn {
+                email: "ada@example.com".into(),
+                password: "correct horse battery".into(),
+                client_address: None,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let ended = services
+        .delete_ended_sessions(NOW + domain::SESSION_IDLE_SECONDS)
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
     assert!(
         services
-            .principal_for_session(&signed_in.session_token, expired)
+            .principal_for_session(&again.session_token, NOW + 1)
             .await
             .unwrap()
             .is_none()
     );
-    services.sign_out(&signed_in.session_token).await.unwrap();
+}
+
+async fn password_change_ends_the_other_sessions(services: Services) {
+    let here = services
+        .set_up(account("ada@example.com", "Analytical"), NOW)
+        .await
+        .unwrap();
+    let sign_in = |password: &str| SignIn {
+        email: "ada@example.com".into(),
+        password: password.into(),
+        client_address: None,
+    };
+    let elsewhere = services
+        .sign_in(sign_in("correct horse battery"), NOW)
+        .await
+        .unwrap();
+    let me = principal(&services, &here.session_token).await;
+    let change = |current: &str, new: &str| PasswordChange {
+        current_password: current.into(),
+        new_password: new.into(),
+    };
+    for (bad, field) in [
+        (
+            change("wrong password!!", "a brand new password"),
+            "current_password",
+        ),
+        (change("", "a brand new password"), "current_password"),
+        (change("correct horse battery", "short"), "new_password"),
+    ] {
+        match services
+            .change_password(&me, &here.session_token, bad, NOW)
+            .await
+        {
+            Err(ServiceError::Invalid(e)) => assert_eq!(e.field, field),
+            other => panic!("expected a refusal of {field}, got {other:?}"),
+        }
+    }
+    // Refused changes changed nothing: both sessions live, the old password works.
+    principal(&services, &elsewhere.session_token).await;
+    services
+        .change_password(
+            &me,
+            &here.session_token,
+            change("correct horse battery", "a brand new password"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    principal(&services, &here.session_token).await;
     assert!(
         services
-            .principal_for_session(&signed_in.session_token, NOW)
+            .principal_for_session(&elsewhere.session_token, NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let old = services
+        .sign_in(sign_in("correct horse battery"), NOW)
+        .await;
+    assert!(
+        matches!(old, Err(ServiceError::InvalidCredentials)),
+        "{old:?}"
+    );
+    let third = services
+        .sign_in(sign_in("a brand new password"), NOW)
+        .await
+        .unwrap();
+    // Sign out other sessions: all but this one.
+    let me = principal(&services, &here.session_token).await;
+    let ended = services
+        .sign_out_other_sessions(&me, &here.session_token)
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
+    principal(&services, &here.session_token).await;
+    assert!(
+        services
+            .principal_for_session(&third.session_token, NOW)
             .await
             .unwrap()
             .is_none()
@@ -219,13 +420,15 @@ async fn invites_are_one_time_and_expire(services: Services) {
     let page = services.members_page(&admin, NOW).await.unwrap();
     assert_eq!(page.invites.len(), 1);
     // Too short a password: refused, and the invite stays usable.
-    let short = services.accept_invite(&token, "Grace", "short", NOW).await;
+    let short = services
+        .accept_invite(&token, "Grace", "short", None, NOW)
+        .await;
     assert!(
         matches!(short, Err(ServiceError::Invalid(ref e)) if e.field == "password"),
         "{short:?}"
     );
     let joined = services
-        .accept_invite(&token, "Grace Hopper", "another long password", NOW)
+        .accept_invite(&token, "Grace Hopper", "another long password", None, NOW)
         .await
         .unwrap();
     let grace = principal(&services, &joined.session_token).await;
@@ -233,7 +436,7 @@ async fn invites_are_one_time_and_expire(services: Services) {
     assert_eq!(grace.user.role, Role::Developer);
     assert!(grace.user.manage_credentials);
     let twice = services
-        .accept_invite(&token, "Mallory", "another long password", NOW)
+        .accept_invite(&token, "Mallory", "another long password", None, NOW)
         .await;
     assert!(matches!(twice, Err(ServiceError::NotFound)), "{twice:?}");
     // An invite is good for seven days.
@@ -254,7 +457,7 @@ async fn invites_are_one_time_and_expire(services: Services) {
     ));
     assert!(matches!(
         services
-            .accept_invite(&late, "Late", "another long password", after)
+            .accept_invite(&late, "Late", "another long password", None, after)
             .await,
         Err(ServiceError::NotFound)
     ));

@@ -1,4 +1,4 @@
-//! Organizations, their members and console sessions.
+//! Organizations and their members.
 
 use crate::change_log::{GateEventKind, record_event};
 use crate::records::{org_columns, org_from_row, user_columns, user_from_row};
@@ -69,69 +69,6 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(user_from_row).transpose()
-    }
-
-    pub async fn create_session(
-        &self,
-        token_digest: &str,
-        user_id: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sessions (token_digest, user_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_digest)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The user and organization behind a live session.
-    pub async fn session_user(
-        &self,
-        token_digest: &str,
-        now: i64,
-    ) -> Result<Option<(UserRecord, OrgRecord)>, StoreError> {
-        let sql = concat!(
-            "SELECT ",
-            user_columns!(),
-            ", ",
-            org_columns!(),
-            " FROM sessions s \
-             JOIN users u ON u.id = s.user_id \
-             JOIN organizations o ON o.id = u.organization_id \
-             WHERE s.token_digest = $1 AND s.expires_at > $2"
-        );
-        let row = sqlx::query(sql)
-            .bind(token_digest)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => Ok(Some((user_from_row(&row)?, org_from_row(&row)?))),
-            None => Ok(None),
-        }
-    }
-
-    pub async fn delete_session(&self, token_digest: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_digest = $1")
-            .bind(token_digest)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
     }
 
     pub async fn list_members(&self, organization_id: &str) -> Result<Vec<UserRecord>, StoreError> {

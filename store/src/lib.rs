@@ -12,6 +12,7 @@ mod error;
 mod gate;
 mod invites;
 mod records;
+mod sessions;
 mod throttle;
 
 pub use change_log::{ChangeListener, GateEvent, GateEventKind};
@@ -24,6 +25,7 @@ pub use gate::{GateClientRecord, GateTokenRecord, SigningKeyRecord};
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,
 };
+pub use sessions::{LiveSession, SessionCutoffs};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;

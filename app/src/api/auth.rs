@@ -19,6 +19,7 @@ pub async fn set_up(
         email,
         password,
         organization_name,
+        client_address: crate::ssr::client_address(),
     };
     let signed_in = ctx
         .services
@@ -43,6 +44,7 @@ pub async fn sign_up(
         email,
         password,
         organization_name,
+        client_address: crate::ssr::client_address(),
     };
     let signed_in = ctx
         .services
@@ -121,7 +123,13 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
     let ctx = context()?;
     let signed_in = ctx
         .services
-        .accept_invite(&token, &name, &password, ctx.services.now())
+        .accept_invite(
+            &token,
+            &name,
+            &password,
+            crate::ssr::client_address(),
+            ctx.services.now(),
+        )
         .await
         .map_err(fail)?;
     crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;

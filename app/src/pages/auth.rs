@@ -10,7 +10,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
-fn AuthLayout(title: &'static str, subtitle: &'static str, children: Children) -> impl IntoView {
+pub(crate) fn AuthLayout(
+    title: &'static str,
+    subtitle: &'static str,
+    children: Children,
+) -> impl IntoView {
     view! {
         <Title text=format!("{title} · Portcullis")/>
         <main class="auth-page">

@@ -1,6 +1,7 @@
 //! The signed-in console: sidebar, account menu, the Overview and the Settings modal.
 
 use super::settings::SettingsModal;
+use crate::api::account::SignOutOtherSessions;
 use crate::api::auth::{SignOut, get_me};
 use crate::csrf::CsrfField;
 use crate::error::AppError;
@@ -76,6 +77,13 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
 fn AccountMenu(me: Me) -> impl IntoView {
     let open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
+    let sign_out_others = ServerAction::<SignOutOtherSessions>::new();
+    let others_ended = move || match sign_out_others.value().get() {
+        Some(Ok(1)) => Some("1 other session was signed out.".to_string()),
+        Some(Ok(n)) => Some(format!("{n} other sessions were signed out.")),
+        Some(Err(e)) => Some(e.to_string()),
+        None => None,
+    };
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
             // A full load: nothing of the signed-in page stays in memory.
@@ -107,6 +115,14 @@ fn AccountMenu(me: Me) -> impl IntoView {
                         <strong>{me.name.clone()}</strong>
                         <span class="muted">{me.email.clone()}</span>
                     </div>
+                    <a href="/account/password" role="menuitem" class="menu-item">"Change password"</a>
+                    <ActionForm action=sign_out_others>
+                        <CsrfField/>
+                        <button type="submit" role="menuitem" class="menu-item">
+                            "Sign out other sessions"
+                        </button>
+                    </ActionForm>
+                    {move || others_ended().map(|msg| view! { <p class="menu-status" role="status">{msg}</p> })}
                     <ActionForm action=sign_out>
                         <CsrfField/>
                         <button type="submit" role="menuitem" class="menu-item">"Sign out"</button>
