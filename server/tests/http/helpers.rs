@@ -146,9 +146,16 @@ impl TestApp {
 
     /// A new browser: its own cookies, the anti-forgery token of its first page.
     pub async fn browser(&self) -> Browser {
+        self.browser_from(None).await
+    }
+
+    /// A new browser whose connections come from `address` (any of 127.0.0.0/8 works on
+    /// loopback), as people on different machines would.
+    pub async fn browser_from(&self, address: Option<std::net::IpAddr>) -> Browser {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .local_address(address)
             .build()
             .unwrap();
         // The first console page a browser loads sets the anti-forgery cookie; the page repeats its

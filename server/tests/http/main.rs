@@ -21,3 +21,4 @@ mod limits;
 mod oauth;
 mod process;
 mod revocation;
+mod sessions;
