@@ -6,7 +6,6 @@
 
 use leptos::prelude::*;
 
-pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
 

@@ -8,7 +8,40 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use services::{Principal, ServiceError, Services};
 
-pub const SESSION_COOKIE: &str = "portcullis_session";
+/// The console's cookies. Over https their names carry the `__Host-` prefix, which a browser
+/// accepts only with `Secure`, `Path=/` and no `Domain`: no other host under the same domain
+/// can plant or overwrite them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cookies {
+    pub secure: bool,
+}
+
+impl Cookies {
+    pub const fn new(secure: bool) -> Cookies {
+        Cookies { secure }
+    }
+
+    pub const fn session(self) -> &'static str {
+        if self.secure {
+            "__Host-portcullis_session"
+        } else {
+            "portcullis_session"
+        }
+    }
+
+    pub const fn csrf(self) -> &'static str {
+        if self.secure {
+            "__Host-portcullis_csrf"
+        } else {
+            "portcullis_csrf"
+        }
+    }
+
+    /// `; Secure` over https, nothing over plain http.
+    pub const fn secure_attribute(self) -> &'static str {
+        if self.secure { "; Secure" } else { "" }
+    }
+}
 
 /// What the server hands to every server function through Leptos context.
 #[derive(Clone, Debug)]
@@ -16,8 +49,23 @@ pub struct ServerContext {
     pub services: Services,
     /// The public base URL (PORTCULLIS_ISSUER), for links such as invites.
     pub public_url: String,
-    /// Cookies get `Secure` when the public URL is https.
-    pub secure_cookies: bool,
+    /// The cookies' names and attributes (https or not).
+    pub cookies: Cookies,
+}
+
+/// The nonce of this response's Content Security Policy, placed in the request's extensions by
+/// the server; `provide_request_nonce` hands it to Leptos, which puts it on the hydration
+/// scripts.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// Makes the server's nonce the one Leptos renders (it replaces the one Leptos made itself).
+pub fn provide_request_nonce() {
+    if let Some(nonce) =
+        use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
 }
 
 pub fn context() -> Result<ServerContext, AppError> {
@@ -58,11 +106,15 @@ pub fn client_address() -> Option<std::net::IpAddr> {
         .and_then(|a| a.0)
 }
 
+/// The session token the browser sent, if any.
+pub fn session_token() -> Option<String> {
+    request_cookie(use_context::<ServerContext>()?.cookies.session())
+}
+
 /// The signed-in member, or `Unauthenticated` (401).
 pub async fn principal() -> Result<Principal, AppError> {
     let ctx = context()?;
-    let token =
-        request_cookie(SESSION_COOKIE).ok_or_else(|| fail(ServiceError::Unauthenticated))?;
+    let token = session_token().ok_or_else(|| fail(ServiceError::Unauthenticated))?;
     ctx.services
         .principal_for_session(&token, ctx.services.now())
         .await
@@ -139,10 +191,10 @@ fn retry_after(seconds: i64) {
     }
 }
 
-fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
+fn session_cookie(value: &str, max_age: i64, cookies: Cookies) -> HeaderValue {
+    let (name, secure) = (cookies.session(), cookies.secure_attribute());
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .expect("a session token is a valid header value")
 }
@@ -150,24 +202,24 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 /// Starts the browser's new session: a session it had before ends on the server, and the
 /// cookie carries the new token.
 pub async fn replace_session(ctx: &ServerContext, new_token: &str) -> Result<(), AppError> {
-    if let Some(old) = request_cookie(SESSION_COOKIE) {
+    if let Some(old) = session_token() {
         ctx.services.sign_out(&old).await.map_err(fail)?;
     }
-    set_session_cookie(new_token, ctx.secure_cookies);
+    set_session_cookie(new_token, ctx.cookies);
     Ok(())
 }
 
-fn set_session_cookie(token: &str, secure: bool) {
+fn set_session_cookie(token: &str, cookies: Cookies) {
     if let Some(res) = use_context::<ResponseOptions>() {
         res.append_header(
             header::SET_COOKIE,
-            session_cookie(token, domain::SESSION_MAX_SECONDS, secure),
+            session_cookie(token, domain::SESSION_MAX_SECONDS, cookies),
         );
     }
 }
 
-pub fn clear_session_cookie(secure: bool) {
+pub fn clear_session_cookie(cookies: Cookies) {
     if let Some(res) = use_context::<ResponseOptions>() {
-        res.append_header(header::SET_COOKIE, session_cookie("", 0, secure));
+        res.append_header(header::SET_COOKIE, session_cookie("", 0, cookies));
     }
 }

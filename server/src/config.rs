@@ -65,6 +65,17 @@ pub struct Config {
     )]
     pub trusted_proxies: TrustedProxies,
 
+    /// Comma-separated host names the console and API also answer for, besides the issuer's
+    /// host, `localhost` and IP addresses (e.g. the name a reverse proxy uses to reach this
+    /// instance). Requests for any other `Host` get 421.
+    #[arg(
+        long,
+        env = "PORTCULLIS_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub allowed_hosts: Vec<String>,
+
     /// The operator's API description (TOML, PRODUCT.md §8): scopes, routes, upstreams.
     #[arg(long = "config", env = "PORTCULLIS_CONFIG", global = true)]
     pub config_file: Option<PathBuf>,

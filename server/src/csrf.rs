@@ -1,12 +1,12 @@
 //! The anti-forgery guard on every state-changing console request (`/rpc/*`).
 //!
 //! A request is refused with 403 when `Sec-Fetch-Site` or `Origin` show another site, or when
-//! it does not carry the token of the `portcullis_csrf` cookie back in the `x-csrf-token` header
+//! it does not carry the token of the `portcullis_csrf` cookie (`__Host-portcullis_csrf` over https) back in the `x-csrf-token` header
 //! or the `csrf_token` form field (see `app::csrf`). Every response to a browser without the
 //! cookie sets one.
 
-use app::csrf::{CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, CsrfToken};
-use app::ssr::cookie_value;
+use app::csrf::{CSRF_FIELD, CSRF_HEADER, CsrfToken};
+use app::ssr::{Cookies, cookie_value};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -17,14 +17,15 @@ use services::secrets;
 /// Larger bodies are refused before this guard anyway (the global body limit).
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-/// `secure`: the instance is served over https, so the cookie gets `Secure`.
-pub async fn guard(State(secure): State<bool>, request: Request, next: Next) -> Response {
+/// `cookies`: over https the cookie is `__Host-portcullis_csrf` and gets `Secure`.
+pub async fn guard(State(cookies): State<Cookies>, request: Request, next: Next) -> Response {
     // Only the console's pages and server functions take part: the API, OAuth, health and
     // static files neither need the proof nor pay for minting a token.
     if !is_console_path(request.uri().path()) {
         return next.run(request).await;
     }
-    let cookie_token = cookie_value(request.headers(), CSRF_COOKIE).filter(|t| is_token_shaped(t));
+    let cookie_token =
+        cookie_value(request.headers(), cookies.csrf()).filter(|t| is_token_shaped(t));
     let token = cookie_token.clone().unwrap_or_else(secrets::new_token);
     let mut request = request;
     if needs_proof(request.method(), request.uri().path()) {
@@ -42,8 +43,8 @@ pub async fn guard(State(secure): State<bool>, request: Request, next: Next) -> 
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if cookie_token.is_none() {
-        let secure = if secure { "; Secure" } else { "" };
-        let cookie = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
+        let (name, secure) = (cookies.csrf(), cookies.secure_attribute());
+        let cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }

@@ -11,6 +11,8 @@ pub mod docs;
 mod forward_auth;
 pub mod gate;
 mod gateway;
+mod headers;
+pub mod hosts;
 mod oauth;
 pub mod operator;
 mod page_gate;
@@ -19,7 +21,7 @@ pub mod telemetry;
 
 pub use api_error::ApiErrorBody;
 
-use app::ssr::ServerContext;
+use app::ssr::{Cookies, ServerContext};
 use app::{App, shell};
 use axum::Router;
 use axum::extract::State;
@@ -61,6 +63,8 @@ pub struct Shared {
     pub operator: Arc<OperatorApi>,
     /// The gateway's client to the upstreams (with a gateway only).
     pub gateway_client: Option<gateway::HttpClient>,
+    /// The console's cookie names and attributes (https or not).
+    pub cookies: Cookies,
 }
 
 impl std::ops::Deref for AppState {
@@ -153,6 +157,7 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone(),
             operator: api,
             gateway_client,
+            cookies: Cookies::new(config.secure_cookies()),
         }));
         let router = router(config, state.clone());
         let gateway = gateway_listener.map(|l| (l, gateway::router(state)));
@@ -249,29 +254,37 @@ fn router(config: &Config, state: AppState) -> Router {
     let context = ServerContext {
         services: state.services.clone(),
         public_url: config.issuer(),
-        secure_cookies: config.secure_cookies(),
+        cookies: state.cookies,
     };
     let routes = generate_route_list(App);
+    let request_context = move || {
+        provide_context(context.clone());
+        app::ssr::provide_request_nonce();
+    };
     // The console: pages, server functions and assets, behind the page gate and the
     // anti-forgery guard. The OAuth endpoints and /api/v1 are outside both.
     let console = Router::new()
-        .leptos_routes_with_context(&state, routes, move || provide_context(context.clone()), {
+        .leptos_routes_with_context(&state, routes, request_context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(request_context, shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             page_gate::gate,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            config.secure_cookies(),
+            state.cookies,
             csrf::guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             client_ip::console_client_address,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(headers::console));
     // The public API: its routes and its OpenAPI description come from the same declarations.
     let (oauth_routes, oauth_description) = oauth::routes().split_for_parts();
     let (api_routes, api_description) = api::routes(state.clone());
@@ -301,6 +314,10 @@ fn router(config: &Config, state: AppState) -> Router {
             Some(state.operator.name.as_str()).filter(|n| !n.is_empty()),
         ))
         .merge(console)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            headers::SITE_POLICY,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
@@ -314,11 +331,21 @@ fn router(config: &Config, state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
-    Router::new()
+    let mut router = Router::new()
         .merge(public)
         .merge(site)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(RequestBodyTimeoutLayer::new(serve::BODY_READ_TIMEOUT))
+        .layer(RequestBodyTimeoutLayer::new(serve::BODY_READ_TIMEOUT));
+    if config.secure_cookies() {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            headers::HSTS,
+        ));
+    }
+    // Outermost: a request for another host name is refused before anything else runs.
+    let hosts = hosts::AllowedHosts::new(&config.issuer(), &config.allowed_hosts);
+    router
+        .layer(axum::middleware::from_fn_with_state(hosts, hosts::check))
         .with_state(state)
 }
 

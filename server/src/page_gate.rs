@@ -3,7 +3,7 @@
 //! pages. The console's own checks (server functions) still refuse on their own.
 
 use crate::AppState;
-use app::ssr::{SESSION_COOKIE, cookie_value};
+use app::ssr::cookie_value;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -40,7 +40,7 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         Ok(set_up) => set_up,
         Err(response) => return response,
     };
-    let session = cookie_value(request.headers(), SESSION_COOKIE);
+    let session = cookie_value(request.headers(), state.cookies.session());
     let signed_in = || async {
         match &session {
             Some(token) => state

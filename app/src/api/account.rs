@@ -5,7 +5,7 @@ use crate::rpc_client::CsrfClient;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::ssr::{SESSION_COOKIE, context, fail, principal, request_cookie};
+use crate::ssr::{context, fail, principal, session_token};
 
 /// Changes the password (the current one must be right) and ends every other session.
 #[server(prefix = "/rpc", endpoint = "account/password", client = CsrfClient)]
@@ -15,7 +15,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let ctx = context()?;
     let me = principal().await?;
-    let token = request_cookie(SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+    let token = session_token().ok_or(AppError::Unauthenticated)?;
     let change = services::PasswordChange {
         current_password,
         new_password,
@@ -31,7 +31,7 @@ pub async fn change_password(
 pub async fn sign_out_other_sessions() -> Result<u64, AppError> {
     let ctx = context()?;
     let me = principal().await?;
-    let token = request_cookie(SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+    let token = session_token().ok_or(AppError::Unauthenticated)?;
     ctx.services
         .sign_out_other_sessions(&me, &token)
         .await

@@ -97,10 +97,10 @@ pub async fn sign_in(
 #[server(prefix = "/rpc", endpoint = "logout", client = CsrfClient)]
 pub async fn sign_out() -> Result<(), AppError> {
     let ctx = context()?;
-    if let Some(token) = crate::ssr::request_cookie(crate::ssr::SESSION_COOKIE) {
+    if let Some(token) = crate::ssr::session_token() {
         ctx.services.sign_out(&token).await.map_err(fail)?;
     }
-    crate::ssr::clear_session_cookie(ctx.secure_cookies);
+    crate::ssr::clear_session_cookie(ctx.cookies);
     Ok(())
 }
 

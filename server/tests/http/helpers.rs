@@ -94,6 +94,7 @@ impl TestApp {
             audience: None,
             signing_alg: services::SigningAlg::Es256,
             trusted_proxies: Default::default(),
+            allowed_hosts: Vec::new(),
             open_signup: true,
             test_hooks: false,
             config_file: None,
@@ -170,7 +171,10 @@ impl TestApp {
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("portcullis_csrf="))
+            .find_map(|c| {
+                c.strip_prefix("portcullis_csrf=")
+                    .or_else(|| c.strip_prefix("__Host-portcullis_csrf="))
+            })
             .and_then(|c| c.split(';').next())
             .unwrap_or_default()
             .to_string();

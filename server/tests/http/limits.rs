@@ -52,7 +52,7 @@ async fn signup_is_not_found_when_closed() {
 }
 
 #[tokio::test]
-async fn cookies_are_secure_when_served_over_https() {
+async fn cookies_are_secure_and_host_bound_when_served_over_https() {
     let app = TestApp::spawn_with(Backend::Sqlite, false, Some("https://portcullis.example"))
         .await
         .unwrap();
@@ -73,15 +73,25 @@ async fn cookies_are_secure_when_served_over_https() {
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("portcullis_session="))
+        .find(|c| c.starts_with("__Host-portcullis_session="))
         .unwrap();
-    assert!(session.contains("; Secure"), "{session}");
+    assert!(
+        session.contains("; Secure") && session.contains("; Path=/") && !session.contains("Domain"),
+        "{session}"
+    );
     let fresh = reqwest::get(format!("{}/login", app.base)).await.unwrap();
     let csrf = fresh.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(
-        csrf.starts_with("portcullis_csrf=") && csrf.contains("; Secure"),
+        csrf.starts_with("__Host-portcullis_csrf=") && csrf.contains("; Secure"),
         "{csrf}"
     );
+    assert_eq!(
+        fresh.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    // The session works under its new name.
+    let (status, _) = admin.rpc("me", &[]).await;
+    assert_eq!(status, StatusCode::OK);
     // Invite links use the public URL.
     let (_, link) = admin
         .rpc(

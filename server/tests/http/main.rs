@@ -17,6 +17,7 @@ mod forgery;
 mod fuzz;
 mod gate;
 mod guard;
+mod headers;
 mod limits;
 mod oauth;
 mod process;

@@ -1,0 +1,156 @@
+//! The `Host` check (PRODUCT.md §11): the main listener answers only for the issuer's host, the
+//! address it listens on, loopback names and IP literals, and the names of
+//! `PORTCULLIS_ALLOWED_HOSTS`. A page on another name whose DNS points here (DNS rebinding)
+//! is refused with 421 before anything else runs, so it can neither claim `/setup` of a fresh
+//! instance nor read the console.
+//!
+//! An IP literal cannot be rebound (its origin is the address itself), and `localhost` is
+//! never resolved elsewhere by browsers; both keep health checks and local use working.
+//! `/gate/check` is exempt: proxies ask it with the guarded API's own `Host`.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// The names this instance answers for (lower case, without port or trailing dot).
+#[derive(Clone, Debug)]
+pub struct AllowedHosts(Arc<Vec<String>>);
+
+impl AllowedHosts {
+    /// The issuer's host and the extra names; IP literals and `localhost` always pass.
+    pub fn new(issuer: &str, extra: &[String]) -> AllowedHosts {
+        let issuer_host = issuer
+            .split_once("://")
+            .map_or(issuer, |(_, rest)| rest)
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default();
+        let names = std::iter::once(issuer_host)
+            .chain(extra.iter().map(String::as_str))
+            .filter_map(host_name)
+            .filter(|name| !name.is_empty())
+            .collect();
+        AllowedHosts(Arc::new(names))
+    }
+
+    /// Whether a request with this `Host` (or `:authority`) is for this instance.
+    pub fn allows(&self, authority: &str) -> bool {
+        let Some(name) = host_name(authority) else {
+            return false;
+        };
+        if name == "localhost" || name.ends_with(".localhost") {
+            return true;
+        }
+        let literal = name.trim_start_matches('[').trim_end_matches(']');
+        if literal.parse::<IpAddr>().is_ok() {
+            return true;
+        }
+        self.0.iter().any(|allowed| *allowed == name)
+    }
+}
+
+/// The host part of `host[:port]` in lower case, without a trailing dot; `None` when it holds
+/// anything a host name cannot.
+fn host_name(authority: &str) -> Option<String> {
+    let authority = authority.trim();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        let end = v6.find(']')?;
+        let (inside, after) = v6.split_at(end);
+        let port = &after[1..];
+        if !(port.is_empty() || is_port(port.strip_prefix(':')?)) {
+            return None;
+        }
+        return Some(format!("[{}]", inside.to_ascii_lowercase()));
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) if is_port(port) => host,
+            Some(_) => return None,
+            None => authority,
+        }
+    };
+    let ok = host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+    ok.then(|| host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn is_port(port: &str) -> bool {
+    !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Refuses requests for other hosts with 421, and requests without a host with 400.
+pub async fn check(State(allowed): State<AllowedHosts>, request: Request, next: Next) -> Response {
+    if request.uri().path() == crate::forward_auth::PATH {
+        return next.run(request).await;
+    }
+    let authority = request.uri().authority().map(|a| a.as_str()).or_else(|| {
+        request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+    });
+    match authority {
+        Some(authority) if allowed.allows(authority) => next.run(request).await,
+        Some(_) => {
+            tracing::warn!("request for another host refused");
+            refusal(
+                StatusCode::MISDIRECTED_REQUEST,
+                "This Portcullis instance does not answer for this host name. Use the issuer's \
+                 address, or add the name to PORTCULLIS_ALLOWED_HOSTS.\n",
+            )
+        }
+        None => refusal(StatusCode::BAD_REQUEST, "The request has no Host header.\n"),
+    }
+}
+
+fn refusal(status: StatusCode, message: &'static str) -> Response {
+    let mut response = (status, message).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_issuer_loopback_and_literals_pass_other_names_do_not() {
+        let allowed = AllowedHosts::new(
+            "https://Auth.Example.com/base",
+            &["portcullis.internal:3000".into()],
+        );
+        for ok in [
+            "auth.example.com",
+            "AUTH.example.com.:443",
+            "auth.example.com:8443",
+            "portcullis.internal",
+            "localhost:3000",
+            "127.0.0.1:3000",
+            "10.1.2.3",
+            "[::1]:3000",
+            "[fe80::1]",
+        ] {
+            assert!(allowed.allows(ok), "{ok}");
+        }
+        for refused in [
+            "rebind.example",
+            "rebind.example:3000",
+            "auth.example.com.rebind.example",
+            "127.0.0.1.nip.io",
+            "",
+            "auth.example.com:port",
+            "auth.example.com@evil",
+            "[::1",
+            "[::1]x",
+            "a b",
+        ] {
+            assert!(!allowed.allows(refused), "{refused}");
+        }
+    }
+}
