@@ -11,7 +11,7 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 /// The token of the current request, placed in the request's extensions by the server.
 #[derive(Clone, Debug)]
-pub struct CsrfToken(pub String);
+pub struct CsrfToken(pub domain::Secret);
 
 /// The token for this page: from the request on the server, from the `<meta>` tag in the
 /// browser.
@@ -20,7 +20,7 @@ pub fn csrf_token() -> String {
     {
         use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CsrfToken>().cloned())
-            .map(|t| t.0)
+            .map(|t| t.0.into_exposed())
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]

@@ -4,9 +4,11 @@
 pub mod credentials;
 pub mod models;
 pub mod role;
+pub mod secret;
 pub mod validation;
 
 pub use role::{Permissions, Role};
+pub use secret::Secret;
 pub use validation::{Email, FieldError, OrgName, Password, PersonName};
 
 /// How long an invite link stays valid.

@@ -98,12 +98,12 @@ pub struct CredentialsPage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedApiClient {
     pub client: ApiClientView,
-    pub client_secret: String,
+    pub client_secret: crate::Secret,
 }
 
 /// The answer to creating a Restricted Access Token: the only time the token is shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedRestrictedToken {
     pub token: RestrictedTokenView,
-    pub secret: String,
+    pub secret: crate::Secret,
 }

@@ -4,7 +4,7 @@ use crate::client_ip::TrustedProxies;
 use crate::operator::{self, OperatorApi};
 use clap::Args;
 use domain::credentials::ScopeCatalog;
-use services::{SigningAlg, TokenSettings};
+use services::{KeyEncryptionKey, SigningAlg, TokenSettings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -15,9 +15,11 @@ pub struct Config {
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://data/portcullis.db",
+        value_parser = DatabaseUrl::parse,
+        hide_env_values = true,
         global = true
     )]
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
 
     /// Address to listen on.
     #[arg(
@@ -76,6 +78,17 @@ pub struct Config {
     )]
     pub allowed_hosts: Vec<String>,
 
+    /// Encrypts private signing keys at rest: 32 bytes in base64 (`openssl rand -base64 32`).
+    /// Keep it apart from the database and its backups: without it sealed keys cannot be used.
+    #[arg(
+        long,
+        env = "PORTCULLIS_KEY_ENCRYPTION_KEY",
+        value_parser = KeyEncryptionSetting::parse,
+        hide_env_values = true,
+        global = true
+    )]
+    pub key_encryption_key: Option<KeyEncryptionSetting>,
+
     /// The operator's API description (TOML, PRODUCT.md §8): scopes, routes, upstreams.
     #[arg(long = "config", env = "PORTCULLIS_CONFIG", global = true)]
     pub config_file: Option<PathBuf>,
@@ -127,7 +140,72 @@ pub struct Config {
     pub test_hooks: bool,
 }
 
+/// `DATABASE_URL`: its `Debug` hides the password (`postgres://user:***@host/db`).
+#[derive(Clone)]
+pub struct DatabaseUrl(domain::Secret);
+
+impl DatabaseUrl {
+    fn parse(value: &str) -> Result<DatabaseUrl, String> {
+        Ok(DatabaseUrl::from(value))
+    }
+
+    /// The URL itself, for opening the database.
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(value: &str) -> DatabaseUrl {
+        DatabaseUrl(domain::Secret::new(value))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = self.expose();
+        // scheme://[user[:password]@]rest: everything between the first ':' after the user
+        // and the last '@' of the authority is the password.
+        let shown = match url.split_once("://") {
+            Some((scheme, rest)) => {
+                let authority_end = rest.find('/').unwrap_or(rest.len());
+                match rest[..authority_end].rfind('@') {
+                    Some(at) if rest[..at].contains(':') => {
+                        let user = rest[..at].split(':').next().unwrap_or_default();
+                        format!("{scheme}://{user}:***{}", &rest[at..])
+                    }
+                    Some(_) => url.to_string(),
+                    None => url.to_string(),
+                }
+            }
+            None => "(not a URL)".to_string(),
+        };
+        write!(f, "DatabaseUrl({shown:?})")
+    }
+}
+
+/// `PORTCULLIS_KEY_ENCRYPTION_KEY` as given: the key, or why it is not one. Parsing never
+/// fails in clap, whose error would repeat the value; `Config::check_key_encryption` reports
+/// the problem at start without it.
+#[derive(Clone, Debug)]
+pub struct KeyEncryptionSetting(Result<KeyEncryptionKey, String>);
+
+impl KeyEncryptionSetting {
+    fn parse(value: &str) -> Result<KeyEncryptionSetting, String> {
+        Ok(KeyEncryptionSetting(KeyEncryptionKey::from_base64(value)))
+    }
+}
+
 impl Config {
+    /// A malformed `PORTCULLIS_KEY_ENCRYPTION_KEY` stops the start; the message names the
+    /// variable and nothing of its value.
+    pub fn check_key_encryption(&self) -> Result<(), String> {
+        match &self.key_encryption_key {
+            Some(KeyEncryptionSetting(Err(problem))) => Err(problem.clone()),
+            _ => Ok(()),
+        }
+    }
+
     pub fn issuer(&self) -> String {
         match &self.issuer {
             Some(issuer) => issuer.trim_end_matches('/').to_string(),
@@ -168,6 +246,10 @@ impl Config {
         settings.alg = self.signing_alg;
         settings.scopes = ScopeCatalog::with_operator_scopes(api.scopes.clone());
         settings.api_name = Some(api.name.clone()).filter(|name| !name.is_empty());
+        settings.key_encryption = self
+            .key_encryption_key
+            .as_ref()
+            .and_then(|setting| setting.0.clone().ok());
         settings
     }
 

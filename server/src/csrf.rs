@@ -40,7 +40,9 @@ pub async fn guard(State(cookies): State<Cookies>, request: Request, next: Next)
             Err(response) => return response,
         };
     }
-    request.extensions_mut().insert(CsrfToken(token.clone()));
+    request
+        .extensions_mut()
+        .insert(CsrfToken(token.clone().into()));
     let mut response = next.run(request).await;
     if cookie_token.is_none() {
         let (name, secure) = (cookies.csrf(), cookies.secure_attribute());

@@ -70,7 +70,10 @@ mod tests {
             .map(str::trim)
             .find(|d| d.starts_with("script-src"))
             .unwrap();
-        assert_eq!(scripts, "script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'");
+        assert_eq!(
+            scripts,
+            "script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"
+        );
         assert!(!policy.contains("unsafe-inline"));
         assert!(policy.contains("frame-ancestors 'none'"));
         let site = SITE_POLICY;

@@ -48,7 +48,7 @@ impl AllowedHosts {
         if literal.parse::<IpAddr>().is_ok() {
             return true;
         }
-        self.0.iter().any(|allowed| *allowed == name)
+        self.0.contains(&name)
     }
 }
 
@@ -108,10 +108,9 @@ pub async fn check(State(allowed): State<AllowedHosts>, request: Request, next: 
 
 fn refusal(status: StatusCode, message: &'static str) -> Response {
     let mut response = (status, message).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

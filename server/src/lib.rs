@@ -96,6 +96,21 @@ pub fn services(config: &Config, api: &OperatorApi, store: Store, clock: SharedC
     Services::new(store, config.open_signup, config.token_settings(api), clock)
 }
 
+/// Before any key is used: seals plaintext keys when `PORTCULLIS_KEY_ENCRYPTION_KEY` is set,
+/// and refuses to go on when keys are sealed and it is not (or is another key).
+pub async fn protect_signing_keys(services: &Services) -> Result<(), String> {
+    services
+        .protect_signing_keys()
+        .await
+        .map(drop)
+        .map_err(|e| match e {
+            services::ServiceError::Internal(source) => {
+                format!("cannot use the signing keys: {source}")
+            }
+            other => format!("cannot use the signing keys: {other}"),
+        })
+}
+
 /// One instance, built once: its services, its router, its listener and its change-log
 /// follower. `run_until_stopped` starts what runs in the background and serves.
 pub struct Application {
@@ -112,7 +127,7 @@ pub struct Application {
 impl Application {
     /// Opens (and migrates) the database and binds the listener of `config`.
     pub async fn build(config: &Config, clock: SharedClock) -> Result<Application, String> {
-        let store = Store::open(&config.database_url)
+        let store = Store::open(config.database_url.expose())
             .await
             .map_err(|e| format!("cannot open the database: {e}"))?;
         let listener = TcpListener::bind(config.site_addr)
@@ -129,6 +144,7 @@ impl Application {
         listener: TcpListener,
         clock: SharedClock,
     ) -> Result<Application, String> {
+        config.check_key_encryption()?;
         let api = Arc::new(config.operator_api()?);
         let gateway_listener = match config.gateway_addr {
             Some(addr) => Some(
@@ -139,6 +155,7 @@ impl Application {
             None => None,
         };
         let services = services(config, &api, store, clock);
+        protect_signing_keys(&services).await?;
         // The first read of the change log, before the first request: until it succeeds the
         // authenticated paths answer 503.
         let mut follower = Follower::new(services.clone());

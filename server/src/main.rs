@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
 }
 
 async fn open_store(config: &Config) -> Result<Store, String> {
-    Store::open(&config.database_url)
+    Store::open(config.database_url.expose())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))
 }
@@ -110,8 +110,17 @@ async fn api_access(config: &Config, org: &str, on: bool) -> Result<(), String> 
     Ok(())
 }
 
-async fn rotate_keys(config: &Config) -> Result<(), String> {
+/// The services of a `keys` command: the stored keys are checked (and sealed) first, as at
+/// the server's start.
+async fn key_services(config: &Config) -> Result<Services, String> {
+    config.check_key_encryption()?;
     let services = cli_services(config).await?;
+    server::protect_signing_keys(&services).await?;
+    Ok(services)
+}
+
+async fn rotate_keys(config: &Config) -> Result<(), String> {
+    let services = key_services(config).await?;
     let kid = services
         .rotate_signing_key(services.now())
         .await
@@ -125,7 +134,7 @@ async fn rotate_keys(config: &Config) -> Result<(), String> {
 }
 
 async fn revoke_key(config: &Config, kid: &str) -> Result<(), String> {
-    let services = cli_services(config).await?;
+    let services = key_services(config).await?;
     let replacement = services
         .revoke_signing_key(kid, services.now())
         .await

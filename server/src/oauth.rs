@@ -343,7 +343,8 @@ async fn authenticate(
 #[derive(Serialize, ToSchema)]
 struct TokenResponse {
     /// An RFC 9068 JWT: send it as `Authorization: Bearer <access_token>`.
-    access_token: String,
+    #[schema(value_type = String)]
+    access_token: domain::Secret,
     token_type: &'static str,
     expires_in: i64,
     scope: String,

@@ -237,7 +237,7 @@ impl Services {
         );
         Ok(CreatedApiClient {
             client: api_client_view(record, now),
-            client_secret: secret,
+            client_secret: secret.into(),
         })
     }
 
@@ -391,7 +391,7 @@ impl Services {
         );
         Ok(CreatedRestrictedToken {
             token: restricted_token_view(record, now),
-            secret,
+            secret: secret.into(),
         })
     }
 

@@ -3,6 +3,7 @@
 //! JWKS until the last token it signed has expired.
 
 use crate::ServiceError;
+use crate::key_wrap::{self, KeyEncryptionKey};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
@@ -11,7 +12,7 @@ use aws_lc_rs::signature::{
     RsaPublicKeyComponents,
 };
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -119,11 +120,12 @@ fn key_error(what: impl fmt::Display) -> ServiceError {
 }
 
 impl SigningKey {
-    /// A new key pair, as it is stored.
+    /// A new key pair, as it is stored: sealed with `kek` when there is one.
     pub fn generate(
         alg: SigningAlg,
         kid: String,
         now: i64,
+        kek: Option<&KeyEncryptionKey>,
     ) -> Result<SigningKeyRecord, ServiceError> {
         let der: Vec<u8> = match alg {
             SigningAlg::Es256 => {
@@ -141,17 +143,21 @@ impl SigningKey {
             }
         };
         Ok(SigningKeyRecord {
+            private_der: key_wrap::store_form(kek, &kid, &der)?,
             kid,
             alg: alg.as_str().to_string(),
-            private_der: STANDARD.encode(der),
             created_at: now,
             retired_at: None,
         })
     }
 
-    pub fn from_record(record: &SigningKeyRecord) -> Result<SigningKey, ServiceError> {
+    /// Parses a stored key, opening it with `kek` when it is sealed.
+    pub fn from_record(
+        record: &SigningKeyRecord,
+        kek: Option<&KeyEncryptionKey>,
+    ) -> Result<SigningKey, ServiceError> {
         let alg: SigningAlg = record.alg.parse().map_err(key_error)?;
-        let der = STANDARD.decode(&record.private_der).map_err(key_error)?;
+        let der = key_wrap::der_of(kek, &record.kid, &record.private_der)?;
         let kid = record.kid.clone();
         let (signer, decoding, jwk) = match alg {
             SigningAlg::Es256 => {
@@ -251,11 +257,12 @@ impl KeyRing {
     pub fn from_records(
         records: &[SigningKeyRecord],
         alg: SigningAlg,
+        kek: Option<&KeyEncryptionKey>,
     ) -> Result<KeyRing, ServiceError> {
         let mut ring = KeyRing::default();
         let mut newest: Option<(i64, &str)> = None;
         for record in records {
-            let key = Arc::new(SigningKey::from_record(record)?);
+            let key = Arc::new(SigningKey::from_record(record, kek)?);
             let order = (record.created_at, record.kid.as_str());
             if key.alg == alg && key.retired_at.is_none() && newest.is_none_or(|n| order > n) {
                 newest = Some(order);
@@ -300,8 +307,8 @@ mod tests {
     }
 
     fn round_trip(alg: SigningAlg) {
-        let record = SigningKey::generate(alg, "k1".into(), 0).unwrap();
-        let key = SigningKey::from_record(&record).unwrap();
+        let record = SigningKey::generate(alg, "k1".into(), 0, None).unwrap();
+        let key = SigningKey::from_record(&record, None).unwrap();
         let header = serde_json::json!({"alg": alg.as_str(), "typ": "at+jwt", "kid": "k1"});
         let claims = Claims {
             sub: "pci_x".into(),
@@ -331,15 +338,15 @@ mod tests {
 
     #[test]
     fn the_newest_unretired_key_of_the_configured_alg_signs() {
-        let old = SigningKey::generate(SigningAlg::Es256, "old".into(), 10).unwrap();
+        let old = SigningKey::generate(SigningAlg::Es256, "old".into(), 10, None).unwrap();
         let mut retired = old.clone();
         retired.retired_at = Some(20);
-        let new = SigningKey::generate(SigningAlg::Es256, "new".into(), 20).unwrap();
-        let ring = KeyRing::from_records(&[retired, new], SigningAlg::Es256).unwrap();
+        let new = SigningKey::generate(SigningAlg::Es256, "new".into(), 20, None).unwrap();
+        let ring = KeyRing::from_records(&[retired, new], SigningAlg::Es256, None).unwrap();
         assert_eq!(ring.signing_key().unwrap().kid, "new");
         assert_eq!(ring.jwks().len(), 2);
         assert!(ring.get("old").is_some());
-        let ring = KeyRing::from_records(&[old], SigningAlg::Rs256).unwrap();
+        let ring = KeyRing::from_records(&[old], SigningAlg::Rs256, None).unwrap();
         assert!(ring.signing_key().is_none(), "no RS256 key yet");
     }
 }

@@ -11,6 +11,7 @@ mod credentials;
 mod error;
 pub mod follower;
 mod gate_cache;
+pub mod key_wrap;
 pub mod keys;
 mod members;
 pub mod password;
@@ -29,6 +30,7 @@ pub use credentials::{ApiClientForm, RestrictedTokenForm, api_client_view, restr
 pub use error::ServiceError;
 pub use follower::Follower;
 pub use gate_cache::{ClientEntry, TokenEntry};
+pub use key_wrap::KeyEncryptionKey;
 pub use keys::SigningAlg;
 pub use principal::{AdminPrincipal, ClientManager, CredentialViewer, Principal, TokenManager};
 pub use sessions::{PasswordChange, SignedIn};

@@ -57,7 +57,7 @@ impl Services {
         role: &str,
         manage_credentials: bool,
         now: i64,
-    ) -> Result<String, ServiceError> {
+    ) -> Result<domain::Secret, ServiceError> {
         let email = Email::parse(email)?;
         let role = Role::parse(role).ok_or_else(|| FieldError::new("role", "Choose a role"))?;
         if self
@@ -104,7 +104,7 @@ impl Services {
             org_id = admin.organization_id(),
             "invite created"
         );
-        Ok(token)
+        Ok(token.into())
     }
 
     pub async fn revoke_invite(

@@ -10,17 +10,10 @@ use store::SessionCutoffs;
 pub const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// A fresh session. The token goes into the cookie and nowhere else.
+#[derive(Debug)]
 pub struct SignedIn {
-    pub session_token: String,
+    pub session_token: domain::Secret,
     pub user_id: String,
-}
-
-impl std::fmt::Debug for SignedIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignedIn")
-            .field("user_id", &self.user_id)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Account › Change password, as typed.
@@ -131,7 +124,7 @@ impl Services {
             )
             .await?;
         Ok(SignedIn {
-            session_token: token,
+            session_token: token.into(),
             user_id: user_id.to_string(),
         })
     }

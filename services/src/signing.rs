@@ -3,6 +3,7 @@
 //! change is in the change log, so every instance reloads its ring (and re-checks the JWTs it
 //! had verified) on its next read of it.
 
+use crate::key_wrap::KeyEncryptionKey;
 use crate::keys::{KeyRing, SigningKey};
 use crate::tokens::ACCESS_TOKEN_SECONDS;
 use crate::{ServiceError, Services, secrets};
@@ -44,7 +45,7 @@ impl Services {
             .store()
             .signing_keys(now - ACCESS_TOKEN_SECONDS)
             .await?;
-        KeyRing::from_records(&records, self.tokens.settings.alg)
+        KeyRing::from_records(&records, self.tokens.settings.alg, self.key_encryption())
     }
 
     /// Starts signing with a new key of the configured algorithm and retires every other key
@@ -55,11 +56,21 @@ impl Services {
 
     async fn add_signing_key(&self, now: i64, retire_all: bool) -> Result<String, ServiceError> {
         let kid = secrets::random_base62(22);
-        let record = SigningKey::generate(self.tokens.settings.alg, kid.clone(), now)?;
+        let record = SigningKey::generate(
+            self.tokens.settings.alg,
+            kid.clone(),
+            now,
+            self.key_encryption(),
+        )?;
         self.store().rotate_signing_key(&record, retire_all).await?;
         self.tokens.set_keys(None);
         tracing::info!(kid, alg = %self.tokens.settings.alg, "new signing key");
         Ok(kid)
+    }
+
+    /// The key that seals private keys at rest, when the operator set one.
+    fn key_encryption(&self) -> Option<&KeyEncryptionKey> {
+        self.tokens.settings.key_encryption.as_ref()
     }
 
     /// Forgets the loaded keys so the next use reads them again.
@@ -120,7 +131,12 @@ impl Services {
                     .alg
                     .parse()
                     .map_err(|e: String| ServiceError::Internal(e.into()))?;
-                Some(SigningKey::generate(alg, secrets::random_base62(22), now)?)
+                Some(SigningKey::generate(
+                    alg,
+                    secrets::random_base62(22),
+                    now,
+                    self.key_encryption(),
+                )?)
             }
         };
         self.store()

@@ -78,12 +78,13 @@ async fn invite_and_join(
     let token = services
         .invite_member(admin.admin().unwrap(), email, role, false, NOW)
         .await
-        .unwrap();
+        .unwrap()
+        .into_exposed();
     let joined = services
         .accept_invite(&token, "Grace Hopper", "another long password", None, NOW)
         .await
         .unwrap();
-    principal(services, &joined.session_token).await
+    principal(services, joined.session_token.expose()).await
 }
 
 async fn setup_happens_once(services: Services) {
@@ -92,7 +93,7 @@ async fn setup_happens_once(services: Services) {
         .set_up(account("ada@example.com", "Analytical"), NOW)
         .await
         .unwrap();
-    let me = principal(&services, &signed_in.session_token).await;
+    let me = principal(&services, signed_in.session_token.expose()).await;
     assert_eq!(me.user.role, Role::Admin);
     assert!(me.user.manage_credentials);
     assert_eq!(me.org.name, "Analytical");
@@ -257,13 +258,13 @@ async fn sessions_resolve_and_end(services: Services) {
             .unwrap()
             .is_none()
     );
-    principal(&services, &signed_in.session_token).await;
+    principal(&services, signed_in.session_token.expose()).await;
     // Only the digest is stored.
     let stored = store::testing::count_rows_containing(
         services.store(),
         "sessions",
         "token_digest",
-        &signed_in.session_token,
+        signed_in.session_token.expose(),
     )
     .await;
     assert_eq!(stored, 0);
@@ -272,7 +273,7 @@ async fn sessions_resolve_and_end(services: Services) {
         let token = signed_in.session_token.clone();
         async move {
             services
-                .principal_for_session(&token, at)
+                .principal_for_session(token.expose(), at)
                 .await
                 .unwrap()
                 .is_some()
@@ -288,7 +289,10 @@ async fn sessions_resolve_and_end(services: Services) {
         assert!(live(at).await, "alive at {}", at - NOW);
     }
     assert!(!live(NOW + domain::SESSION_MAX_SECONDS).await);
-    services.sign_out(&signed_in.session_token).await.unwrap();
+    services
+        .sign_out(signed_in.session_token.expose())
+        .await
+        .unwrap();
     assert!(!live(NOW).await);
     // Housekeeping deletes what ended.
     let again = services
@@ -309,7 +313,7 @@ async fn sessions_resolve_and_end(services: Services) {
     assert_eq!(ended, 1);
     assert!(
         services
-            .principal_for_session(&again.session_token, NOW + 1)
+            .principal_for_session(again.session_token.expose(), NOW + 1)
             .await
             .unwrap()
             .is_none()
@@ -330,7 +334,7 @@ async fn password_change_ends_the_other_sessions(services: Services) {
         .sign_in(sign_in("correct horse battery"), NOW)
         .await
         .unwrap();
-    let me = principal(&services, &here.session_token).await;
+    let me = principal(&services, here.session_token.expose()).await;
     let change = |current: &str, new: &str| PasswordChange {
         current_password: current.into(),
         new_password: new.into(),
@@ -344,7 +348,7 @@ async fn password_change_ends_the_other_sessions(services: Services) {
         (change("correct horse battery", "short"), "new_password"),
     ] {
         match services
-            .change_password(&me, &here.session_token, bad, NOW)
+            .change_password(&me, here.session_token.expose(), bad, NOW)
             .await
         {
             Err(ServiceError::Invalid(e)) => assert_eq!(e.field, field),
@@ -352,20 +356,20 @@ async fn password_change_ends_the_other_sessions(services: Services) {
         }
     }
     // Refused changes changed nothing: both sessions live, the old password works.
-    principal(&services, &elsewhere.session_token).await;
+    principal(&services, elsewhere.session_token.expose()).await;
     services
         .change_password(
             &me,
-            &here.session_token,
+            here.session_token.expose(),
             change("correct horse battery", "a brand new password"),
             NOW,
         )
         .await
         .unwrap();
-    principal(&services, &here.session_token).await;
+    principal(&services, here.session_token.expose()).await;
     assert!(
         services
-            .principal_for_session(&elsewhere.session_token, NOW)
+            .principal_for_session(elsewhere.session_token.expose(), NOW)
             .await
             .unwrap()
             .is_none()
@@ -382,16 +386,16 @@ async fn password_change_ends_the_other_sessions(services: Services) {
         .await
         .unwrap();
     // Sign out other sessions: all but this one.
-    let me = principal(&services, &here.session_token).await;
+    let me = principal(&services, here.session_token.expose()).await;
     let ended = services
-        .sign_out_other_sessions(&me, &here.session_token)
+        .sign_out_other_sessions(&me, here.session_token.expose())
         .await
         .unwrap();
     assert_eq!(ended, 1);
-    principal(&services, &here.session_token).await;
+    principal(&services, here.session_token.expose()).await;
     assert!(
         services
-            .principal_for_session(&third.session_token, NOW)
+            .principal_for_session(third.session_token.expose(), NOW)
             .await
             .unwrap()
             .is_none()
@@ -403,7 +407,7 @@ async fn invites_are_one_time_and_expire(services: Services) {
         .set_up(account("ada@example.com", "Analytical"), NOW)
         .await
         .unwrap();
-    let admin = principal(&services, &admin.session_token).await;
+    let admin = principal(&services, admin.session_token.expose()).await;
     let token = services
         .invite_member(
             admin.admin().unwrap(),
@@ -413,7 +417,8 @@ async fn invites_are_one_time_and_expire(services: Services) {
             NOW,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .into_exposed();
     let preview = services.invite_preview(&token, NOW).await.unwrap();
     assert_eq!(preview.email, "grace@example.com");
     assert_eq!(preview.organization_name, "Analytical");
@@ -431,7 +436,7 @@ async fn invites_are_one_time_and_expire(services: Services) {
         .accept_invite(&token, "Grace Hopper", "another long password", None, NOW)
         .await
         .unwrap();
-    let grace = principal(&services, &joined.session_token).await;
+    let grace = principal(&services, joined.session_token.expose()).await;
     assert_eq!(grace.org.id, admin.org.id);
     assert_eq!(grace.user.role, Role::Developer);
     assert!(grace.user.manage_credentials);
@@ -449,7 +454,8 @@ async fn invites_are_one_time_and_expire(services: Services) {
             NOW,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .into_exposed();
     let after = NOW + domain::INVITE_TTL_SECONDS + 1;
     assert!(matches!(
         services.invite_preview(&late, after).await,
@@ -482,7 +488,7 @@ async fn roles_change_and_the_last_admin_stays(services: Services) {
         .set_up(account("ada@example.com", "Analytical"), NOW)
         .await
         .unwrap();
-    let admin = principal(&services, &admin.session_token).await;
+    let admin = principal(&services, admin.session_token.expose()).await;
     let member = invite_and_join(&services, &admin, "grace@example.com", "Member").await;
     // A Member cannot get the admin handle at all.
     assert!(matches!(member.admin(), Err(ServiceError::Forbidden)));
@@ -525,7 +531,7 @@ async fn roles_change_and_the_last_admin_stays(services: Services) {
     // Removal ends the removed member's sessions.
     let new_admin = principal(
         &services,
-        &services
+        services
             .sign_in(
                 SignIn {
                     email: "grace@example.com".into(),
@@ -536,7 +542,8 @@ async fn roles_change_and_the_last_admin_stays(services: Services) {
             )
             .await
             .unwrap()
-            .session_token,
+            .session_token
+            .expose(),
     )
     .await;
     let ada_session = services
@@ -556,7 +563,7 @@ async fn roles_change_and_the_last_admin_stays(services: Services) {
         .unwrap();
     assert!(
         services
-            .principal_for_session(&ada_session.session_token, NOW)
+            .principal_for_session(ada_session.session_token.expose(), NOW)
             .await
             .unwrap()
             .is_none()
@@ -568,12 +575,12 @@ async fn organizations_are_isolated(services: Services) {
         .set_up(account("ada@example.com", "Analytical"), NOW)
         .await
         .unwrap();
-    let a = principal(&services, &a.session_token).await;
+    let a = principal(&services, a.session_token.expose()).await;
     let b = services
         .sign_up(account("bob@example.com", "Babbage"), NOW)
         .await
         .unwrap();
-    let b = principal(&services, &b.session_token).await;
+    let b = principal(&services, b.session_token.expose()).await;
     assert_ne!(a.org.id, b.org.id);
     let a_member = invite_and_join(&services, &a, "grace@example.com", "Member").await;
     let b_page = services.members_page(&b, NOW).await.unwrap();
@@ -602,7 +609,8 @@ async fn organizations_are_isolated(services: Services) {
     services
         .invite_member(a.admin().unwrap(), "x@example.com", "Member", false, NOW)
         .await
-        .unwrap();
+        .unwrap()
+        .into_exposed();
     let invite_id = services.members_page(&a, NOW).await.unwrap().invites[0]
         .id
         .clone();
@@ -645,7 +653,7 @@ async fn bad_input_changes_nothing(services: Services) {
         .set_up(account("ada@example.com", "Org"), NOW)
         .await
         .unwrap();
-    let admin = principal(&services, &admin.session_token).await;
+    let admin = principal(&services, admin.session_token.expose()).await;
     let bad_role = services
         .invite_member(admin.admin().unwrap(), "g@example.com", "Owner", false, NOW)
         .await;
@@ -687,7 +695,7 @@ async fn the_credential_limit_holds(services: Services) {
         .set_up(account("ada@example.com", "Org"), NOW)
         .await
         .unwrap();
-    let admin = principal(&services, &admin.session_token).await;
+    let admin = principal(&services, admin.session_token.expose()).await;
     let store = services.store();
     for i in 0..3 {
         let id = format!("id{i}");
@@ -733,7 +741,7 @@ async fn expired_credentials_can_still_be_edited(services: Services) {
         .set_up(account("ada@example.com", "Org"), NOW)
         .await
         .unwrap();
-    let admin = principal(&services, &admin.session_token).await;
+    let admin = principal(&services, admin.session_token.expose()).await;
     let today = date_of(NOW);
     let form = services::ApiClientForm {
         name: "Expiring".into(),

@@ -37,14 +37,27 @@ pub struct GateTokenRecord {
     pub created_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SigningKeyRecord {
     pub kid: String,
     pub alg: String,
-    /// PKCS#8 DER, base64.
+    /// The private key as stored: PKCS#8 DER in base64, or sealed (`enc1:…`, see
+    /// `services::key_wrap`). Never printed.
     pub private_der: String,
     pub created_at: i64,
     pub retired_at: Option<i64>,
+}
+
+impl std::fmt::Debug for SigningKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRecord")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("private_der", &"(redacted)")
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
+            .finish()
+    }
 }
 
 fn gate_client_from_row(row: &AnyRow) -> Result<GateClientRecord, StoreError> {
@@ -147,6 +160,53 @@ impl Store {
         add_signing_key(conn, key, retire_all).await?;
         record_event(conn, GateEventKind::Keys, "").await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every stored key's id and stored private key, retired or not.
+    pub async fn stored_private_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT kid, private_der FROM signing_keys ORDER BY kid")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("kid")?, row.try_get("private_der")?)))
+            .collect()
+    }
+
+    /// Replaces key `kid`'s stored private key by `new` if it is still `old` (another instance
+    /// starting at the same time may have sealed it first); answers whether it did.
+    pub async fn replace_private_key(
+        &self,
+        kid: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE signing_keys SET private_der = $1 WHERE kid = $2 AND private_der = $3",
+        )
+        .bind(new)
+        .bind(kid)
+        .bind(old)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// After private keys were rewritten in place: rebuilds the table so that no earlier
+    /// version of a row stays behind in free pages (SQLite: `VACUUM` and a truncating WAL
+    /// checkpoint; PostgreSQL: `VACUUM FULL` of the table, which writes it anew).
+    pub async fn scrub_signing_keys(&self) -> Result<(), StoreError> {
+        let statements: &[&'static str] = match self.backend() {
+            crate::Backend::Sqlite => &[
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+                "VACUUM",
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+            ],
+            crate::Backend::Postgres => &["VACUUM FULL signing_keys"],
+        };
+        for &statement in statements {
+            sqlx::query(statement).execute(&self.pool).await?;
+        }
         Ok(())
     }
 

@@ -26,7 +26,7 @@ pub async fn set_up(
         .set_up(form, ctx.services.now())
         .await
         .map_err(fail)?;
-    crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
+    crate::ssr::replace_session(&ctx, signed_in.session_token.expose()).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -51,7 +51,7 @@ pub async fn sign_up(
         .sign_up(form, ctx.services.now())
         .await
         .map_err(fail)?;
-    crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
+    crate::ssr::replace_session(&ctx, signed_in.session_token.expose()).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -89,7 +89,7 @@ pub async fn sign_in(
         .await
         .map_err(fail)?;
     // A new session token on every sign-in: nothing from before survives.
-    crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
+    crate::ssr::replace_session(&ctx, signed_in.session_token.expose()).await?;
     leptos_axum::redirect(safe_next(next.as_deref()));
     Ok(())
 }
@@ -132,7 +132,7 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
         )
         .await
         .map_err(fail)?;
-    crate::ssr::replace_session(&ctx, &signed_in.session_token).await?;
+    crate::ssr::replace_session(&ctx, signed_in.session_token.expose()).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -38,8 +38,9 @@ pub async fn invite_member(
         .await
         .map_err(fail)?;
     Ok(format!(
-        "{}/invite/{token}",
-        ctx.public_url.trim_end_matches('/')
+        "{}/invite/{}",
+        ctx.public_url.trim_end_matches('/'),
+        token.expose()
     ))
 }
 

@@ -107,7 +107,8 @@ pub struct CreatedApiClientBody {
     #[serde(flatten)]
     client: ApiClientItem,
     /// Store it now: it is never shown again.
-    client_secret: String,
+    #[schema(value_type = String)]
+    client_secret: domain::Secret,
 }
 
 /// A new Restricted Access Token: the item plus the token, shown this once.
@@ -116,7 +117,8 @@ pub struct CreatedRestrictedTokenBody {
     #[serde(flatten)]
     restricted_token: RestrictedTokenItem,
     /// Store it now: it is never shown again.
-    token: String,
+    #[schema(value_type = String)]
+    token: domain::Secret,
 }
 
 async fn not_found() -> ApiError {

@@ -34,7 +34,10 @@ async fn console_pages_carry_a_nonce_policy_and_no_store() {
         let policy = header(&res, "content-security-policy");
         assert_eq!(header(&res, "cache-control"), "no-store", "{path}");
         assert!(policy.contains("default-src 'self'"), "{path}: {policy}");
-        assert!(policy.contains("frame-ancestors 'none'"), "{path}: {policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
         assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
         let nonce = policy_nonce(&policy);
         let html = res.text().await.unwrap();
@@ -82,8 +85,14 @@ async fn other_answers_allow_only_the_instance_and_plain_http_has_no_hsts() {
         let res = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
         let policy = header(&res, "content-security-policy");
         assert!(policy.starts_with("default-src 'self'"), "{path}: {policy}");
-        assert!(policy.contains("frame-ancestors 'none'"), "{path}: {policy}");
-        assert!(!policy.contains("script-src"), "{path}: scripts are 'self' only");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(
+            !policy.contains("script-src"),
+            "{path}: scripts are 'self' only"
+        );
         assert!(
             res.headers().get("strict-transport-security").is_none(),
             "{path}: HSTS over plain http would be ignored, and wrong"
@@ -150,7 +159,11 @@ async fn a_request_for_another_host_is_refused_before_anything_runs() {
     };
     let theirs = ask("api.example.com".into()).await.unwrap();
     let ours = ask(format!("127.0.0.1:{port}")).await.unwrap();
-    assert_eq!(theirs.status(), StatusCode::NOT_FOUND, "no operator route here");
+    assert_eq!(
+        theirs.status(),
+        StatusCode::NOT_FOUND,
+        "no operator route here"
+    );
     assert_eq!(theirs.status(), ours.status());
 }
 
@@ -166,7 +179,10 @@ async fn the_issuers_host_and_the_allowed_hosts_are_answered() {
     for (host, expected) in [
         ("auth.example.com", StatusCode::OK),
         ("portcullis.internal:3000", StatusCode::OK),
-        ("auth.example.com.evil.example", StatusCode::MISDIRECTED_REQUEST),
+        (
+            "auth.example.com.evil.example",
+            StatusCode::MISDIRECTED_REQUEST,
+        ),
         ("evil.example", StatusCode::MISDIRECTED_REQUEST),
     ] {
         let res = client

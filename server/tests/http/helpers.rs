@@ -87,7 +87,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut config = Config {
-            database_url: database_url.to_string(),
+            database_url: database_url.into(),
             site_addr: addr,
             site_root: std::env::temp_dir().display().to_string(),
             issuer: None,
@@ -95,6 +95,7 @@ impl TestApp {
             signing_alg: services::SigningAlg::Es256,
             trusted_proxies: Default::default(),
             allowed_hosts: Vec::new(),
+            key_encryption_key: None,
             open_signup: true,
             test_hooks: false,
             config_file: None,

@@ -99,7 +99,7 @@ impl Services {
         };
         let access_token = key.sign_jwt(&header, &claims)?;
         Ok(IssuedToken {
-            access_token,
+            access_token: access_token.into(),
             expires_in: exp - now,
             scope,
         })

@@ -38,6 +38,8 @@ pub struct TokenSettings {
     pub scopes: ScopeCatalog,
     /// The operator's API these tokens open, when the operator described one.
     pub api_name: Option<String>,
+    /// Seals private signing keys at rest (`PORTCULLIS_KEY_ENCRYPTION_KEY`).
+    pub key_encryption: Option<crate::KeyEncryptionKey>,
 }
 
 impl TokenSettings {
@@ -50,6 +52,7 @@ impl TokenSettings {
             alg: SigningAlg::Es256,
             scopes: ScopeCatalog::default(),
             api_name: None,
+            key_encryption: None,
         }
     }
 }
@@ -70,7 +73,7 @@ pub struct AccessClaims {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuedToken {
-    pub access_token: String,
+    pub access_token: domain::Secret,
     pub expires_in: i64,
     pub scope: String,
 }

@@ -308,7 +308,11 @@ pub(super) fn ClientCreatedDialog(page: ApiPage) -> impl IntoView {
             .map(|created| {
                 let values = vec![
                     ("Client ID", created.client.client_id, "Client ID"),
-                    ("Client Secret", created.client_secret, "Client Secret"),
+                    (
+                        "Client Secret",
+                        created.client_secret.into_exposed(),
+                        "Client Secret",
+                    ),
                 ];
                 view! {
                     <ShownOnceDialog

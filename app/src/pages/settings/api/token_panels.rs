@@ -151,7 +151,7 @@ pub(super) fn TokenCreatedDialog(page: ApiPage) -> impl IntoView {
             .map(|created| {
                 // The copy button is named "Copy value": "Token" would contain "ok" and collide
                 // with the Ok button's name in accessible-name lookups.
-                let values = vec![("Token", created.secret, "value")];
+                let values = vec![("Token", created.secret.into_exposed(), "value")];
                 view! {
                     <ShownOnceDialog
                         title="Restricted Access Token Created"
