@@ -56,7 +56,7 @@ test("sign out, a wrong password gets the generic message, then sign in", async 
   await signIn(page, admin.email, admin.password);
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
   await page.getByRole("button", { name: "Account" }).click();
-  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/login$/);
   // The console is closed to a signed-out visitor.
   await page.goto("/");

@@ -70,3 +70,15 @@ test("Run in Postman downloads the collection generated from the same descriptio
   expect(names).toContain("Get an access token");
   expect(names).toContain("Who is calling");
 });
+
+test("Swagger UI renders under the instance's Content Security Policy", async ({ page }) => {
+  const refused: string[] = [];
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) refused.push(message.text());
+  });
+  const res = await page.goto("/docs/reference/");
+  expect(res!.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+  await expect(page.locator(".swagger-ui .info .title")).toBeVisible();
+  await expect(page.locator(".opblock").first()).toBeVisible();
+  expect(refused).toEqual([]);
+});

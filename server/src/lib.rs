@@ -130,7 +130,7 @@ impl Application {
         let store = Store::open(config.database_url.expose())
             .await
             .map_err(|e| format!("cannot open the database: {e}"))?;
-        let listener = TcpListener::bind(config.site_addr)
+        let listener = serve::bind(config.site_addr)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.site_addr))?;
         Self::build_on(config, store, listener, clock).await
@@ -148,7 +148,7 @@ impl Application {
         let api = Arc::new(config.operator_api()?);
         let gateway_listener = match config.gateway_addr {
             Some(addr) => Some(
-                TcpListener::bind(addr)
+                serve::bind(addr)
                     .await
                     .map_err(|e| format!("cannot listen on {addr} (the gateway): {e}"))?,
             ),

@@ -20,7 +20,7 @@ enum Page {
 
 fn page_of(path: &str) -> Page {
     match path {
-        "/" => Page::Console,
+        "/" | "/account/password" => Page::Console,
         "/setup" => Page::Setup,
         "/login" => Page::Login,
         "/signup" => Page::Signup,
@@ -60,10 +60,10 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
             return Redirect::to("/setup").into_response();
         }
         Page::Console if !signed_in().await => {
-            let target = match request.uri().query() {
-                // Keep a deep link such as ?settings-modal=open&path=api for after sign-in.
-                Some(query) => format!("/login?next={}", urlencode(&format!("/?{query}"))),
-                None => "/login".to_string(),
+            // Keep a deep link such as /?settings-modal=open&path=api for after sign-in.
+            let target = match request.uri().path_and_query().map(|p| p.as_str()) {
+                None | Some("/") => "/login".to_string(),
+                Some(here) => format!("/login?next={}", urlencode(here)),
             };
             return Redirect::to(&target).into_response();
         }

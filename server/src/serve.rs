@@ -21,6 +21,25 @@ pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long requests in flight may still run once shutdown begins.
 pub const DRAIN: Duration = Duration::from_secs(10);
 
+/// Connections the kernel completes and queues before the server accepts them. std's (and
+/// tokio's) `bind` asks for 128: a burst of new connections beyond that while the accept loop
+/// is busy has its SYNs dropped, and each such client waits a second or more to retry. The
+/// kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds a listener with `LISTEN_BACKLOG`, reusing the address as servers do.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// The connection limits of a listener (from `Config`: `--header-timeout`,
 /// `--max-connections`; `drain` is `DRAIN`).
 #[derive(Clone, Copy, Debug)]

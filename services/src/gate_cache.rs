@@ -145,6 +145,20 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Keeps a full map from growing: memos of unknown credentials (which anyone can mint by
+/// sending random ids) and stale entries go first, so a flood of made-up ids does not push
+/// out the credentials in use; only when what remains is still nearly full is it all dropped.
+/// Each pass leaves at most 90% of the bound, so passes stay rare.
+fn make_room<T>(map: &mut HashMap<String, Cached<T>>, now: i64) {
+    if map.len() < MAX_ENTRIES {
+        return;
+    }
+    map.retain(|_, cached| cached.entry.is_some() && cached.fresh(now).is_some());
+    if map.len() >= MAX_ENTRIES / 10 * 9 {
+        map.clear();
+    }
+}
+
 impl GateCache {
     /// The current generation, to pass back to `put_*` after a database read.
     pub fn generation(&self) -> u64 {
@@ -170,9 +184,7 @@ impl GateCache {
     ) {
         let mut c = write(&self.credentials);
         if c.generation == generation {
-            if c.clients.len() >= MAX_ENTRIES {
-                c.clients.clear();
-            }
+            make_room(&mut c.clients, now);
             let cached = Cached {
                 entry,
                 loaded_at: now,
@@ -190,9 +202,7 @@ impl GateCache {
     ) {
         let mut c = write(&self.credentials);
         if c.generation == generation {
-            if c.tokens.len() >= MAX_ENTRIES {
-                c.tokens.clear();
-            }
+            make_room(&mut c.tokens, now);
             let cached = Cached {
                 entry,
                 loaded_at: now,
@@ -372,6 +382,21 @@ mod tests {
         assert!(cache.token("digest", stale).is_none());
         // A clock set back does not make an entry live forever either.
         assert!(cache.client("pci_a", NOW - REVALIDATE_SECONDS).is_none());
+    }
+
+    #[test]
+    fn a_flood_of_unknown_ids_does_not_push_out_known_clients() {
+        let cache = GateCache::default();
+        let known = entry("known", "org");
+        cache.put_client("known".into(), Some(known), cache.generation(), NOW);
+        for i in 0..MAX_ENTRIES + 10 {
+            cache.put_client(format!("made-up-{i}"), None, cache.generation(), NOW);
+        }
+        assert!(
+            matches!(cache.client("known", NOW), Some(Some(_))),
+            "the known client stays cached"
+        );
+        assert!(read(&cache.credentials).clients.len() < MAX_ENTRIES);
     }
 
     #[test]

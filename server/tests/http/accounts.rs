@@ -47,6 +47,13 @@ async fn pages_lead_to_setup_then_login(app: TestApp) {
     );
     let res = anonymous
         .client
+        .get(format!("{}/account/password", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/login?next=%2Faccount%2Fpassword");
+    let res = anonymous
+        .client
         .get(format!("{}/healthz", app.base))
         .send()
         .await

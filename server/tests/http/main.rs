@@ -7,6 +7,7 @@
 
 mod helpers;
 
+mod abuse;
 mod accounts;
 mod cli;
 mod connections;
