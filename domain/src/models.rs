@@ -67,6 +67,8 @@ pub struct ApiClientView {
     pub expires_at: Option<i64>,
     pub created_at: i64,
     pub created_by: String,
+    #[serde(default)]
+    pub limits: crate::credentials::Limits,
 }
 
 /// One Restricted Access Token as the console and the public API show it. Never carries the
@@ -81,6 +83,8 @@ pub struct RestrictedTokenView {
     pub expired: bool,
     pub created_at: i64,
     pub created_by: String,
+    #[serde(default)]
+    pub limits: crate::credentials::Limits,
 }
 
 /// Everything the API page lists, each table sorted by name, case-insensitively.

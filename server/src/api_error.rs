@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ApiErrorBody {
     /// `invalid_request`, `invalid_token`, `insufficient_scope`, `ip_not_allowed`,
-    /// `origin_not_allowed`, `not_found`, `limit_reached`, `bad_gateway`, `gateway_timeout`,
+    /// `origin_not_allowed`, `not_found`, `rate_limited`, `limit_reached`, `bad_gateway`, `gateway_timeout`,
     /// `server_error` or `temporarily_unavailable`.
     pub error: String,
     pub error_description: String,
@@ -29,6 +29,8 @@ pub struct ApiError {
     status: StatusCode,
     body: ApiErrorBody,
     challenge: Option<HeaderValue>,
+    /// Further header fields of the answer (`Retry-After`, `RateLimit`).
+    headers: Vec<(axum::http::HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -41,7 +43,12 @@ impl ApiError {
                 field: None,
             },
             challenge: None,
+            headers: Vec::new(),
         }
+    }
+
+    pub fn add_header(&mut self, name: axum::http::HeaderName, value: HeaderValue) {
+        self.headers.push((name, value));
     }
 
     pub fn status(&self) -> StatusCode {
@@ -154,6 +161,9 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
         }
         response
     }

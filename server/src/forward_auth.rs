@@ -86,7 +86,7 @@ pub async fn check(
             for (name, value) in identity::headers_of(&admitted.caller) {
                 response.headers_mut().insert(name, value);
             }
-            gate::with_cors(response, admitted.cors_origin.as_ref())
+            admitted.finish(response)
         }
     }
 }

@@ -142,17 +142,15 @@ async fn proxy(
     let outgoing = axum::http::Request::from_parts(parts, body);
     let answer = match tokio::time::timeout(upstream.timeout, client.request(outgoing)).await {
         Err(_) => {
-            return gate::with_cors(
+            return admitted.finish(
                 ApiError::gateway_timeout("the upstream did not answer in time").into_response(),
-                admitted.cors_origin.as_ref(),
             );
         }
         Ok(Err(err)) => {
             tracing::warn!(error = %err, upstream = %upstream.base, "gateway: upstream unreachable");
-            return gate::with_cors(
+            return admitted.finish(
                 ApiError::bad_gateway("the upstream could not be reached or answered garbage")
                     .into_response(),
-                admitted.cors_origin.as_ref(),
             );
         }
         Ok(Ok(answer)) => answer,
@@ -160,7 +158,7 @@ async fn proxy(
     let (mut answer_parts, answer_body) = answer.into_parts();
     drop_hop_by_hop(&mut answer_parts.headers);
     let response = Response::from_parts(answer_parts, Body::new(answer_body));
-    gate::with_cors(response, admitted.cors_origin.as_ref())
+    admitted.finish(response)
 }
 
 /// `X-Forwarded-For` (the chain a trusted proxy sent, plus the peer; otherwise the peer alone),

@@ -37,6 +37,14 @@ impl Caller {
         }
     }
 
+    /// The credential's rate limit and quota.
+    pub fn limits(&self) -> &domain::credentials::Limits {
+        match self {
+            Caller::ApiClient { client, .. } => &client.limits,
+            Caller::RestrictedToken { token } => &token.limits,
+        }
+    }
+
     pub fn has_scope(&self, scope: &Scope) -> bool {
         matches!(self, Caller::ApiClient { scopes, .. } if scopes.contains(scope))
     }

@@ -7,7 +7,7 @@ use crate::{AdminPrincipal, ServiceError, Services, secrets};
 use domain::FieldError;
 use domain::credentials::{
     AllowedIps, AllowedOrigins, CLIENT_ID_RANDOM_LEN, CredentialName, CredentialStatus,
-    Description, ExpirationDate, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog, Scopes,
+    Description, ExpirationDate, Limits, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog, Scopes,
     SecretKind, client_id_from_random, form_date_of, last_four, secret_from_random,
 };
 use domain::models::{
@@ -27,6 +27,28 @@ pub struct ApiClientForm {
     pub allowed_origins: String,
     pub scopes: String,
     pub expiration_date: String,
+    pub limits: LimitsForm,
+}
+
+/// The **Rate limit** and **Quota** inputs as typed: a number and a unit each; an empty number
+/// is no limit.
+#[derive(Clone, Debug, Default)]
+pub struct LimitsForm {
+    pub rate_limit_requests: String,
+    pub rate_limit_per: String,
+    pub quota_requests: String,
+    pub quota_per: String,
+}
+
+impl LimitsForm {
+    fn parse(&self) -> Result<Limits, FieldError> {
+        Limits::parse_form(
+            &self.rate_limit_requests,
+            &self.rate_limit_per,
+            &self.quota_requests,
+            &self.quota_per,
+        )
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -34,6 +56,7 @@ pub struct RestrictedTokenForm {
     pub name: String,
     pub allowed_ips: String,
     pub expiration_date: String,
+    pub limits: LimitsForm,
 }
 
 const FORMER_MEMBER: &str = "a former member";
@@ -46,6 +69,7 @@ pub(crate) struct ParsedClient {
     pub origins: Vec<String>,
     pub scopes: Scopes,
     pub expires_at: Option<i64>,
+    pub limits: Limits,
 }
 
 #[derive(Debug)]
@@ -53,6 +77,7 @@ pub(crate) struct ParsedToken {
     pub name: CredentialName,
     pub ips: Vec<String>,
     pub expires_at: Option<i64>,
+    pub limits: Limits,
 }
 
 /// Parses the date, except that an unchanged past date on an edit is kept as it is (so an
@@ -79,6 +104,7 @@ fn parse_client(
         origins: AllowedOrigins::parse_list(&form.allowed_origins)?.to_strings(),
         scopes: catalog.parse_scopes(&form.scopes)?,
         expires_at: parse_expiry(&form.expiration_date, current, now)?,
+        limits: form.limits.parse()?,
     })
 }
 
@@ -91,6 +117,7 @@ fn parse_token(
         name: CredentialName::parse(&form.name)?,
         ips: AllowedIps::parse_list(&form.allowed_ips)?.to_strings(),
         expires_at: parse_expiry(&form.expiration_date, current, now)?,
+        limits: form.limits.parse()?,
     })
 }
 
@@ -102,6 +129,20 @@ impl ParsedClient {
             allowed_origins: &self.origins,
             scopes,
             expires_at: self.expires_at,
+            rate_limit: self.limits.rate_limit,
+            quota: self.limits.quota,
+        }
+    }
+}
+
+impl ParsedToken {
+    fn fields(&self) -> RestrictedTokenFields<'_> {
+        RestrictedTokenFields {
+            name: self.name.as_str(),
+            allowed_ips: &self.ips,
+            expires_at: self.expires_at,
+            rate_limit: self.limits.rate_limit,
+            quota: self.limits.quota,
         }
     }
 }
@@ -126,6 +167,10 @@ pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
         created_by: record
             .created_by
             .unwrap_or_else(|| FORMER_MEMBER.to_string()),
+        limits: Limits {
+            rate_limit: record.rate_limit,
+            quota: record.quota,
+        },
     }
 }
 
@@ -141,6 +186,10 @@ pub fn restricted_token_view(record: RestrictedTokenRecord, now: i64) -> Restric
         created_by: record
             .created_by
             .unwrap_or_else(|| FORMER_MEMBER.to_string()),
+        limits: Limits {
+            rate_limit: record.rate_limit,
+            quota: record.quota,
+        },
     }
 }
 
@@ -374,11 +423,7 @@ impl Services {
                     token_digest: &secrets::digest(&secret),
                     token_last_four: &last_four(&secret),
                     created_by: manager.user_id(),
-                    fields: RestrictedTokenFields {
-                        name: parsed.name.as_str(),
-                        allowed_ips: &parsed.ips,
-                        expires_at: parsed.expires_at,
-                    },
+                    fields: parsed.fields(),
                 },
                 MAX_CREDENTIALS_PER_KIND,
                 now,
@@ -438,11 +483,7 @@ impl Services {
             .update_restricted_token(
                 manager.organization_id(),
                 id,
-                RestrictedTokenFields {
-                    name: parsed.name.as_str(),
-                    allowed_ips: &parsed.ips,
-                    expires_at: parsed.expires_at,
-                },
+                parsed.fields(),
                 now,
             )
             .await?;

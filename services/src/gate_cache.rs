@@ -10,7 +10,7 @@
 //! read before it.
 
 use crate::tokens::AccessClaims;
-use domain::credentials::{AllowedIps, Scope, Scopes};
+use domain::credentials::{AllowedIps, Limits, Scope, Scopes};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -36,6 +36,7 @@ pub struct ClientEntry {
     pub scopes: Vec<Scope>,
     pub disabled: bool,
     pub expires_at: Option<i64>,
+    pub limits: Limits,
 }
 
 impl ClientEntry {
@@ -60,6 +61,10 @@ impl From<GateClientRecord> for ClientEntry {
             scopes,
             disabled: r.disabled,
             expires_at: r.expires_at,
+            limits: Limits {
+                rate_limit: r.rate_limit,
+                quota: r.quota,
+            },
         }
     }
 }
@@ -74,6 +79,7 @@ pub struct TokenEntry {
     pub allowed_ips: AllowedIps,
     pub expires_at: Option<i64>,
     pub created_at: i64,
+    pub limits: Limits,
 }
 
 impl TokenEntry {
@@ -96,6 +102,10 @@ impl TokenEntry {
             allowed_ips,
             expires_at: r.expires_at,
             created_at: r.created_at,
+            limits: Limits {
+                rate_limit: r.rate_limit,
+                quota: r.quota,
+            },
         })
     }
 }
@@ -324,6 +334,7 @@ mod tests {
             scopes: vec![Scope::CredentialsRead],
             disabled: false,
             expires_at: None,
+            limits: Limits::default(),
         })
     }
 

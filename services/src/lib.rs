@@ -13,6 +13,7 @@ pub mod follower;
 mod gate_cache;
 pub mod key_wrap;
 pub mod keys;
+pub mod limiter;
 mod members;
 pub mod password;
 mod principal;
@@ -26,7 +27,9 @@ mod tokens;
 pub use accounts::{NewAccount, SignIn};
 pub use caller::Caller;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use credentials::{ApiClientForm, RestrictedTokenForm, api_client_view, restricted_token_view};
+pub use credentials::{
+    ApiClientForm, LimitsForm, RestrictedTokenForm, api_client_view, restricted_token_view,
+};
 pub use error::ServiceError;
 pub use follower::Follower;
 pub use gate_cache::{ClientEntry, TokenEntry};
@@ -49,6 +52,7 @@ pub struct Services {
     clock: SharedClock,
     tokens: Arc<tokens::TokenState>,
     hasher: password::Hasher,
+    limiter: Arc<limiter::Limiter>,
 }
 
 impl std::fmt::Debug for Services {
@@ -71,6 +75,7 @@ impl Services {
             clock,
             tokens: Arc::new(tokens::TokenState::new(tokens)),
             hasher: password::Hasher::per_core(),
+            limiter: Arc::default(),
         }
     }
 
@@ -86,6 +91,11 @@ impl Services {
     /// Password hashing, a few at a time.
     pub fn hasher(&self) -> &password::Hasher {
         &self.hasher
+    }
+
+    /// The gate's counts of rate limits and quotas.
+    pub fn limiter(&self) -> &limiter::Limiter {
+        &self.limiter
     }
 
     pub fn store(&self) -> &Store {

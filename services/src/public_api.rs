@@ -6,7 +6,8 @@ use crate::caller::Caller;
 use crate::credentials::{ParsedClient, ParsedToken};
 use domain::FieldError;
 use domain::credentials::{
-    AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Scope, ScopeCatalog,
+    AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Limits, Quota,
+    RateLimit, Scope, ScopeCatalog,
 };
 use domain::models::{ApiClientView, RestrictedTokenView};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -71,6 +72,53 @@ pub struct ApiClientInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
+    /// `{"requests": N, "per": "second"|"minute"|"hour"}`, or `null` for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RateLimitSchema>)]
+    pub rate_limit: Option<Option<serde_json::Value>>,
+    /// `{"requests": N, "per": "day"|"month"}` (a month is 30 days), or `null` for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<QuotaSchema>)]
+    pub quota: Option<Option<serde_json::Value>>,
+}
+
+/// A rate limit: at most `requests` per `per`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RateLimitSchema {
+    /// 1 to 1,000,000,000.
+    requests: u64,
+    /// `second`, `minute` or `hour`.
+    per: String,
+}
+
+/// A quota: at most `requests` per `per`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct QuotaSchema {
+    /// 1 to 1,000,000,000.
+    requests: u64,
+    /// `day` or `month` (30 days).
+    per: String,
+}
+
+/// The limits after an edit: absent fields keep the current ones, `null` clears.
+fn limits(
+    rate: &Option<Option<serde_json::Value>>,
+    quota: &Option<Option<serde_json::Value>>,
+    current: Limits,
+) -> Result<Limits, FieldError> {
+    let null = serde_json::Value::Null;
+    Ok(Limits {
+        rate_limit: match rate {
+            None => current.rate_limit,
+            Some(value) => RateLimit::parse_json(value.as_ref().unwrap_or(&null))?,
+        },
+        quota: match quota {
+            None => current.quota,
+            Some(value) => Quota::parse_json(value.as_ref().unwrap_or(&null))?,
+        },
+    })
 }
 
 /// `POST` / `PATCH /api/v1/restricted-access-tokens`.
@@ -87,6 +135,14 @@ pub struct RestrictedTokenInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
+    /// `{"requests": N, "per": "second"|"minute"|"hour"}`, or `null` for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RateLimitSchema>)]
+    pub rate_limit: Option<Option<serde_json::Value>>,
+    /// `{"requests": N, "per": "day"|"month"}`, or `null` for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<QuotaSchema>)]
+    pub quota: Option<Option<serde_json::Value>>,
 }
 
 /// The expiry after an edit: a new moment must be in the future; the current one may stay.
@@ -155,6 +211,14 @@ impl ApiClientInput {
             origins: origins.to_strings(),
             scopes,
             expires_at: expiry(&self.expires_at, current.and_then(|c| c.expires_at), now)?,
+            limits: limits(
+                &self.rate_limit,
+                &self.quota,
+                current.map_or_else(Limits::default, |c| Limits {
+                    rate_limit: c.rate_limit,
+                    quota: c.quota,
+                }),
+            )?,
         })
     }
 }
@@ -175,6 +239,14 @@ impl RestrictedTokenInput {
             name,
             ips: ips.to_strings(),
             expires_at: expiry(&self.expires_at, current.and_then(|c| c.expires_at), now)?,
+            limits: limits(
+                &self.rate_limit,
+                &self.quota,
+                current.map_or_else(Limits::default, |c| Limits {
+                    rate_limit: c.rate_limit,
+                    quota: c.quota,
+                }),
+            )?,
         })
     }
 }
@@ -192,6 +264,10 @@ pub struct ApiClientItem {
     pub scopes: Vec<String>,
     pub expires_at: Option<String>,
     pub created_at: String,
+    #[schema(value_type = Option<RateLimitSchema>)]
+    pub rate_limit: Option<RateLimit>,
+    #[schema(value_type = Option<QuotaSchema>)]
+    pub quota: Option<Quota>,
 }
 
 impl From<ApiClientView> for ApiClientItem {
@@ -207,6 +283,8 @@ impl From<ApiClientView> for ApiClientItem {
             scopes: v.scopes,
             expires_at: v.expires_at.map(rfc3339),
             created_at: rfc3339(v.created_at),
+            rate_limit: v.limits.rate_limit,
+            quota: v.limits.quota,
         }
     }
 }
@@ -221,6 +299,10 @@ pub struct RestrictedTokenItem {
     pub status: String,
     pub expires_at: Option<String>,
     pub created_at: String,
+    #[schema(value_type = Option<RateLimitSchema>)]
+    pub rate_limit: Option<RateLimit>,
+    #[schema(value_type = Option<QuotaSchema>)]
+    pub quota: Option<Quota>,
 }
 
 impl From<RestrictedTokenView> for RestrictedTokenItem {
@@ -233,6 +315,8 @@ impl From<RestrictedTokenView> for RestrictedTokenItem {
             status: if v.expired { "expired" } else { "active" }.to_string(),
             expires_at: v.expires_at.map(rfc3339),
             created_at: rfc3339(v.created_at),
+            rate_limit: v.limits.rate_limit,
+            quota: v.limits.quota,
         }
     }
 }
@@ -327,7 +411,7 @@ mod tests {
         let input = RestrictedTokenInput {
             name: Some("t".into()),
             allowed_ips: Some(vec!["10.0.0.1".into(), "300.1.1.1".into()]),
-            expires_at: None,
+            ..Default::default()
         };
         let err = input.parse(None, 0).unwrap_err();
         assert_eq!(err.field, "allowed_ips");

@@ -711,6 +711,8 @@ async fn the_credential_limit_holds(services: Services) {
                         name: "t",
                         allowed_ips: &["10.0.0.1".to_string()],
                         expires_at: None,
+                        rate_limit: None,
+                        quota: None,
                     },
                 },
                 2,

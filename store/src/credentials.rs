@@ -3,6 +3,7 @@
 
 use crate::change_log::{GateEventKind, record_client_event, record_event, record_token_event};
 use crate::{Store, StoreError, flag};
+use domain::credentials::{Quota, RateLimit};
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, Row};
 
@@ -18,6 +19,8 @@ pub struct ApiClientRecord {
     pub scopes: String,
     pub disabled: bool,
     pub expires_at: Option<i64>,
+    pub rate_limit: Option<RateLimit>,
+    pub quota: Option<Quota>,
     /// The creator's name (a member, or the API Client that created it through the API), or
     /// `None` once they are gone.
     pub created_by: Option<String>,
@@ -32,6 +35,8 @@ pub struct RestrictedTokenRecord {
     pub token_last_four: String,
     pub allowed_ips: Vec<String>,
     pub expires_at: Option<i64>,
+    pub rate_limit: Option<RateLimit>,
+    pub quota: Option<Quota>,
     pub created_by: Option<String>,
     pub created_at: i64,
 }
@@ -53,6 +58,8 @@ pub struct ApiClientFields<'a> {
     pub allowed_origins: &'a [String],
     pub scopes: &'a str,
     pub expires_at: Option<i64>,
+    pub rate_limit: Option<RateLimit>,
+    pub quota: Option<Quota>,
 }
 
 pub struct NewRestrictedToken<'a> {
@@ -68,6 +75,8 @@ pub struct RestrictedTokenFields<'a> {
     pub name: &'a str,
     pub allowed_ips: &'a [String],
     pub expires_at: Option<i64>,
+    pub rate_limit: Option<RateLimit>,
+    pub quota: Option<Quota>,
 }
 
 fn join_list(items: &[String]) -> String {
@@ -82,8 +91,21 @@ pub(crate) fn split_list(stored: &str) -> Vec<String> {
         .collect()
 }
 
+/// The stored `N/unit` limits of a row (a value this version cannot read counts as none).
+pub(crate) fn limits_of(row: &AnyRow) -> Result<(Option<RateLimit>, Option<Quota>), StoreError> {
+    let rate: Option<String> = row.try_get("rate_limit")?;
+    let quota: Option<String> = row.try_get("quota")?;
+    Ok((
+        rate.as_deref().and_then(RateLimit::from_stored),
+        quota.as_deref().and_then(Quota::from_stored),
+    ))
+}
+
 fn api_client_from_row(row: &AnyRow) -> Result<ApiClientRecord, StoreError> {
+    let (rate_limit, quota) = limits_of(row)?;
     Ok(ApiClientRecord {
+        rate_limit,
+        quota,
         id: row.try_get("id")?,
         organization_id: row.try_get("organization_id")?,
         name: row.try_get("name")?,
@@ -100,7 +122,10 @@ fn api_client_from_row(row: &AnyRow) -> Result<ApiClientRecord, StoreError> {
 }
 
 fn restricted_token_from_row(row: &AnyRow) -> Result<RestrictedTokenRecord, StoreError> {
+    let (rate_limit, quota) = limits_of(row)?;
     Ok(RestrictedTokenRecord {
+        rate_limit,
+        quota,
         id: row.try_get("id")?,
         organization_id: row.try_get("organization_id")?,
         name: row.try_get("name")?,
@@ -117,6 +142,7 @@ macro_rules! api_client_select {
         concat!(
             "SELECT c.id, c.organization_id, c.name, c.description, c.client_id, ",
             "c.secret_last_four, c.allowed_origins, c.scopes, c.disabled, c.expires_at, ",
+            "c.rate_limit, c.quota, ",
             "c.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name FROM api_clients c ",
             "LEFT JOIN users u ON u.id = c.created_by ",
             "LEFT JOIN api_clients creator ON creator.id = c.created_by ",
@@ -129,7 +155,7 @@ macro_rules! restricted_token_select {
     ($where:literal) => {
         concat!(
             "SELECT t.id, t.organization_id, t.name, t.token_last_four, t.allowed_ips, ",
-            "t.expires_at, t.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name ",
+            "t.expires_at, t.rate_limit, t.quota, t.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name ",
             "FROM restricted_tokens t ",
             "LEFT JOIN users u ON u.id = t.created_by ",
             "LEFT JOIN api_clients creator ON creator.id = t.created_by ",
@@ -184,8 +210,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO api_clients (id, organization_id, name, description, client_id, \
              secret_digest, secret_last_four, allowed_origins, scopes, disabled, expires_at, \
-             created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $12)",
+             created_by, created_at, updated_at, rate_limit, quota) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $12, $13, $14)",
         )
         .bind(new.id)
         .bind(new.organization_id)
@@ -199,6 +225,8 @@ impl Store {
         .bind(f.expires_at)
         .bind(new.created_by)
         .bind(now)
+        .bind(f.rate_limit.map(RateLimit::to_stored))
+        .bind(f.quota.map(Quota::to_stored))
         .execute(&mut *conn)
         .await?;
         let row = sqlx::query(api_client_select!(
@@ -224,7 +252,8 @@ impl Store {
         let conn = tx.acquire().await?;
         let done = sqlx::query(
             "UPDATE api_clients SET name = $1, description = $2, allowed_origins = $3, \
-             scopes = $4, expires_at = $5, updated_at = $6 WHERE organization_id = $7 AND id = $8",
+             scopes = $4, expires_at = $5, updated_at = $6, rate_limit = $9, quota = $10 \
+             WHERE organization_id = $7 AND id = $8",
         )
         .bind(fields.name)
         .bind(fields.description)
@@ -234,6 +263,8 @@ impl Store {
         .bind(now)
         .bind(organization_id)
         .bind(id)
+        .bind(fields.rate_limit.map(RateLimit::to_stored))
+        .bind(fields.quota.map(Quota::to_stored))
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
@@ -334,8 +365,9 @@ impl Store {
         let f = &new.fields;
         sqlx::query(
             "INSERT INTO restricted_tokens (id, organization_id, name, token_digest, \
-             token_last_four, allowed_ips, expires_at, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+             token_last_four, allowed_ips, expires_at, created_by, created_at, updated_at, \
+             rate_limit, quota) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
         )
         .bind(new.id)
         .bind(new.organization_id)
@@ -346,6 +378,8 @@ impl Store {
         .bind(f.expires_at)
         .bind(new.created_by)
         .bind(now)
+        .bind(f.rate_limit.map(RateLimit::to_stored))
+        .bind(f.quota.map(Quota::to_stored))
         .execute(&mut *conn)
         .await?;
         let row = sqlx::query(restricted_token_select!(
@@ -371,7 +405,7 @@ impl Store {
         let conn = tx.acquire().await?;
         let done = sqlx::query(
             "UPDATE restricted_tokens SET name = $1, allowed_ips = $2, expires_at = $3, \
-             updated_at = $4 WHERE organization_id = $5 AND id = $6",
+             updated_at = $4, rate_limit = $7, quota = $8 WHERE organization_id = $5 AND id = $6",
         )
         .bind(fields.name)
         .bind(join_list(fields.allowed_ips))
@@ -379,6 +413,8 @@ impl Store {
         .bind(now)
         .bind(organization_id)
         .bind(id)
+        .bind(fields.rate_limit.map(RateLimit::to_stored))
+        .bind(fields.quota.map(Quota::to_stored))
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {

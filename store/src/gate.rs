@@ -22,6 +22,8 @@ pub struct GateClientRecord {
     pub scopes: String,
     pub disabled: bool,
     pub expires_at: Option<i64>,
+    pub rate_limit: Option<domain::credentials::RateLimit>,
+    pub quota: Option<domain::credentials::Quota>,
 }
 
 /// A Restricted Access Token as the gate needs it.
@@ -35,6 +37,8 @@ pub struct GateTokenRecord {
     pub allowed_ips: Vec<String>,
     pub expires_at: Option<i64>,
     pub created_at: i64,
+    pub rate_limit: Option<domain::credentials::RateLimit>,
+    pub quota: Option<domain::credentials::Quota>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -61,7 +65,10 @@ impl std::fmt::Debug for SigningKeyRecord {
 }
 
 fn gate_client_from_row(row: &AnyRow) -> Result<GateClientRecord, StoreError> {
+    let (rate_limit, quota) = crate::credentials::limits_of(row)?;
     Ok(GateClientRecord {
+        rate_limit,
+        quota,
         id: row.try_get("id")?,
         organization_id: row.try_get("organization_id")?,
         organization_name: row.try_get("organization_name")?,
@@ -77,7 +84,10 @@ fn gate_client_from_row(row: &AnyRow) -> Result<GateClientRecord, StoreError> {
 }
 
 fn gate_token_from_row(row: &AnyRow) -> Result<GateTokenRecord, StoreError> {
+    let (rate_limit, quota) = crate::credentials::limits_of(row)?;
     Ok(GateTokenRecord {
+        rate_limit,
+        quota,
         id: row.try_get("id")?,
         organization_id: row.try_get("organization_id")?,
         organization_name: row.try_get("organization_name")?,
@@ -106,7 +116,8 @@ impl Store {
     ) -> Result<Option<GateClientRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT c.id, c.organization_id, o.name AS organization_name, o.api_access, c.name, \
-             c.client_id, c.secret_digest, c.allowed_origins, c.scopes, c.disabled, c.expires_at \
+             c.client_id, c.secret_digest, c.allowed_origins, c.scopes, c.disabled, c.expires_at, \
+             c.rate_limit, c.quota \
              FROM api_clients c JOIN organizations o ON o.id = c.organization_id \
              WHERE c.client_id = $1",
         )
@@ -122,7 +133,7 @@ impl Store {
     ) -> Result<Option<GateTokenRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT t.id, t.organization_id, o.name AS organization_name, o.api_access, t.name, \
-             t.allowed_ips, t.expires_at, t.created_at \
+             t.allowed_ips, t.expires_at, t.created_at, t.rate_limit, t.quota \
              FROM restricted_tokens t JOIN organizations o ON o.id = t.organization_id \
              WHERE t.token_digest = $1",
         )

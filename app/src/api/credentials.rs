@@ -30,6 +30,10 @@ pub async fn create_api_client(
     allowed_origins: String,
     scopes: String,
     expiration_date: String,
+    #[server(default)] rate_limit_requests: String,
+    #[server(default)] rate_limit_per: String,
+    #[server(default)] quota_requests: String,
+    #[server(default)] quota_per: String,
 ) -> Result<CreatedApiClient, AppError> {
     let who = principal().await?;
     let manager = who.client_manager().map_err(fail)?;
@@ -39,6 +43,12 @@ pub async fn create_api_client(
         allowed_origins,
         scopes,
         expiration_date,
+        limits: services::LimitsForm {
+            rate_limit_requests,
+            rate_limit_per,
+            quota_requests,
+            quota_per,
+        },
     };
     let ctx = context()?;
     ctx.services
@@ -55,6 +65,10 @@ pub async fn update_api_client(
     allowed_origins: String,
     scopes: String,
     expiration_date: String,
+    #[server(default)] rate_limit_requests: String,
+    #[server(default)] rate_limit_per: String,
+    #[server(default)] quota_requests: String,
+    #[server(default)] quota_per: String,
 ) -> Result<ApiClientView, AppError> {
     let who = principal().await?;
     let manager = who.client_manager().map_err(fail)?;
@@ -64,6 +78,12 @@ pub async fn update_api_client(
         allowed_origins,
         scopes,
         expiration_date,
+        limits: services::LimitsForm {
+            rate_limit_requests,
+            rate_limit_per,
+            quota_requests,
+            quota_per,
+        },
     };
     let ctx = context()?;
     ctx.services
@@ -105,6 +125,10 @@ pub async fn create_restricted_token(
     name: String,
     allowed_ips: String,
     expiration_date: String,
+    #[server(default)] rate_limit_requests: String,
+    #[server(default)] rate_limit_per: String,
+    #[server(default)] quota_requests: String,
+    #[server(default)] quota_per: String,
 ) -> Result<CreatedRestrictedToken, AppError> {
     let who = principal().await?;
     let manager = who.token_manager().map_err(fail)?;
@@ -112,6 +136,12 @@ pub async fn create_restricted_token(
         name,
         allowed_ips,
         expiration_date,
+        limits: services::LimitsForm {
+            rate_limit_requests,
+            rate_limit_per,
+            quota_requests,
+            quota_per,
+        },
     };
     let ctx = context()?;
     ctx.services
@@ -126,6 +156,10 @@ pub async fn update_restricted_token(
     name: String,
     allowed_ips: String,
     expiration_date: String,
+    #[server(default)] rate_limit_requests: String,
+    #[server(default)] rate_limit_per: String,
+    #[server(default)] quota_requests: String,
+    #[server(default)] quota_per: String,
 ) -> Result<RestrictedTokenView, AppError> {
     let who = principal().await?;
     let manager = who.token_manager().map_err(fail)?;
@@ -133,6 +167,12 @@ pub async fn update_restricted_token(
         name,
         allowed_ips,
         expiration_date,
+        limits: services::LimitsForm {
+            rate_limit_requests,
+            rate_limit_per,
+            quota_requests,
+            quota_per,
+        },
     };
     let ctx = context()?;
     ctx.services

@@ -6,6 +6,7 @@ mod format;
 #[cfg(test)]
 mod fuzz;
 mod ips;
+mod limits;
 mod origins;
 mod scopes;
 
@@ -16,6 +17,7 @@ pub use format::{
     last_four, parse_secret, secret_from_random,
 };
 pub use ips::{AllowedIps, IpRule};
+pub use limits::{Limit, Limits, MAX_REQUESTS, Quota, QuotaUnit, RateLimit, RateUnit, Unit};
 pub use origins::{AllowedOrigin, AllowedOrigins};
 pub use scopes::{
     MAX_SCOPE_NAME, Scope, ScopeCatalog, ScopeInfo, Scopes, check_operator_scope_name,

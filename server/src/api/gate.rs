@@ -35,8 +35,13 @@ pub async fn gate(
     let admitted = gate::admit(&state, access, request.headers(), peer.ip()).await;
     match admitted {
         Ok(admitted) => {
-            request.extensions_mut().insert(admitted.caller);
-            gate::with_cors(next.run(request).await, admitted.cors_origin.as_ref())
+            let gate::Admitted {
+                caller,
+                cors_origin,
+                rate_fields,
+            } = admitted;
+            request.extensions_mut().insert(caller);
+            gate::finish(next.run(request).await, cors_origin.as_ref(), &rate_fields)
         }
         Err(refused) => refused.into_response(),
     }

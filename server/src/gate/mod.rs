@@ -4,6 +4,7 @@
 //! API Clients, the route's Restricted-Access-Token rule and its scopes.
 
 pub mod identity;
+pub mod limits;
 pub mod path;
 pub mod route;
 
@@ -15,6 +16,7 @@ use crate::client_ip::client_ip;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::credentials::AllowedOrigin;
+use services::limiter::LimitDecision;
 use services::{BearerError, Caller};
 use std::net::IpAddr;
 
@@ -24,6 +26,28 @@ pub const ALLOWED_HEADERS: &str = "Authorization, Content-Type";
 pub struct Admitted {
     pub caller: Caller,
     pub cors_origin: Option<HeaderValue>,
+    /// The `RateLimit` fields of a limited credential.
+    pub rate_fields: Vec<(axum::http::HeaderName, HeaderValue)>,
+}
+
+impl Admitted {
+    /// The answer to an admitted request, whoever made it (handler or upstream): the CORS
+    /// headers and the `RateLimit` fields.
+    pub fn finish(&self, response: Response) -> Response {
+        finish(response, self.cors_origin.as_ref(), &self.rate_fields)
+    }
+}
+
+/// `Admitted::finish` for an admission taken apart.
+pub fn finish(
+    mut response: Response,
+    cors_origin: Option<&HeaderValue>,
+    rate_fields: &[(axum::http::HeaderName, HeaderValue)],
+) -> Response {
+    for (name, value) in rate_fields {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
+    with_cors(response, cors_origin)
 }
 
 /// A refusal, and the origin it may carry: a browser app must be able to read why its token
@@ -104,6 +128,14 @@ pub async fn admit(
     let caller = authenticate(state, headers)
         .await
         .map_err(|e| Refused::new(e, origin))?;
+    // Every request that authenticates counts, whatever is decided next.
+    let rate_fields = match state.services.check_limits(&caller, state.services.now()) {
+        None => Vec::new(),
+        Some(LimitDecision::Allowed(states)) => limits::fields(&states),
+        Some(LimitDecision::Refused(by, states)) => {
+            return Err(Refused::new(limits::refusal(&by, &states), origin));
+        }
+    };
     match &caller {
         Caller::RestrictedToken { token } => {
             let from = client_ip(peer, headers, &state.trusted_proxies);
@@ -144,6 +176,7 @@ pub async fn admit(
     Ok(Admitted {
         caller,
         cors_origin: origin.cloned(),
+        rate_fields,
     })
 }
 

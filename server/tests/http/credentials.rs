@@ -540,6 +540,8 @@ async fn a_thousand_credentials_list_sorted(app: TestApp) {
                         allowed_origins: &[],
                         scopes: "credentials:read",
                         expires_at: None,
+                        rate_limit: None,
+                        quota: None,
                     },
                 },
                 domain::credentials::MAX_CREDENTIALS_PER_KIND,

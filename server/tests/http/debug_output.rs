@@ -28,6 +28,7 @@ fn no_secret_bearing_type_prints_its_secret() {
             expires_at: None,
             created_at: 0,
             created_by: "Ada".into(),
+            limits: Default::default(),
         },
         client_secret: secret(),
     };

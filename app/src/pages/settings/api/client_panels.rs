@@ -1,6 +1,6 @@
 //! Add API Client, Edit API Client, and the dialog that shows a new client's secret once.
 
-use super::fields::{BoundInput, field_error, general_error, invalid};
+use super::fields::{BoundInput, LimitFields, LimitValues, field_error, general_error, invalid};
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateApiClient, SetApiClientDisabled, UpdateApiClient};
 use crate::components::copy::{CopyValue, ShownOnceDialog};
@@ -22,6 +22,7 @@ struct ClientValues {
     scopes: RwSignal<Vec<String>>,
     catalog: RwSignal<ScopeCatalog>,
     expiration: RwSignal<String>,
+    limits: LimitValues,
 }
 
 impl ClientValues {
@@ -40,6 +41,7 @@ impl ClientValues {
             scopes: RwSignal::new(defaults),
             catalog,
             expiration: RwSignal::new(String::new()),
+            limits: LimitValues::of(&Default::default()),
         }
     }
 
@@ -51,6 +53,7 @@ impl ClientValues {
             scopes: RwSignal::new(client.scopes.clone()),
             catalog,
             expiration: RwSignal::new(client.expires_at.map(form_date_of).unwrap_or_default()),
+            limits: LimitValues::of(&client.limits),
         }
     }
 
@@ -61,7 +64,7 @@ impl ClientValues {
         Description::parse(&self.description.get_untracked())?;
         AllowedOrigins::parse_list(&self.origins.get_untracked())?;
         self.catalog.get_untracked().parse_scopes(&self.scopes())?;
-        Ok(())
+        self.limits.check()
     }
 
     /// The ticked scopes, in the catalog's order, space-separated.
@@ -159,6 +162,7 @@ fn ClientFields(
             disabled
             hint="Optional. The client works through the end of this day (UTC)."
         />
+        <LimitFields prefix="client" values=values.limits outcome disabled/>
     }
 }
 
@@ -188,6 +192,10 @@ pub(super) fn AddClientPanel(page: ApiPage) -> impl IntoView {
             allowed_origins: values.origins.get_untracked(),
             scopes: values.scopes(),
             expiration_date: values.expiration.get_untracked(),
+            rate_limit_requests: values.limits.rate_requests.get_untracked(),
+            rate_limit_per: values.limits.rate_per.get_untracked(),
+            quota_requests: values.limits.quota_requests.get_untracked(),
+            quota_per: values.limits.quota_per.get_untracked(),
         });
     };
     view! {
@@ -232,6 +240,10 @@ pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl Into
             allowed_origins: values.origins.get_untracked(),
             scopes: values.scopes(),
             expiration_date: values.expiration.get_untracked(),
+            rate_limit_requests: values.limits.rate_requests.get_untracked(),
+            rate_limit_per: values.limits.rate_per.get_untracked(),
+            quota_requests: values.limits.quota_requests.get_untracked(),
+            quota_per: values.limits.quota_per.get_untracked(),
         });
     };
     let is_disabled = client.status == CredentialStatus::Disabled;

@@ -1,7 +1,7 @@
 //! Add Restricted Access Token, Edit Restricted Access Token, and the dialog that shows a new
 //! token once.
 
-use super::fields::{BoundInput, general_error};
+use super::fields::{BoundInput, LimitFields, LimitValues, general_error};
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateRestrictedToken, UpdateRestrictedToken};
 use crate::components::copy::ShownOnceDialog;
@@ -16,6 +16,7 @@ struct TokenValues {
     name: RwSignal<String>,
     ips: RwSignal<String>,
     expiration: RwSignal<String>,
+    limits: LimitValues,
 }
 
 impl TokenValues {
@@ -23,7 +24,7 @@ impl TokenValues {
     fn check(&self) -> Result<(), AppError> {
         CredentialName::parse(&self.name.get_untracked())?;
         AllowedIps::parse_list(&self.ips.get_untracked())?;
-        Ok(())
+        self.limits.check()
     }
 }
 
@@ -50,6 +51,7 @@ fn TokenFields(values: TokenValues, outcome: Signal<Option<AppError>>) -> impl I
             outcome
             hint="Optional. The token works through the end of this day (UTC)."
         />
+        <LimitFields prefix="token" values=values.limits outcome disabled=false/>
     }
 }
 
@@ -59,6 +61,7 @@ pub(super) fn AddTokenPanel(page: ApiPage) -> impl IntoView {
         name: RwSignal::new(String::new()),
         ips: RwSignal::new(String::new()),
         expiration: RwSignal::new(String::new()),
+        limits: LimitValues::of(&Default::default()),
     };
     let outcome = Signal::derive(move || page.create_token.value().get().and_then(Result::err));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -71,6 +74,10 @@ pub(super) fn AddTokenPanel(page: ApiPage) -> impl IntoView {
             name: values.name.get_untracked(),
             allowed_ips: values.ips.get_untracked(),
             expiration_date: values.expiration.get_untracked(),
+            rate_limit_requests: values.limits.rate_requests.get_untracked(),
+            rate_limit_per: values.limits.rate_per.get_untracked(),
+            quota_requests: values.limits.quota_requests.get_untracked(),
+            quota_per: values.limits.quota_per.get_untracked(),
         });
     };
     view! {
@@ -94,6 +101,7 @@ pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl 
         name: RwSignal::new(token.name.clone()),
         ips: RwSignal::new(token.allowed_ips.join(", ")),
         expiration: RwSignal::new(token.expires_at.map(form_date_of).unwrap_or_default()),
+        limits: LimitValues::of(&token.limits),
     };
     let outcome = Signal::derive(move || page.update_token.value().get().and_then(Result::err));
     let id = token.id.clone();
@@ -108,6 +116,10 @@ pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl 
             name: values.name.get_untracked(),
             allowed_ips: values.ips.get_untracked(),
             expiration_date: values.expiration.get_untracked(),
+            rate_limit_requests: values.limits.rate_requests.get_untracked(),
+            rate_limit_per: values.limits.rate_per.get_untracked(),
+            quota_requests: values.limits.quota_requests.get_untracked(),
+            quota_per: values.limits.quota_per.get_untracked(),
         });
     };
     let confirm = {
