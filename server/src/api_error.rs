@@ -28,8 +28,8 @@ pub struct ApiErrorBody {
 pub struct ApiError {
     status: StatusCode,
     body: ApiErrorBody,
-    challenge: Option<HeaderValue>,
-    /// Further header fields of the answer (`Retry-After`, `RateLimit`).
+    /// Header fields of the answer: the `WWW-Authenticate` challenge, `Retry-After`,
+    /// `RateLimit`.
     headers: Vec<(axum::http::HeaderName, HeaderValue)>,
 }
 
@@ -42,7 +42,6 @@ impl ApiError {
                 error_description: description.into(),
                 field: None,
             },
-            challenge: None,
             headers: Vec::new(),
         }
     }
@@ -74,7 +73,7 @@ impl ApiError {
             error.unwrap_or("unauthorized"),
             description,
         );
-        refused.challenge = Some(challenge(error, None));
+        refused.add_header(header::WWW_AUTHENTICATE, challenge(error, None));
         refused
     }
 
@@ -85,7 +84,10 @@ impl ApiError {
     /// 403 `insufficient_scope`, naming the scope that is missing when there is one.
     pub fn insufficient_scope(scope: Option<&Scope>, description: impl Into<String>) -> Self {
         let mut refused = Self::new(StatusCode::FORBIDDEN, "insufficient_scope", description);
-        refused.challenge = Some(challenge(Some("insufficient_scope"), scope));
+        refused.add_header(
+            header::WWW_AUTHENTICATE,
+            challenge(Some("insufficient_scope"), scope),
+        );
         refused
     }
 
@@ -157,11 +159,6 @@ impl From<ServiceError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
-        if let Some(challenge) = self.challenge {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, challenge);
-        }
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }

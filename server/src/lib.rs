@@ -420,6 +420,7 @@ async fn housekeeping(services: Services) {
             Ok(n) => tracing::info!(sessions = n, "ended sessions deleted"),
             Err(err) => tracing::warn!(error = %err, "could not delete ended sessions"),
         }
+        services.limiter().prune(services.now());
         match services.prune_attempts(services.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(counts = n, "old attempt counts deleted"),

@@ -7,8 +7,8 @@ use crate::{AdminPrincipal, ServiceError, Services, secrets};
 use domain::FieldError;
 use domain::credentials::{
     AllowedIps, AllowedOrigins, CLIENT_ID_RANDOM_LEN, CredentialName, CredentialStatus,
-    Description, ExpirationDate, Limits, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog, Scopes,
-    SecretKind, client_id_from_random, form_date_of, last_four, secret_from_random,
+    Description, ExpirationDate, Limits, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog,
+    Scopes, SecretKind, client_id_from_random, form_date_of, last_four, secret_from_random,
 };
 use domain::models::{
     ApiClientView, CreatedApiClient, CreatedRestrictedToken, CredentialsPage, RestrictedTokenView,
@@ -480,12 +480,7 @@ impl Services {
     ) -> Result<RestrictedTokenView, ServiceError> {
         let record = self
             .store()
-            .update_restricted_token(
-                manager.organization_id(),
-                id,
-                parsed.fields(),
-                now,
-            )
+            .update_restricted_token(manager.organization_id(), id, parsed.fields(), now)
             .await?;
         self.forget_token_id(id);
         tracing::info!(

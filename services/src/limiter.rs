@@ -168,29 +168,50 @@ mod tests {
         let LimitDecision::Refused(refused, _) = limiter.check("c", &five, T0 + 59) else {
             panic!("the sixth request passed");
         };
-        assert_eq!((refused.policy, refused.remaining, refused.reset_seconds), ("rate", 0, 1));
+        assert_eq!(
+            (refused.policy, refused.remaining, refused.reset_seconds),
+            ("rate", 0, 1)
+        );
         // Refusals count nothing; the next minute starts again; other credentials are apart.
-        assert!(matches!(limiter.check("d", &five, T0 + 59), LimitDecision::Allowed(_)));
-        assert!(matches!(limiter.check("c", &five, T0 + 60), LimitDecision::Allowed(_)));
+        assert!(matches!(
+            limiter.check("d", &five, T0 + 59),
+            LimitDecision::Allowed(_)
+        ));
+        assert!(matches!(
+            limiter.check("c", &five, T0 + 60),
+            LimitDecision::Allowed(_)
+        ));
     }
 
     #[test]
     fn a_quota_counts_across_the_day_and_a_rate_limit_refusal_spends_none_of_it() {
         let limiter = Limiter::default();
         let both = limits("2/second", "3/day");
-        assert!(matches!(limiter.check("c", &both, T0), LimitDecision::Allowed(_)));
-        assert!(matches!(limiter.check("c", &both, T0), LimitDecision::Allowed(_)));
+        assert!(matches!(
+            limiter.check("c", &both, T0),
+            LimitDecision::Allowed(_)
+        ));
+        assert!(matches!(
+            limiter.check("c", &both, T0),
+            LimitDecision::Allowed(_)
+        ));
         let LimitDecision::Refused(by, _) = limiter.check("c", &both, T0) else {
             panic!()
         };
         assert_eq!(by.policy, "rate");
-        assert!(matches!(limiter.check("c", &both, T0 + 3_600), LimitDecision::Allowed(_)));
+        assert!(matches!(
+            limiter.check("c", &both, T0 + 3_600),
+            LimitDecision::Allowed(_)
+        ));
         let LimitDecision::Refused(by, states) = limiter.check("c", &both, T0 + 7_200) else {
             panic!("a fourth request in one day passed")
         };
         assert_eq!(by.policy, "quota");
         assert_eq!(by.reset_seconds, 86_400 - 7_200);
         assert_eq!(states.len(), 2);
-        assert!(matches!(limiter.check("c", &both, T0 + 86_400), LimitDecision::Allowed(_)));
+        assert!(matches!(
+            limiter.check("c", &both, T0 + 86_400),
+            LimitDecision::Allowed(_)
+        ));
     }
 }

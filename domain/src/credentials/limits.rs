@@ -149,7 +149,11 @@ impl<U: Unit> Limit<U> {
             Self::refuse(format!(
                 "{} must be null or {{\"requests\": N, \"per\": \"{}\"}}",
                 U::FIELD,
-                U::ALL.iter().map(|u| u.as_str()).collect::<Vec<_>>().join("\"|\"")
+                U::ALL
+                    .iter()
+                    .map(|u| u.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\"|\"")
             ))
         };
         let object = value.as_object().ok_or_else(shape)?;

@@ -58,7 +58,13 @@ pub fn refusal(by: &LimitState, states: &[LimitState]) -> ApiError {
 mod tests {
     use super::*;
 
-    fn state(policy: &'static str, limit: u64, window: i64, remaining: u64, reset: i64) -> LimitState {
+    fn state(
+        policy: &'static str,
+        limit: u64,
+        window: i64,
+        remaining: u64,
+        reset: i64,
+    ) -> LimitState {
         LimitState {
             policy,
             limit,
@@ -70,7 +76,10 @@ mod tests {
 
     #[test]
     fn the_fields_name_every_policy_and_the_closest_one() {
-        let fields = fields(&[state("rate", 5, 60, 4, 38), state("quota", 1000, 86_400, 2, 900)]);
+        let fields = fields(&[
+            state("rate", 5, 60, 4, 38),
+            state("quota", 1000, 86_400, 2, 900),
+        ]);
         assert_eq!(fields[0].0, RATELIMIT_POLICY);
         assert_eq!(fields[0].1, "\"rate\";q=5;w=60, \"quota\";q=1000;w=86400");
         assert_eq!(fields[1].1, "\"quota\";r=2;t=900");

@@ -349,6 +349,39 @@ impl TestApp {
         }
     }
 
+    /// Like `api_client`, with a rate limit and a quota as the console's inputs give them
+    /// (`("5", "minute")`; `("", "")` for none).
+    pub async fn limited_api_client(
+        &self,
+        admin: &Browser,
+        scopes: &str,
+        rate: (&str, &str),
+        quota: (&str, &str),
+    ) -> ClientCreds {
+        let (status, body) = admin
+            .rpc(
+                "api-clients/create",
+                &[
+                    ("name", "Limited"),
+                    ("description", ""),
+                    ("allowed_origins", ""),
+                    ("scopes", scopes),
+                    ("expiration_date", ""),
+                    ("rate_limit_requests", rate.0),
+                    ("rate_limit_per", rate.1),
+                    ("quota_requests", quota.0),
+                    ("quota_per", quota.1),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        ClientCreds {
+            id: body["client"]["id"].as_str().unwrap().to_string(),
+            client_id: body["client"]["client_id"].as_str().unwrap().to_string(),
+            secret: body["client_secret"].as_str().unwrap().to_string(),
+        }
+    }
+
     /// Creates a Restricted Access Token for `ips`; answers `(id, token)`.
     pub async fn restricted_token(&self, admin: &Browser, ips: &str) -> (String, String) {
         let (status, body) = admin

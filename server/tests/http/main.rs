@@ -24,5 +24,6 @@ mod keys_at_rest;
 mod limits;
 mod oauth;
 mod process;
+mod rate_limits;
 mod revocation;
 mod sessions;

@@ -7,6 +7,7 @@ mod bad_gateway;
 mod bad_request;
 mod not_found;
 mod proxies;
+mod rate_limited;
 mod refused;
 pub mod upstream;
 
