@@ -274,3 +274,34 @@ test("a Member without the flag sees the banner and tables only", async ({ brows
   await expect(memberPage.getByRole("dialog", { name: "Edit API Client" })).toHaveCount(0);
   await context.close();
 });
+
+test("a rate limit and a quota: refused inline when not a positive number, kept on edit", async ({ page }) => {
+  await signIn(page, admin.email, admin.password);
+  await openApiPage(page);
+  await page.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /API Client/ }).click();
+  const panel = page.getByRole("dialog", { name: "Add API Client" });
+  await panel.getByLabel("Client Name").fill("limited sync");
+  const rate = panel.getByRole("group", { name: "Rate limit" });
+  const quota = panel.getByRole("group", { name: "Quota" });
+  await rate.getByLabel("Rate limit requests").fill("0");
+  await panel.getByRole("button", { name: "Add" }).click();
+  await expect(rate.getByText("Rate limit must be at least 1 request")).toBeVisible();
+  await expect(rate.getByLabel("Rate limit requests")).toHaveAttribute("aria-invalid", "true");
+  await rate.getByLabel("Rate limit requests").fill("5");
+  await rate.getByLabel("requests per").selectOption("second");
+  await quota.getByLabel("Quota requests").fill("1000");
+  await quota.getByLabel("requests per").selectOption("month");
+  await panel.getByRole("button", { name: "Add" }).click();
+  const created = page.getByRole("dialog", { name: "API Client Created" });
+  await expect(created).toBeVisible();
+  await created.getByRole("button", { name: "Ok" }).click();
+
+  const settings = page.getByRole("dialog", { name: "Settings" });
+  await settings.getByRole("row", { name: /limited sync/ }).getByRole("cell").first().click();
+  const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  await expect(edit.getByRole("group", { name: "Rate limit" }).getByLabel("Rate limit requests")).toHaveValue("5");
+  await expect(edit.getByRole("group", { name: "Rate limit" }).getByLabel("requests per")).toHaveValue("second");
+  await expect(edit.getByRole("group", { name: "Quota" }).getByLabel("Quota requests")).toHaveValue("1000");
+  await expect(edit.getByRole("group", { name: "Quota" }).getByLabel("requests per")).toHaveValue("month");
+});

@@ -213,6 +213,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let follow = tokio::spawn(self.services.clone().follow_changes(self.follower));
         let housekeeping = tokio::spawn(housekeeping(self.services.clone()));
+        let exchange = tokio::spawn(exchange_limit_counts(self.services.clone()));
         if self.test_hooks {
             tokio::spawn(test_hooks(self.services.clone()));
         }
@@ -243,6 +244,7 @@ impl Application {
         }
         follow.abort();
         housekeeping.abort();
+        exchange.abort();
         served
     }
 }
@@ -406,6 +408,18 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Every second: this instance's rate-limit counts out, the other instances' in.
+async fn exchange_limit_counts(services: Services) {
+    let mut every = tokio::time::interval(services::limiter::EXCHANGE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(err) = services.exchange_limit_counts(services.now()).await {
+            tracing::warn!(error = %err, "could not exchange rate-limit counts");
+        }
+    }
+}
+
 /// Once an hour: deletes ended sessions, old attempt counts, expired revocations, old
 /// change-log rows and keys whose tokens have all expired.
 async fn housekeeping(services: Services) {
@@ -420,7 +434,9 @@ async fn housekeeping(services: Services) {
             Ok(n) => tracing::info!(sessions = n, "ended sessions deleted"),
             Err(err) => tracing::warn!(error = %err, "could not delete ended sessions"),
         }
-        services.limiter().prune(services.now());
+        if let Err(err) = services.prune_limit_counts(services.now()).await {
+            tracing::warn!(error = %err, "could not prune rate-limit counts");
+        }
         match services.prune_attempts(services.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(counts = n, "old attempt counts deleted"),

@@ -6,11 +6,22 @@
 //!
 //! A request is counted when it is let through; a refused one (429) counts nothing, so a
 //! client that keeps retrying is not kept out longer than the window.
+//!
+//! Instances sharing a database share their counts: every `EXCHANGE_EVERY` each writes what
+//! it let through per window and reads the others' sums (`exchange_limit_counts`). Between
+//! two exchanges an instance does not see what the others let through, so all of them
+//! together may pass a limit by at most what the other instances let through in one
+//! exchange interval (and never by more than the limit times the number of other instances).
 
-use crate::{Caller, Services};
-use domain::credentials::{Limit, Limits, Unit};
+use crate::{Caller, ServiceError, Services, secrets};
+use domain::credentials::{Limit, Limits, QuotaUnit, Unit};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
+use store::LimitCount;
+
+/// How often an instance exchanges its counts with the others.
+pub const EXCHANGE_EVERY: Duration = Duration::from_secs(1);
 
 /// Where a limited credential stands in one of its windows, for the `RateLimit` fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,20 +45,30 @@ pub enum LimitDecision {
     Refused(LimitState, Vec<LimitState>),
 }
 
-/// The count in one window.
+/// The counts in one window: this instance's, and the other instances' as last read.
 #[derive(Clone, Copy, Debug, Default)]
 struct Window {
     start: i64,
     count: u64,
+    others: u64,
+    /// This instance's count as last written for the others.
+    written: u64,
 }
 
 impl Window {
-    /// The count at `start`: a window that has ended counts from zero again.
+    /// The window at `start`: one that has ended counts from zero again.
     fn at(&mut self, start: i64) -> &mut Window {
         if self.start != start {
-            *self = Window { start, count: 0 };
+            *self = Window {
+                start,
+                ..Window::default()
+            };
         }
         self
+    }
+
+    fn total(&self) -> u64 {
+        self.count + self.others
     }
 }
 
@@ -57,10 +78,29 @@ struct Counters {
     quota: Window,
 }
 
+impl Counters {
+    fn window(&mut self, policy: &str) -> &mut Window {
+        match policy {
+            "quota" => &mut self.quota,
+            _ => &mut self.rate,
+        }
+    }
+}
+
 /// The windows of every limited credential this instance has seen.
-#[derive(Default)]
 pub struct Limiter {
+    /// This instance's name among those sharing the database (random, per process).
+    instance: String,
     counters: Mutex<HashMap<String, Counters>>,
+}
+
+impl Default for Limiter {
+    fn default() -> Limiter {
+        Limiter {
+            instance: secrets::random_base62(16),
+            counters: Mutex::default(),
+        }
+    }
 }
 
 fn state<U: Unit>(policy: &'static str, limit: Limit<U>, window: &Window, now: i64) -> LimitState {
@@ -68,7 +108,7 @@ fn state<U: Unit>(policy: &'static str, limit: Limit<U>, window: &Window, now: i
         policy,
         limit: limit.requests,
         window_seconds: limit.window_seconds(),
-        remaining: limit.requests.saturating_sub(window.count),
+        remaining: limit.requests.saturating_sub(window.total()),
         reset_seconds: (window.start + limit.window_seconds() - now).max(1),
     }
 }
@@ -98,7 +138,7 @@ impl Limiter {
             }
             states
         };
-        let over = |window: &Window, requests: u64| window.count >= requests;
+        let over = |window: &Window, requests: u64| window.total() >= requests;
         if let Some((l, w)) = rate.filter(|(l, w)| over(w, l.requests)) {
             let refused = state("rate", l, &w, now);
             return LimitDecision::Refused(refused, states(Some(w), quota.map(|q| q.1)));
@@ -119,6 +159,52 @@ impl Limiter {
         ))
     }
 
+    /// This instance's counts that changed since they were last written.
+    fn unwritten(&self) -> Vec<LimitCount> {
+        let all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::new();
+        for (id, counters) in all.iter() {
+            for (policy, w) in [("rate", &counters.rate), ("quota", &counters.quota)] {
+                if w.count != w.written {
+                    out.push(LimitCount {
+                        credential_id: id.clone(),
+                        policy,
+                        window_start: w.start,
+                        count: i64::try_from(w.count).unwrap_or(i64::MAX),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Notes that `written` reached the database.
+    fn mark_written(&self, written: &[LimitCount]) {
+        let mut all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        for c in written {
+            if let Some(counters) = all.get_mut(&c.credential_id) {
+                let w = counters.window(c.policy);
+                if w.start == c.window_start {
+                    w.written = u64::try_from(c.count).unwrap_or(0);
+                }
+            }
+        }
+    }
+
+    /// Takes in the other instances' sums; a newer window than this instance's starts it.
+    fn apply_others(&self, others: Vec<LimitCount>) {
+        let mut all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        for c in others {
+            let counters = all.entry(c.credential_id).or_default();
+            let w = counters.window(c.policy);
+            if c.window_start < w.start {
+                continue;
+            }
+            let w = w.at(c.window_start);
+            w.others = u64::try_from(c.count).unwrap_or(0);
+        }
+    }
+
     /// Forgets credentials whose windows have all ended (housekeeping).
     pub fn prune(&self, now: i64) {
         let mut all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
@@ -128,6 +214,34 @@ impl Limiter {
 }
 
 impl Services {
+    /// Writes this instance's counts and reads the other instances' (run every
+    /// `EXCHANGE_EVERY`, and by tests when they choose).
+    pub async fn exchange_limit_counts(&self, now: i64) -> Result<(), ServiceError> {
+        let limiter = self.limiter();
+        let unwritten = limiter.unwritten();
+        self.store()
+            .put_limit_counts(&limiter.instance, &unwritten)
+            .await?;
+        limiter.mark_written(&unwritten);
+        // The oldest window still running is a 30-day quota's.
+        let since = now - QuotaUnit::Month.seconds();
+        let others = self
+            .store()
+            .others_limit_counts(&limiter.instance, since)
+            .await?;
+        limiter.apply_others(others);
+        Ok(())
+    }
+
+    /// Deletes shared counts of windows that have ended (housekeeping).
+    pub async fn prune_limit_counts(&self, now: i64) -> Result<u64, ServiceError> {
+        self.limiter().prune(now);
+        Ok(self
+            .store()
+            .prune_limit_counts(now - QuotaUnit::Month.seconds())
+            .await?)
+    }
+
     /// Counts a request of `caller` against its limits; `None` when it has none.
     pub fn check_limits(&self, caller: &Caller, now: i64) -> Option<LimitDecision> {
         let limits = caller.limits();

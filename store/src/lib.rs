@@ -11,6 +11,7 @@ mod credentials;
 mod error;
 mod gate;
 mod invites;
+mod limit_counts;
 mod records;
 mod sessions;
 mod throttle;
@@ -22,6 +23,7 @@ pub use credentials::{
 };
 pub use error::StoreError;
 pub use gate::{GateClientRecord, GateTokenRecord, SigningKeyRecord};
+pub use limit_counts::LimitCount;
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,
 };

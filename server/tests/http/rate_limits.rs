@@ -12,7 +12,8 @@ on_both_backends!(
     five_a_minute_then_429_until_the_next_minute,
     a_quota_counts_across_the_day,
     limits_set_through_the_api_are_shown_changed_and_cleared,
-    bad_limits_are_refused_and_change_nothing
+    bad_limits_are_refused_and_change_nothing,
+    two_instances_together_pass_a_limit_by_at_most_one_exchange
 );
 
 /// Moves the clock to the start of the next day, so that every window starts now.
@@ -247,4 +248,68 @@ async fn bad_limits_are_refused_and_change_nothing(app: TestApp) {
     );
     let (_, tokens) = api(&app, Method::GET, "restricted-access-tokens", &writer, None).await;
     assert_eq!(tokens["data"].as_array().unwrap().len(), 0);
+}
+
+/// Two instances on one database, exchanging their counts after every `burst` requests each
+/// (as they do every second): together they let through at most the limit plus what the
+/// other let through since the last exchange. Without the exchange it would be twice the limit.
+async fn two_instances_together_pass_a_limit_by_at_most_one_exchange(first: TestApp) {
+    to_a_new_day(&first);
+    let issuer = first.base.clone();
+    let second = TestApp::spawn_on(&first.database_url, |c| c.issuer = Some(issuer)).await;
+    to_a_new_day(&second);
+    assert_eq!(
+        first.clock.now_ms() / 60_000,
+        second.clock.now_ms() / 60_000,
+        "both clocks in one minute"
+    );
+    let admin = first.admin().await;
+    let creds = first
+        .limited_api_client(&admin, "credentials:read", ("20", "minute"), ("", ""))
+        .await;
+    let token = first.access_token(&creds).await;
+    const BURST: usize = 3;
+    let mut allowed = 0;
+    let mut by_second = 0;
+    for _round in 0..10 {
+        for (n, app) in [&first, &second].into_iter().enumerate() {
+            for _ in 0..BURST {
+                let status = app.me(&token).await.status();
+                assert!(
+                    [StatusCode::OK, StatusCode::TOO_MANY_REQUESTS].contains(&status),
+                    "{status}"
+                );
+                if status == StatusCode::OK {
+                    allowed += 1;
+                    by_second += n;
+                }
+            }
+        }
+        for app in [&first, &second] {
+            let now = app.services.now();
+            app.services.exchange_limit_counts(now).await.unwrap();
+        }
+    }
+    eprintln!("two instances let through {allowed} of 60 requests under a limit of 20");
+    assert!(allowed >= 20, "the limit itself is let through: {allowed}");
+    assert!(
+        by_second >= BURST,
+        "the second instance served too: {by_second}"
+    );
+    assert!(
+        allowed <= 20 + BURST,
+        "overshoot beyond one exchange: {allowed}"
+    );
+    // Each refuses now, and the next minute opens both.
+    assert_eq!(
+        first.me(&token).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        second.me(&token).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    first.clock.advance_secs(60);
+    second.clock.advance_secs(60);
+    assert_eq!(second.me(&token).await.status(), StatusCode::OK);
 }
