@@ -32,6 +32,7 @@ use wrk::{Measured, Scenario};
 
 const TOKEN: &str = "POST /oauth/token (Basic)";
 const JWT_ME: &str = "GET /api/v1/me (JWT)";
+const JWT_ME_LIMITED: &str = "GET /api/v1/me (JWT, client with a rate limit)";
 const RAT_ME: &str = "GET /api/v1/me (Restricted Access Token)";
 const CONSOLE_LIST: &str = "console credential list (signed in)";
 
@@ -148,6 +149,9 @@ fn start_portcullis(database_url: &str, port: u16) -> Result<Running, String> {
 struct Credentials {
     basic: String,
     jwt: String,
+    /// A token of a client with a rate limit (high enough never to refuse): the cost of
+    /// counting.
+    limited_jwt: String,
     restricted_token: String,
     console_cookie: String,
     csrf: String,
@@ -197,6 +201,20 @@ async fn access_token_for(
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| format!("no access token: {issued}"))
+}
+
+/// An access token for HTTP Basic credentials.
+async fn issue(base: &str, basic: &str) -> Result<Value, String> {
+    reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .header("authorization", basic)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Signs up through the console like a person, then creates the credentials like one.
@@ -266,19 +284,31 @@ async fn sign_up_and_create(base: &str) -> Result<Credentials, String> {
     .await
     .map_err(|e| e.to_string())?;
     let basic = format!("Basic {}", STANDARD.encode(format!("{client_id}:{secret}")));
-    let issued: Value = reqwest::Client::new()
-        .post(format!("{base}/oauth/token"))
-        .header("authorization", &basic)
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let issued = issue(base, &basic).await?;
+    let mut limited_form = api_client_form("Bench limited client", "credentials:read");
+    limited_form.extend([
+        ("rate_limit_requests", "1000000000"),
+        ("rate_limit_per", "hour"),
+        ("quota_requests", "1000000000"),
+        ("quota_per", "month"),
+    ]);
+    let limited = json_of(rpc("api-clients/create", limited_form)).await?;
+    let limited_basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!(
+            "{}:{}",
+            limited["client"]["client_id"].as_str().ok_or("no client")?,
+            limited["client_secret"].as_str().ok_or("no secret")?
+        ))
+    );
+    let limited_issued = issue(base, &limited_basic).await?;
     Ok(Credentials {
         basic,
         jwt: issued["access_token"]
+            .as_str()
+            .ok_or("no access token")?
+            .into(),
+        limited_jwt: limited_issued["access_token"]
             .as_str()
             .ok_or("no access token")?
             .into(),
@@ -306,6 +336,13 @@ fn portcullis_scenarios<'a>(base: &str, c: &Credentials) -> Vec<Scenario<'a>> {
             url: format!("{base}/api/v1/me"),
             method: "GET",
             headers: vec![("Authorization".into(), format!("Bearer {}", c.jwt))],
+            body: String::new(),
+        },
+        Scenario {
+            name: JWT_ME_LIMITED,
+            url: format!("{base}/api/v1/me"),
+            method: "GET",
+            headers: vec![("Authorization".into(), format!("Bearer {}", c.limited_jwt))],
             body: String::new(),
         },
         Scenario {
@@ -585,6 +622,26 @@ fn report(rows: &[Row], baseline: &[(&'static str, Measured)], options: &Options
                 small.credentials,
                 large.credentials,
                 large.measured.requests_per_second / small.measured.requests_per_second
+            ));
+        }
+    }
+    out.push_str("\n## Limits: a client with a rate limit and a quota ÷ one without, same run\n\n");
+    out.push_str("| backend | credentials | unlimited req/s | limited req/s | ratio (target ≥ 0.90) |\n| --- | ---: | ---: | ---: | ---: |\n");
+    for plain in rows.iter().filter(|r| r.scenario == JWT_ME) {
+        if let Some(limited) = rows.iter().find(|r| {
+            r.scenario == JWT_ME_LIMITED
+                && r.backend == plain.backend
+                && r.credentials == plain.credentials
+        }) {
+            let ratio = limited.measured.requests_per_second / plain.measured.requests_per_second;
+            out.push_str(&format!(
+                "| {} | {} | {:.0} | {:.0} | {:.2} {} |\n",
+                plain.backend,
+                plain.credentials,
+                plain.measured.requests_per_second,
+                limited.measured.requests_per_second,
+                ratio,
+                if ratio >= 0.90 { "met" } else { "NOT met" }
             ));
         }
     }
