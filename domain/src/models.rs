@@ -69,6 +69,9 @@ pub struct ApiClientView {
     pub created_by: String,
     #[serde(default)]
     pub limits: crate::credentials::Limits,
+    /// When it last authenticated at the gate (Unix seconds); `None`: never.
+    #[serde(default)]
+    pub last_used_at: Option<i64>,
 }
 
 /// One Restricted Access Token as the console and the public API show it. Never carries the
@@ -85,6 +88,8 @@ pub struct RestrictedTokenView {
     pub created_by: String,
     #[serde(default)]
     pub limits: crate::credentials::Limits,
+    #[serde(default)]
+    pub last_used_at: Option<i64>,
 }
 
 /// Everything the API page lists, each table sorted by name, case-insensitively.
@@ -96,6 +101,25 @@ pub struct CredentialsPage {
     pub scopes: crate::credentials::ScopeCatalog,
     /// The operator's API the credentials are for, when the operator named one.
     pub api_name: Option<String>,
+    /// The server's time of this answer (Unix seconds), for "Last used 5 minutes ago".
+    #[serde(default)]
+    pub now: i64,
+}
+
+/// How long ago `at` was, as the tables say it: `just now`, `5 minutes ago`, `3 hours ago`,
+/// `2 days ago`; `-` for never.
+pub fn time_ago(at: Option<i64>, now: i64) -> String {
+    let Some(at) = at else {
+        return "-".to_string();
+    };
+    let ago = (now - at).max(0);
+    let (n, unit) = match ago {
+        0..60 => return "just now".to_string(),
+        60..3_600 => (ago / 60, "minute"),
+        3_600..86_400 => (ago / 3_600, "hour"),
+        _ => (ago / 86_400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
 }
 
 /// The answer to creating an API Client: the only time the secret is shown.
@@ -110,4 +134,20 @@ pub struct CreatedApiClient {
 pub struct CreatedRestrictedToken {
     pub token: RestrictedTokenView,
     pub secret: crate::Secret,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_ago;
+
+    #[test]
+    fn times_ago_read_as_people_say_them() {
+        assert_eq!(time_ago(None, 100), "-");
+        assert_eq!(time_ago(Some(100), 130), "just now");
+        assert_eq!(time_ago(Some(100), 90), "just now", "a clock a little behind");
+        assert_eq!(time_ago(Some(0), 60), "1 minute ago");
+        assert_eq!(time_ago(Some(0), 5 * 60 + 59), "5 minutes ago");
+        assert_eq!(time_ago(Some(0), 3_600), "1 hour ago");
+        assert_eq!(time_ago(Some(0), 3 * 86_400), "3 days ago");
+    }
 }

@@ -295,9 +295,25 @@ test("a rate limit and a quota: refused inline when not a positive number, kept 
   await panel.getByRole("button", { name: "Add" }).click();
   const created = page.getByRole("dialog", { name: "API Client Created" });
   await expect(created).toBeVisible();
+  const secret = (await created.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
+  const id = (await created.getByRole("button", { name: "Copy Client ID" }).textContent())!.trim();
   await created.getByRole("button", { name: "Ok" }).click();
 
+  // Last used: "-" until the client calls the API, then how long ago.
   const settings = page.getByRole("dialog", { name: "Settings" });
+  const lastUsed = settings.getByRole("row", { name: /limited sync/ }).getByRole("cell").last();
+  await expect(lastUsed).toHaveText("-");
+  const issued = await page.request.post("/oauth/token", {
+    form: { grant_type: "client_credentials", client_id: id, client_secret: secret },
+  });
+  expect(issued.status()).toBe(200);
+  const token = (await issued.json()).access_token;
+  const me = await page.request.get("/api/v1/me", { headers: { Authorization: `Bearer ${token}` } });
+  expect(me.status()).toBe(200);
+  expect(me.headers()["ratelimit-policy"]).toBe('"rate";q=5;w=1, "quota";q=1000;w=2592000');
+  await openApiPage(page);
+  await expect(settings.getByRole("row", { name: /limited sync/ }).getByRole("cell").last()).toHaveText("just now");
+
   await settings.getByRole("row", { name: /limited sync/ }).getByRole("cell").first().click();
   const edit = page.getByRole("dialog", { name: "Edit API Client" });
   await expect(edit.getByRole("group", { name: "Rate limit" }).getByLabel("Rate limit requests")).toHaveValue("5");

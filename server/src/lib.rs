@@ -19,6 +19,7 @@ mod page_gate;
 mod serve;
 pub mod telemetry;
 
+pub use api::{UsageBody, UsageHour};
 pub use api_error::ApiErrorBody;
 
 use app::ssr::{Cookies, ServerContext};
@@ -214,6 +215,7 @@ impl Application {
         let follow = tokio::spawn(self.services.clone().follow_changes(self.follower));
         let housekeeping = tokio::spawn(housekeeping(self.services.clone()));
         let exchange = tokio::spawn(exchange_limit_counts(self.services.clone()));
+        let usage = tokio::spawn(flush_usage(self.services.clone()));
         if self.test_hooks {
             tokio::spawn(test_hooks(self.services.clone()));
         }
@@ -245,6 +247,11 @@ impl Application {
         follow.abort();
         housekeeping.abort();
         exchange.abort();
+        usage.abort();
+        // What the last requests counted is written before the process ends.
+        if let Err(err) = self.services.flush_usage().await {
+            tracing::warn!(error = %err, "could not write the last usage counts");
+        }
         served
     }
 }
@@ -420,6 +427,18 @@ async fn exchange_limit_counts(services: Services) {
     }
 }
 
+/// Every 10 s: the usage counted since, in one batch.
+async fn flush_usage(services: Services) {
+    let mut every = tokio::time::interval(services::usage::FLUSH_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(err) = services.flush_usage().await {
+            tracing::warn!(error = %err, "could not write usage counts; kept for the next try");
+        }
+    }
+}
+
 /// Once an hour: deletes ended sessions, old attempt counts, expired revocations, old
 /// change-log rows and keys whose tokens have all expired.
 async fn housekeeping(services: Services) {
@@ -433,6 +452,9 @@ async fn housekeeping(services: Services) {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "ended sessions deleted"),
             Err(err) => tracing::warn!(error = %err, "could not delete ended sessions"),
+        }
+        if let Err(err) = services.prune_usage(services.now()).await {
+            tracing::warn!(error = %err, "could not prune usage");
         }
         if let Err(err) = services.prune_limit_counts(services.now()).await {
             tracing::warn!(error = %err, "could not prune rate-limit counts");

@@ -171,6 +171,7 @@ pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
             rate_limit: record.rate_limit,
             quota: record.quota,
         },
+        last_used_at: None,
     }
 }
 
@@ -190,6 +191,7 @@ pub fn restricted_token_view(record: RestrictedTokenRecord, now: i64) -> Restric
             rate_limit: record.rate_limit,
             quota: record.quota,
         },
+        last_used_at: None,
     }
 }
 
@@ -206,18 +208,27 @@ impl Services {
     ) -> Result<CredentialsPage, ServiceError> {
         let org = viewer.organization_id();
         // Both lists at once: two round-trips in parallel rather than in a row.
-        let (clients, tokens) = tokio::try_join!(
-            self.store().list_api_clients(org),
-            self.store().list_restricted_tokens(org)
+        let (clients, tokens, last_used) = tokio::try_join!(
+            async { Ok::<_, ServiceError>(self.store().list_api_clients(org).await?) },
+            async { Ok::<_, ServiceError>(self.store().list_restricted_tokens(org).await?) },
+            self.last_used(org)
         )?;
         let mut api_clients: Vec<_> = clients
             .into_iter()
             .map(|r| api_client_view(r, now))
+            .map(|mut c| {
+                c.last_used_at = last_used.get(&c.id).copied();
+                c
+            })
             .collect();
         api_clients.sort_by_cached_key(|c| (sort_key(&c.name), c.created_at, c.id.clone()));
         let mut restricted_tokens: Vec<_> = tokens
             .into_iter()
             .map(|r| restricted_token_view(r, now))
+            .map(|mut t| {
+                t.last_used_at = last_used.get(&t.id).copied();
+                t
+            })
             .collect();
         restricted_tokens.sort_by_cached_key(|t| (sort_key(&t.name), t.created_at, t.id.clone()));
         Ok(CredentialsPage {
@@ -225,6 +236,7 @@ impl Services {
             restricted_tokens,
             scopes: self.scope_catalog().clone(),
             api_name: self.token_settings().api_name.clone(),
+            now,
         })
     }
 

@@ -23,6 +23,7 @@ mod sessions;
 mod signing;
 pub mod throttle;
 mod tokens;
+pub mod usage;
 
 pub use accounts::{NewAccount, SignIn};
 pub use caller::Caller;
@@ -53,6 +54,7 @@ pub struct Services {
     tokens: Arc<tokens::TokenState>,
     hasher: password::Hasher,
     limiter: Arc<limiter::Limiter>,
+    usage: Arc<usage::UsageRecorder>,
 }
 
 impl std::fmt::Debug for Services {
@@ -76,6 +78,7 @@ impl Services {
             tokens: Arc::new(tokens::TokenState::new(tokens)),
             hasher: password::Hasher::per_core(),
             limiter: Arc::default(),
+            usage: Arc::default(),
         }
     }
 
@@ -91,6 +94,11 @@ impl Services {
     /// Password hashing, a few at a time.
     pub fn hasher(&self) -> &password::Hasher {
         &self.hasher
+    }
+
+    /// The gate's counts of usage, not yet written.
+    pub fn usage_recorder(&self) -> &usage::UsageRecorder {
+        &self.usage
     }
 
     /// The gate's counts of rate limits and quotas.

@@ -15,6 +15,7 @@ mod limit_counts;
 mod records;
 mod sessions;
 mod throttle;
+mod usage;
 
 pub use change_log::{ChangeListener, GateEvent, GateEventKind};
 pub use credentials::{
@@ -28,6 +29,7 @@ pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,
 };
 pub use sessions::{LiveSession, SessionCutoffs};
+pub use usage::{LastUse, UsageDelta};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;

@@ -3,6 +3,9 @@
 
 mod extract;
 mod gate;
+mod usage;
+
+pub use usage::{UsageBody, UsageHour};
 
 use crate::AppState;
 pub use crate::api_error::{ApiError, ApiErrorBody};
@@ -62,6 +65,12 @@ pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
             &[manager],
             false,
         ));
+        routes.push(own(
+            &format!("{one}/usage"),
+            &[Method::GET],
+            &[&CredentialViewer::SCOPE],
+            false,
+        ));
     }
     RouteTable::new(routes)
 });
@@ -76,6 +85,8 @@ pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
         .routes(routes!(update_api_client, delete_api_client))
         .routes(routes!(list_restricted_tokens, create_restricted_token))
         .routes(routes!(update_restricted_token, delete_restricted_token))
+        .routes(routes!(usage::api_client_usage))
+        .routes(routes!(usage::restricted_token_usage))
         .split_for_parts();
     crate::docs::openapi::set_security(&mut description, &ROUTES);
     let v1 = v1

@@ -117,7 +117,8 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
 }
 
 /// The one authorization check: may the request's credential, from `peer` (or the client a
-/// trusted proxy names), call a route with `access`?
+/// trusted proxy names), call a route with `access`? Every request that authenticates is
+/// counted in the credential's usage, let through or refused.
 pub async fn admit(
     state: &AppState,
     access: &Access,
@@ -128,17 +129,40 @@ pub async fn admit(
     let caller = authenticate(state, headers)
         .await
         .map_err(|e| Refused::new(e, origin))?;
-    // Every request that authenticates counts, whatever is decided next.
-    let rate_fields = match state.services.check_limits(&caller, state.services.now()) {
+    let now = state.services.now();
+    let from = client_ip(peer, headers, &state.trusted_proxies);
+    let decided = check(state, access, &caller, origin, from, now);
+    state
+        .services
+        .record_use(caller.credential_id(), decided.is_ok(), now, from);
+    let rate_fields = decided?;
+    Ok(Admitted {
+        caller,
+        cors_origin: origin.cloned(),
+        rate_fields,
+    })
+}
+
+/// What `admit` decides once the caller is known: its limits first (every authenticated
+/// request counts against them), then the IP allow-list, the route's rule for Restricted
+/// Access Tokens, allowed origins and scopes. Answers the `RateLimit` fields.
+fn check(
+    state: &AppState,
+    access: &Access,
+    caller: &Caller,
+    origin: Option<&HeaderValue>,
+    from: Option<IpAddr>,
+    now: i64,
+) -> Result<Vec<(axum::http::HeaderName, HeaderValue)>, Refused> {
+    let rate_fields = match state.services.check_limits(caller, now) {
         None => Vec::new(),
         Some(LimitDecision::Allowed(states)) => limits::fields(&states),
         Some(LimitDecision::Refused(by, states)) => {
             return Err(Refused::new(limits::refusal(&by, &states), origin));
         }
     };
-    match &caller {
+    match caller {
         Caller::RestrictedToken { token } => {
-            let from = client_ip(peer, headers, &state.trusted_proxies);
             if !from.is_some_and(|ip| token.allowed_ips.allows(ip)) {
                 let refused = ApiError::forbidden(
                     "ip_not_allowed",
@@ -173,11 +197,7 @@ pub async fn admit(
             }
         }
     }
-    Ok(Admitted {
-        caller,
-        cors_origin: origin.cloned(),
-        rate_fields,
-    })
+    Ok(rate_fields)
 }
 
 /// What the gate makes of a request to a table's route.

@@ -29,6 +29,7 @@ fn no_secret_bearing_type_prints_its_secret() {
             created_at: 0,
             created_by: "Ada".into(),
             limits: Default::default(),
+            last_used_at: None,
         },
         client_secret: secret(),
     };

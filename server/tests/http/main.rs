@@ -27,3 +27,4 @@ mod process;
 mod rate_limits;
 mod revocation;
 mod sessions;
+mod usage;

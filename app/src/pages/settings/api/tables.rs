@@ -4,7 +4,7 @@
 use super::{ApiPage, Panel};
 use crate::components::copy::CopyValue;
 use domain::credentials::CredentialStatus;
-use domain::models::{ApiClientView, CredentialsPage, RestrictedTokenView};
+use domain::models::{ApiClientView, CredentialsPage, RestrictedTokenView, time_ago};
 use leptos::prelude::*;
 
 const ORIGINS_HINT: &str =
@@ -53,9 +53,9 @@ fn row_handlers(
 #[component]
 pub(super) fn CredentialTables(list: CredentialsPage, page: ApiPage) -> impl IntoView {
     let clients = (!list.api_clients.is_empty())
-        .then(|| view! { <ClientsTable clients=list.api_clients page/> });
+        .then(|| view! { <ClientsTable clients=list.api_clients now=list.now page/> });
     let tokens = (!list.restricted_tokens.is_empty())
-        .then(|| view! { <TokensTable tokens=list.restricted_tokens page/> });
+        .then(|| view! { <TokensTable tokens=list.restricted_tokens now=list.now page/> });
     let empty = clients.is_none() && tokens.is_none();
     view! {
         {clients}
@@ -65,7 +65,7 @@ pub(super) fn CredentialTables(list: CredentialsPage, page: ApiPage) -> impl Int
 }
 
 #[component]
-fn ClientsTable(clients: Vec<ApiClientView>, page: ApiPage) -> impl IntoView {
+fn ClientsTable(clients: Vec<ApiClientView>, now: i64, page: ApiPage) -> impl IntoView {
     // Members with the flag may open an API Client, but only to see it (disabled form).
     let interactive = page.can_manage_tokens;
     let rows = clients
@@ -81,6 +81,7 @@ fn ClientsTable(clients: Vec<ApiClientView>, page: ApiPage) -> impl IntoView {
                     <td class="mono">{format!("•••• {}", client.secret_last_four)}</td>
                     <td>{dash_or_pills(client.allowed_origins.clone())}</td>
                     <td><span class=status_class>{client.status.as_str()}</span></td>
+                    <td>{time_ago(client.last_used_at, now)}</td>
                 </tr>
             }
         })
@@ -101,6 +102,7 @@ fn ClientsTable(clients: Vec<ApiClientView>, page: ApiPage) -> impl IntoView {
                                 <span class="hint-icon" aria-hidden="true" data-hint=ORIGINS_HINT>"?"</span>
                             </th>
                             <th>"Status"</th>
+                            <th>"Last used"</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -111,7 +113,7 @@ fn ClientsTable(clients: Vec<ApiClientView>, page: ApiPage) -> impl IntoView {
 }
 
 #[component]
-fn TokensTable(tokens: Vec<RestrictedTokenView>, page: ApiPage) -> impl IntoView {
+fn TokensTable(tokens: Vec<RestrictedTokenView>, now: i64, page: ApiPage) -> impl IntoView {
     let interactive = page.can_manage_tokens;
     let rows = tokens
         .into_iter()
@@ -123,6 +125,7 @@ fn TokensTable(tokens: Vec<RestrictedTokenView>, page: ApiPage) -> impl IntoView
                     <td>{token.name.clone()} {expired}</td>
                     <td class="mono">{format!("•••• {}", token.token_last_four)}</td>
                     <td>{dash_or_pills(token.allowed_ips.clone())}</td>
+                    <td>{time_ago(token.last_used_at, now)}</td>
                 </tr>
             }
         })
@@ -140,6 +143,7 @@ fn TokensTable(tokens: Vec<RestrictedTokenView>, page: ApiPage) -> impl IntoView
                                 <span class="hint-icon" aria-hidden="true" data-hint=TOKEN_HINT>"?"</span>
                             </th>
                             <th>"Allowed IPs"</th>
+                            <th>"Last used"</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>

@@ -1,0 +1,238 @@
+//! Usage per credential (PRODUCT.md §9): the gate counts, in memory, every request that
+//! authenticated as a credential, let through or refused (scope, IP, origin, rate limit), by
+//! hour, and notes when and from where it was last used. Every `FLUSH_EVERY` the counts go to
+//! the database in one batch (so a crash loses at most that much), and at shutdown.
+
+use crate::principal::CredentialViewer;
+use crate::{ServiceError, Services};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+use store::{LastUse, UsageDelta};
+
+/// How often the counts are written.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(10);
+/// How far back usage is kept and answered.
+pub const KEEP_SECONDS: i64 = 7 * 86_400;
+const HOUR: i64 = 3_600;
+
+/// What one credential did since the last flush.
+#[derive(Default)]
+struct Pending {
+    /// hour start → (allowed, refused)
+    hours: HashMap<i64, (i64, i64)>,
+    last: Option<(i64, Option<IpAddr>)>,
+}
+
+/// The counts not yet written.
+#[derive(Default)]
+pub struct UsageRecorder {
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl UsageRecorder {
+    /// Counts one request of `credential_id` at `now` from `from`.
+    pub fn record(&self, credential_id: &str, allowed: bool, now: i64, from: Option<IpAddr>) {
+        let mut all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let pending = match all.get_mut(credential_id) {
+            Some(pending) => pending,
+            None => all.entry(credential_id.to_string()).or_default(),
+        };
+        let hour = pending.hours.entry(now - now.rem_euclid(HOUR)).or_default();
+        if allowed {
+            hour.0 += 1;
+        } else {
+            hour.1 += 1;
+        }
+        if pending.last.is_none_or(|(at, _)| at <= now) {
+            pending.last = Some((now, from));
+        }
+    }
+
+    fn take(&self) -> HashMap<String, Pending> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Puts back what could not be written, so the next flush tries again.
+    fn restore(&self, unwritten: HashMap<String, Pending>) {
+        let mut all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        for (id, old) in unwritten {
+            let pending = all.entry(id).or_default();
+            for (hour, (allowed, refused)) in old.hours {
+                let counts = pending.hours.entry(hour).or_default();
+                counts.0 += allowed;
+                counts.1 += refused;
+            }
+            if pending.last.is_none() {
+                pending.last = old.last;
+            }
+        }
+    }
+
+    /// Not yet written for one credential: its hours and its last use.
+    fn pending_of(
+        &self,
+        credential_id: &str,
+    ) -> (Vec<(i64, i64, i64)>, Option<(i64, Option<IpAddr>)>) {
+        let all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        match all.get(credential_id) {
+            Some(p) => (
+                p.hours.iter().map(|(h, (a, r))| (*h, *a, *r)).collect(),
+                p.last,
+            ),
+            None => (Vec::new(), None),
+        }
+    }
+
+    /// The last use of each credential not yet written.
+    fn pending_last_uses(&self) -> HashMap<String, i64> {
+        let all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        all.iter()
+            .filter_map(|(id, p)| p.last.map(|(at, _)| (id.clone(), at)))
+            .collect()
+    }
+}
+
+/// `GET …/{id}/usage`: the last use and every hour of the last 7 days, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    /// `(hour_start, allowed, refused)`, 168 hours ending with the current one.
+    pub hours: Vec<(i64, i64, i64)>,
+}
+
+/// Which kind of credential an id names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialKind {
+    ApiClient,
+    RestrictedToken,
+}
+
+impl Services {
+    /// Counts a request that authenticated as `credential_id`.
+    pub fn record_use(&self, credential_id: &str, allowed: bool, now: i64, from: Option<IpAddr>) {
+        self.usage_recorder()
+            .record(credential_id, allowed, now, from);
+    }
+
+    /// Writes the counts gathered since the last flush, in one transaction.
+    pub async fn flush_usage(&self) -> Result<(), ServiceError> {
+        let taken = self.usage_recorder().take();
+        if taken.is_empty() {
+            return Ok(());
+        }
+        let mut deltas = Vec::new();
+        let mut last_uses = Vec::new();
+        for (id, pending) in &taken {
+            for (hour, (allowed, refused)) in &pending.hours {
+                deltas.push(UsageDelta {
+                    credential_id: id.clone(),
+                    hour_start: *hour,
+                    allowed: *allowed,
+                    refused: *refused,
+                });
+            }
+            if let Some((at, from)) = pending.last {
+                last_uses.push(LastUse {
+                    credential_id: id.clone(),
+                    used_at: at,
+                    address: from.map(|ip| ip.to_canonical().to_string()),
+                });
+            }
+        }
+        if let Err(err) = self.store().add_usage(&deltas, &last_uses).await {
+            self.usage_recorder().restore(taken);
+            return Err(err.into());
+        }
+        Ok(())
+    }
+
+    /// A credential's usage, for whoever may view the organization's credentials: written
+    /// counts plus this instance's unwritten ones. `NotFound` for another organization's id.
+    pub async fn credential_usage(
+        &self,
+        viewer: CredentialViewer<'_>,
+        kind: CredentialKind,
+        id: &str,
+        now: i64,
+    ) -> Result<Usage, ServiceError> {
+        let org = viewer.organization_id();
+        match kind {
+            CredentialKind::ApiClient => drop(self.store().get_api_client(org, id).await?),
+            CredentialKind::RestrictedToken => {
+                drop(self.store().get_restricted_token(org, id).await?)
+            }
+        }
+        let current_hour = now - now.rem_euclid(HOUR);
+        let first_hour = current_hour - KEEP_SECONDS + HOUR;
+        let mut by_hour: HashMap<i64, (i64, i64)> = HashMap::new();
+        for (hour, allowed, refused) in self.store().usage_hours(id, first_hour).await? {
+            let counts = by_hour.entry(hour).or_default();
+            counts.0 += allowed;
+            counts.1 += refused;
+        }
+        let (pending, pending_last) = self.usage_recorder().pending_of(id);
+        for (hour, allowed, refused) in pending {
+            let counts = by_hour.entry(hour).or_default();
+            counts.0 += allowed;
+            counts.1 += refused;
+        }
+        let hours = (0..KEEP_SECONDS / HOUR)
+            .map(|n| {
+                let hour = first_hour + n * HOUR;
+                let (allowed, refused) = by_hour.get(&hour).copied().unwrap_or_default();
+                (hour, allowed, refused)
+            })
+            .collect();
+        let stored = self
+            .store()
+            .last_uses(org)
+            .await?
+            .into_iter()
+            .find(|u| u.credential_id == id);
+        let pending_last = pending_last.map(|(at, from)| LastUse {
+            credential_id: id.to_string(),
+            used_at: at,
+            address: from.map(|ip| ip.to_canonical().to_string()),
+        });
+        let newest = [pending_last, stored]
+            .into_iter()
+            .flatten()
+            .max_by_key(|u| u.used_at);
+        let (last_used_at, last_used_ip) = match newest {
+            Some(u) => (Some(u.used_at), u.address),
+            None => (None, None),
+        };
+        Ok(Usage {
+            last_used_at,
+            last_used_ip,
+            hours,
+        })
+    }
+
+    /// When each of an organization's credentials was last used (written or not).
+    pub async fn last_used(
+        &self,
+        organization_id: &str,
+    ) -> Result<HashMap<String, i64>, ServiceError> {
+        let mut last: HashMap<String, i64> = self
+            .store()
+            .last_uses(organization_id)
+            .await?
+            .into_iter()
+            .map(|u| (u.credential_id, u.used_at))
+            .collect();
+        for (id, at) in self.usage_recorder().pending_last_uses() {
+            let entry = last.entry(id).or_insert(at);
+            *entry = (*entry).max(at);
+        }
+        Ok(last)
+    }
+
+    /// Deletes hours older than 7 days (housekeeping).
+    pub async fn prune_usage(&self, now: i64) -> Result<u64, ServiceError> {
+        Ok(self.store().prune_usage(now - KEEP_SECONDS).await?)
+    }
+}
