@@ -144,7 +144,11 @@ mod tests {
     fn times_ago_read_as_people_say_them() {
         assert_eq!(time_ago(None, 100), "-");
         assert_eq!(time_ago(Some(100), 130), "just now");
-        assert_eq!(time_ago(Some(100), 90), "just now", "a clock a little behind");
+        assert_eq!(
+            time_ago(Some(100), 90),
+            "just now",
+            "a clock a little behind"
+        );
         assert_eq!(time_ago(Some(0), 60), "1 minute ago");
         assert_eq!(time_ago(Some(0), 5 * 60 + 59), "5 minutes ago");
         assert_eq!(time_ago(Some(0), 3_600), "1 hour ago");

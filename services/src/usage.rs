@@ -17,12 +17,17 @@ pub const FLUSH_EVERY: Duration = Duration::from_secs(10);
 pub const KEEP_SECONDS: i64 = 7 * 86_400;
 const HOUR: i64 = 3_600;
 
+/// An hour's counts: `(hour_start, allowed, refused)`.
+type HourCounts = (i64, i64, i64);
+/// A last use: when, and from which address.
+type Use = (i64, Option<IpAddr>);
+
 /// What one credential did since the last flush.
 #[derive(Default)]
 struct Pending {
     /// hour start → (allowed, refused)
     hours: HashMap<i64, (i64, i64)>,
-    last: Option<(i64, Option<IpAddr>)>,
+    last: Option<Use>,
 }
 
 /// The counts not yet written.
@@ -71,10 +76,7 @@ impl UsageRecorder {
     }
 
     /// Not yet written for one credential: its hours and its last use.
-    fn pending_of(
-        &self,
-        credential_id: &str,
-    ) -> (Vec<(i64, i64, i64)>, Option<(i64, Option<IpAddr>)>) {
+    fn pending_of(&self, credential_id: &str) -> (Vec<HourCounts>, Option<Use>) {
         let all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         match all.get(credential_id) {
             Some(p) => (
@@ -100,7 +102,7 @@ pub struct Usage {
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
     /// `(hour_start, allowed, refused)`, 168 hours ending with the current one.
-    pub hours: Vec<(i64, i64, i64)>,
+    pub hours: Vec<HourCounts>,
 }
 
 /// Which kind of credential an id names.
