@@ -106,6 +106,47 @@ pub struct CredentialsPage {
     pub now: i64,
 }
 
+/// A credential's usage as the console shows it (PRODUCT.md §9).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageView {
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    /// `(hour_start, allowed, refused)`, the last 168 hours, oldest first.
+    pub hours: Vec<(i64, i64, i64)>,
+    /// The server's time of this answer.
+    pub now: i64,
+}
+
+/// One UTC day of a credential's requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DayUsage {
+    pub day_start: i64,
+    pub allowed: i64,
+    pub refused: i64,
+}
+
+impl UsageView {
+    /// The hours summed by UTC day, oldest first (the first and last days may be partial).
+    pub fn days(&self) -> Vec<DayUsage> {
+        let mut days: Vec<DayUsage> = Vec::new();
+        for &(hour, allowed, refused) in &self.hours {
+            let day_start = hour - hour.rem_euclid(86_400);
+            match days.last_mut() {
+                Some(day) if day.day_start == day_start => {
+                    day.allowed += allowed;
+                    day.refused += refused;
+                }
+                _ => days.push(DayUsage {
+                    day_start,
+                    allowed,
+                    refused,
+                }),
+            }
+        }
+        days
+    }
+}
+
 /// How long ago `at` was, as the tables say it: `just now`, `5 minutes ago`, `3 hours ago`,
 /// `2 days ago`; `-` for never.
 pub fn time_ago(at: Option<i64>, now: i64) -> String {
@@ -139,6 +180,25 @@ pub struct CreatedRestrictedToken {
 #[cfg(test)]
 mod tests {
     use super::time_ago;
+
+    #[test]
+    fn hours_sum_into_utc_days() {
+        let usage = super::UsageView {
+            hours: vec![
+                (86_400 - 3_600, 1, 0),
+                (86_400, 2, 1),
+                (86_400 + 3_600, 3, 0),
+            ],
+            ..Default::default()
+        };
+        let days = usage.days();
+        assert_eq!(days.len(), 2);
+        assert_eq!((days[0].allowed, days[0].refused), (1, 0));
+        assert_eq!(
+            (days[1].day_start, days[1].allowed, days[1].refused),
+            (86_400, 5, 1)
+        );
+    }
 
     #[test]
     fn times_ago_read_as_people_say_them() {

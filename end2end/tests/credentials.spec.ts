@@ -316,6 +316,11 @@ test("a rate limit and a quota: refused inline when not a positive number, kept 
 
   await settings.getByRole("row", { name: /limited sync/ }).getByRole("cell").first().click();
   const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  // The usage of the last 7 days: the call above, as a chart and as a table.
+  await expect(edit.getByText("Last used just now from 127.0.0.1")).toBeVisible();
+  await expect(edit.getByRole("img", { name: "1 allowed and 0 refused requests in the last 7 days" })).toBeVisible();
+  await edit.getByText("As a table: 1 allowed and 0 refused requests in the last 7 days").click();
+  await expect(edit.getByRole("table").getByRole("row").last().getByRole("cell").first()).toHaveText("1");
   await expect(edit.getByRole("group", { name: "Rate limit" }).getByLabel("Rate limit requests")).toHaveValue("5");
   await expect(edit.getByRole("group", { name: "Rate limit" }).getByLabel("requests per")).toHaveValue("second");
   await expect(edit.getByRole("group", { name: "Quota" }).getByLabel("Quota requests")).toHaveValue("1000");

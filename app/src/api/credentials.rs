@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::rpc_client::CsrfClient;
 use domain::models::{
     ApiClientView, CreatedApiClient, CreatedRestrictedToken, CredentialsPage, RestrictedTokenView,
+    UsageView,
 };
 use leptos::prelude::*;
 
@@ -23,6 +24,32 @@ pub async fn list_credentials() -> Result<CredentialsPage, AppError> {
         .credentials_page(viewer, ctx.services.now())
         .await
         .map_err(fail)
+}
+
+/// A credential's usage for its Edit slide-over: `kind` is `api_client` or
+/// `restricted_access_token`.
+#[server(prefix = "/rpc", endpoint = "credentials/usage", client = CsrfClient)]
+pub async fn credential_usage(kind: String, id: String) -> Result<UsageView, AppError> {
+    use services::usage::CredentialKind;
+    let who = principal().await?;
+    let viewer = who.credential_viewer().map_err(fail)?;
+    let kind = match kind.as_str() {
+        "api_client" => CredentialKind::ApiClient,
+        "restricted_access_token" => CredentialKind::RestrictedToken,
+        _ => return Err(AppError::NotFound),
+    };
+    let ctx = context()?;
+    let usage = ctx
+        .services
+        .credential_usage(viewer, kind, &id, ctx.services.now())
+        .await
+        .map_err(fail)?;
+    Ok(UsageView {
+        last_used_at: usage.last_used_at,
+        last_used_ip: usage.last_used_ip,
+        hours: usage.hours,
+        now: ctx.services.now(),
+    })
 }
 
 /// Answers the new client with its secret, the only time the secret leaves the server.

@@ -1,6 +1,7 @@
 //! Add API Client, Edit API Client, and the dialog that shows a new client's secret once.
 
 use super::fields::{BoundInput, LimitFields, LimitValues, field_error, general_error, invalid};
+use super::usage_chart::UsagePanel;
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateApiClient, SetApiClientDisabled, UpdateApiClient};
 use crate::components::copy::{CopyValue, ShownOnceDialog};
@@ -283,6 +284,7 @@ pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl Into
                     <dd>{format!("{} by {}", domain::credentials::date_of(client.created_at), client.created_by)}</dd>
                 </dl>
                 <ClientFields values disabled outcome/>
+                <UsagePanel kind="api_client" id=client.id.clone()/>
                 <div class="actions spread">
                     <div class="actions">
                         <button type="button" class="btn btn-danger-outline" disabled=disabled on:click=confirm>

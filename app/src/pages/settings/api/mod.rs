@@ -6,6 +6,7 @@ mod client_panels;
 mod fields;
 mod tables;
 mod token_panels;
+mod usage_chart;
 
 use crate::api::credentials::{
     CreateApiClient, CreateRestrictedToken, DeleteApiClient, DeleteRestrictedToken,

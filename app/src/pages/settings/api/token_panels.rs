@@ -2,6 +2,7 @@
 //! token once.
 
 use super::fields::{BoundInput, LimitFields, LimitValues, general_error};
+use super::usage_chart::UsagePanel;
 use super::{ApiPage, Kind};
 use crate::api::credentials::{CreateRestrictedToken, UpdateRestrictedToken};
 use crate::components::copy::ShownOnceDialog;
@@ -139,6 +140,7 @@ pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl 
                     <dd>{format!("{} by {}", domain::credentials::date_of(token.created_at), token.created_by)}</dd>
                 </dl>
                 <TokenFields values outcome/>
+                <UsagePanel kind="restricted_access_token" id=token.id.clone()/>
                 <div class="actions spread">
                     <button type="button" class="btn btn-danger-outline" on:click=confirm>"Delete"</button>
                     <div class="actions">
