@@ -149,6 +149,7 @@ impl ParsedToken {
 
 pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
     ApiClientView {
+        limits: record.limits(),
         status: CredentialStatus::of(record.disabled, record.expires_at, now),
         id: record.id,
         name: record.name,
@@ -167,16 +168,13 @@ pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
         created_by: record
             .created_by
             .unwrap_or_else(|| FORMER_MEMBER.to_string()),
-        limits: Limits {
-            rate_limit: record.rate_limit,
-            quota: record.quota,
-        },
         last_used_at: None,
     }
 }
 
 pub fn restricted_token_view(record: RestrictedTokenRecord, now: i64) -> RestrictedTokenView {
     RestrictedTokenView {
+        limits: record.limits(),
         expired: record.expires_at.is_some_and(|at| at <= now),
         id: record.id,
         name: record.name,
@@ -187,10 +185,6 @@ pub fn restricted_token_view(record: RestrictedTokenRecord, now: i64) -> Restric
         created_by: record
             .created_by
             .unwrap_or_else(|| FORMER_MEMBER.to_string()),
-        limits: Limits {
-            rate_limit: record.rate_limit,
-            quota: record.quota,
-        },
         last_used_at: None,
     }
 }

@@ -214,10 +214,7 @@ impl ApiClientInput {
             limits: limits(
                 &self.rate_limit,
                 &self.quota,
-                current.map_or_else(Limits::default, |c| Limits {
-                    rate_limit: c.rate_limit,
-                    quota: c.quota,
-                }),
+                current.map(|c| c.limits()).unwrap_or_default(),
             )?,
         })
     }
@@ -242,10 +239,7 @@ impl RestrictedTokenInput {
             limits: limits(
                 &self.rate_limit,
                 &self.quota,
-                current.map_or_else(Limits::default, |c| Limits {
-                    rate_limit: c.rate_limit,
-                    quota: c.quota,
-                }),
+                current.map(|c| c.limits()).unwrap_or_default(),
             )?,
         })
     }

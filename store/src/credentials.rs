@@ -79,6 +79,24 @@ pub struct RestrictedTokenFields<'a> {
     pub quota: Option<Quota>,
 }
 
+impl ApiClientRecord {
+    pub fn limits(&self) -> domain::credentials::Limits {
+        domain::credentials::Limits {
+            rate_limit: self.rate_limit,
+            quota: self.quota,
+        }
+    }
+}
+
+impl RestrictedTokenRecord {
+    pub fn limits(&self) -> domain::credentials::Limits {
+        domain::credentials::Limits {
+            rate_limit: self.rate_limit,
+            quota: self.quota,
+        }
+    }
+}
+
 fn join_list(items: &[String]) -> String {
     items.join("\n")
 }

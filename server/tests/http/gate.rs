@@ -263,24 +263,6 @@ async fn origins_decide_for_api_clients_and_preflight_answers_all(app: TestApp) 
     );
 }
 
-async fn api(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}/api/v1/{path}", app.base))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let res = request.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn writer(app: &TestApp, admin: &Browser) -> (ClientCreds, String) {
     let creds = app
         .api_client(admin, "credentials:read credentials:write", "")
@@ -295,20 +277,20 @@ async fn the_collections_speak_json(app: TestApp) {
     let (me_creds, token) = writer(&app, &admin).await;
 
     // API Clients: create (the secret once), list, patch, and the new client works.
-    let (status, created) = api(
-        &app,
-        Method::POST,
-        "api-clients",
-        &token,
-        Some(json!({
-            "name": "  Reporting ",
-            "description": "nightly job",
-            "allowed_origins": ["https://Reports.example.com/"],
-            "scopes": ["credentials:read"],
-            "expires_at": null,
-        })),
-    )
-    .await;
+    let (status, created) = app
+        .api(
+            Method::POST,
+            "api-clients",
+            &token,
+            Some(json!({
+                "name": "  Reporting ",
+                "description": "nightly job",
+                "allowed_origins": ["https://Reports.example.com/"],
+                "scopes": ["credentials:read"],
+                "expires_at": null,
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["name"], "Reporting");
     assert_eq!(
@@ -330,7 +312,7 @@ async fn the_collections_speak_json(app: TestApp) {
     let (status, _) = app.request_token(&new, None).await;
     assert_eq!(status, StatusCode::OK);
 
-    let (status, list) = api(&app, Method::GET, "api-clients", &token, None).await;
+    let (status, list) = app.api(Method::GET, "api-clients", &token, None).await;
     assert_eq!(status, StatusCode::OK);
     let data = list["data"].as_array().unwrap();
     assert_eq!(data.len(), 2);
@@ -361,14 +343,14 @@ async fn the_collections_speak_json(app: TestApp) {
         .unwrap();
     assert_eq!(shown["created_by"], "API Client Backend");
 
-    let (status, patched) = api(
-        &app,
-        Method::PATCH,
-        &format!("api-clients/{id}"),
-        &token,
-        Some(json!({"description": null, "expires_at": "2099-01-01T00:00:00Z"})),
-    )
-    .await;
+    let (status, patched) = app
+        .api(
+            Method::PATCH,
+            &format!("api-clients/{id}"),
+            &token,
+            Some(json!({"description": null, "expires_at": "2099-01-01T00:00:00Z"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_eq!(
         patched["name"], "Reporting",
@@ -378,14 +360,14 @@ async fn the_collections_speak_json(app: TestApp) {
     assert_eq!(patched["expires_at"], "2099-01-01T00:00:00Z");
 
     // Restricted Access Tokens: create, list, patch, delete.
-    let (status, created) = api(
-        &app,
-        Method::POST,
-        "restricted-access-tokens",
-        &token,
-        Some(json!({"name": "Kiosk", "allowed_ips": ["127.0.0.1", "2001:db8::/32"]})),
-    )
-    .await;
+    let (status, created) = app
+        .api(
+            Method::POST,
+            "restricted-access-tokens",
+            &token,
+            Some(json!({"name": "Kiosk", "allowed_ips": ["127.0.0.1", "2001:db8::/32"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let rat = created["token"].as_str().unwrap().to_string();
     assert!(rat.starts_with("pcr_"));
@@ -395,18 +377,20 @@ async fn the_collections_speak_json(app: TestApp) {
     );
     let rat_id = created["id"].as_str().unwrap().to_string();
     assert_eq!(app.me(&rat).await.status(), StatusCode::OK);
-    let (status, list) = api(&app, Method::GET, "restricted-access-tokens", &token, None).await;
+    let (status, list) = app
+        .api(Method::GET, "restricted-access-tokens", &token, None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
     assert!(list["data"][0].get("token").is_none());
-    let (status, patched) = api(
-        &app,
-        Method::PATCH,
-        &format!("restricted-access-tokens/{rat_id}"),
-        &token,
-        Some(json!({"allowed_ips": ["10.0.0.0/8"]})),
-    )
-    .await;
+    let (status, patched) = app
+        .api(
+            Method::PATCH,
+            &format!("restricted-access-tokens/{rat_id}"),
+            &token,
+            Some(json!({"allowed_ips": ["10.0.0.0/8"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_eq!(patched["name"], "Kiosk");
     assert_eq!(
@@ -414,37 +398,27 @@ async fn the_collections_speak_json(app: TestApp) {
         StatusCode::FORBIDDEN,
         "the narrowed list applies at once"
     );
-    let (status, _) = api(
-        &app,
-        Method::DELETE,
-        &format!("restricted-access-tokens/{rat_id}"),
-        &token,
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &format!("restricted-access-tokens/{rat_id}"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(app.me(&rat).await.status(), StatusCode::UNAUTHORIZED);
 
     // Deleting an API Client through the API stops its tokens.
     let new_token = app.access_token(&new).await;
-    let (status, _) = api(
-        &app,
-        Method::DELETE,
-        &format!("api-clients/{id}"),
-        &token,
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .api(Method::DELETE, &format!("api-clients/{id}"), &token, None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(app.me(&new_token).await.status(), StatusCode::UNAUTHORIZED);
-    let (status, body) = api(
-        &app,
-        Method::DELETE,
-        &format!("api-clients/{id}"),
-        &token,
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .api(Method::DELETE, &format!("api-clients/{id}"), &token, None)
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::NOT_FOUND, Some("not_found"))
@@ -505,7 +479,9 @@ async fn bad_input_gets_clear_errors_and_changes_nothing(app: TestApp) {
         ),
     ];
     for (path, body, field) in cases {
-        let (status, error) = api(&app, Method::POST, path, &token, Some(body.clone())).await;
+        let (status, error) = app
+            .api(Method::POST, path, &token, Some(body.clone()))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(error["error"], "invalid_request", "{body}");
         assert_eq!(error["field"], field, "{body}");
@@ -515,14 +491,14 @@ async fn bad_input_gets_clear_errors_and_changes_nothing(app: TestApp) {
                 .is_some_and(|d| !d.is_empty())
         );
     }
-    let (_, error) = api(
-        &app,
-        Method::POST,
-        "restricted-access-tokens",
-        &token,
-        Some(json!({"name": "t", "allowed_ips": ["10.0.0.1", "300.1.1.1"]})),
-    )
-    .await;
+    let (_, error) = app
+        .api(
+            Method::POST,
+            "restricted-access-tokens",
+            &token,
+            Some(json!({"name": "t", "allowed_ips": ["10.0.0.1", "300.1.1.1"]})),
+        )
+        .await;
     assert!(
         error["error_description"]
             .as_str()
@@ -563,9 +539,11 @@ async fn bad_input_gets_clear_errors_and_changes_nothing(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // Nothing was created by any of it: only the writer itself.
-    let (_, list) = api(&app, Method::GET, "api-clients", &token, None).await;
+    let (_, list) = app.api(Method::GET, "api-clients", &token, None).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
-    let (_, list) = api(&app, Method::GET, "restricted-access-tokens", &token, None).await;
+    let (_, list) = app
+        .api(Method::GET, "restricted-access-tokens", &token, None)
+        .await;
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
 }
 
@@ -594,17 +572,19 @@ async fn another_organizations_ids_answer_as_missing(app: TestApp) {
         (Method::PATCH, format!("restricted-access-tokens/{rat_id}")),
         (Method::DELETE, format!("restricted-access-tokens/{rat_id}")),
     ] {
-        let (status, body) = api(
-            &app,
-            method.clone(),
-            &path,
-            &their_token,
-            Some(json!({"name": "taken"})),
-        )
-        .await;
+        let (status, body) = app
+            .api(
+                method.clone(),
+                &path,
+                &their_token,
+                Some(json!({"name": "taken"})),
+            )
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {body}");
     }
-    let (_, list) = api(&app, Method::GET, "api-clients", &their_token, None).await;
+    let (_, list) = app
+        .api(Method::GET, "api-clients", &their_token, None)
+        .await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "only their own");
     let (_, page) = admin.rpc("credentials/list", &[]).await;
     assert_eq!(page["api_clients"][0]["name"], "Backend", "unchanged");

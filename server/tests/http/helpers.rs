@@ -432,6 +432,26 @@ impl TestApp {
         body["access_token"].as_str().unwrap().to_string()
     }
 
+    /// `METHOD /api/v1/PATH` with a bearer value and an optional JSON body; answers status and
+    /// JSON (`null` when the body is not JSON).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}/api/v1/{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let res = request.send().await.unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// `GET /api/v1/me` with a bearer value.
     pub async fn me(&self, bearer: &str) -> reqwest::Response {
         reqwest::Client::new()

@@ -22,24 +22,6 @@ fn to_a_new_day(app: &TestApp) {
     app.clock.advance_secs(86_400 - now.rem_euclid(86_400));
 }
 
-async fn api(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}/api/v1/{path}", app.base))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let res = request.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn five_a_minute_then_429_until_the_next_minute(app: TestApp) {
     to_a_new_day(&app);
     let admin = app.admin().await;
@@ -122,19 +104,19 @@ async fn limits_set_through_the_api_are_shown_changed_and_cleared(app: TestApp) 
         .api_client(&admin, "credentials:read credentials:write", "")
         .await;
     let writer = app.access_token(&writer).await;
-    let (status, created) = api(
-        &app,
-        Method::POST,
-        "api-clients",
-        &writer,
-        Some(json!({
-            "name": "Nightly",
-            "scopes": ["credentials:read"],
-            "rate_limit": {"requests": 2, "per": "second"},
-            "quota": {"requests": 1000, "per": "month"}
-        })),
-    )
-    .await;
+    let (status, created) = app
+        .api(
+            Method::POST,
+            "api-clients",
+            &writer,
+            Some(json!({
+                "name": "Nightly",
+                "scopes": ["credentials:read"],
+                "rate_limit": {"requests": 2, "per": "second"},
+                "quota": {"requests": 1000, "per": "month"}
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(
         created["rate_limit"],
@@ -158,32 +140,27 @@ async fn limits_set_through_the_api_are_shown_changed_and_cleared(app: TestApp) 
 
     // A PATCH without the fields keeps them; one with them changes them; null clears.
     let path = format!("api-clients/{id}");
-    let (status, kept) = api(
-        &app,
-        Method::PATCH,
-        &path,
-        &writer,
-        Some(json!({"name": "N"})),
-    )
-    .await;
+    let (status, kept) = app
+        .api(Method::PATCH, &path, &writer, Some(json!({"name": "N"})))
+        .await;
     assert_eq!(status, StatusCode::OK, "{kept}");
     assert_eq!(kept["rate_limit"], json!({"requests": 2, "per": "second"}));
     let body = json!({"rate_limit": {"requests": 10, "per": "second"}, "quota": null});
-    let (status, changed) = api(&app, Method::PATCH, &path, &writer, Some(body)).await;
+    let (status, changed) = app.api(Method::PATCH, &path, &writer, Some(body)).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["quota"], Value::Null);
     // The gate sees the change at once: ten a second now.
     let res = app.me(&token).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["ratelimit-policy"], "\"rate\";q=10;w=1");
-    let (_, cleared) = api(
-        &app,
-        Method::PATCH,
-        &path,
-        &writer,
-        Some(json!({"rate_limit": null})),
-    )
-    .await;
+    let (_, cleared) = app
+        .api(
+            Method::PATCH,
+            &path,
+            &writer,
+            Some(json!({"rate_limit": null})),
+        )
+        .await;
     assert_eq!(cleared["rate_limit"], Value::Null);
     let res = app.me(&token).await;
     assert!(res.headers().get("ratelimit-policy").is_none());
@@ -211,7 +188,9 @@ async fn bad_limits_are_refused_and_change_nothing(app: TestApp) {
     ] {
         let mut body = json!({"name": "Bad"});
         body[field] = value.clone();
-        let (status, refused) = api(&app, Method::POST, "api-clients", &writer, Some(body)).await;
+        let (status, refused) = app
+            .api(Method::POST, "api-clients", &writer, Some(body))
+            .await;
         assert_eq!(
             status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -240,13 +219,15 @@ async fn bad_limits_are_refused_and_change_nothing(app: TestApp) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{requests} {per}");
         assert_eq!(refused["Field"]["field"], field);
     }
-    let (_, clients) = api(&app, Method::GET, "api-clients", &writer, None).await;
+    let (_, clients) = app.api(Method::GET, "api-clients", &writer, None).await;
     assert_eq!(
         clients["data"].as_array().unwrap().len(),
         1,
         "only the writer"
     );
-    let (_, tokens) = api(&app, Method::GET, "restricted-access-tokens", &writer, None).await;
+    let (_, tokens) = app
+        .api(Method::GET, "restricted-access-tokens", &writer, None)
+        .await;
     assert_eq!(tokens["data"].as_array().unwrap().len(), 0);
 }
 
