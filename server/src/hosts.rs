@@ -12,7 +12,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::net::IpAddr;
 use std::sync::Arc;
 
 /// The names this instance answers for (lower case, without port or trailing dot).
@@ -30,51 +29,60 @@ impl AllowedHosts {
             .unwrap_or_default();
         let names = std::iter::once(issuer_host)
             .chain(extra.iter().map(String::as_str))
-            .filter_map(host_name)
-            .filter(|name| !name.is_empty())
+            .filter_map(|authority| match host_of(authority)? {
+                Host::Name(name) if !name.is_empty() => Some(name.to_ascii_lowercase()),
+                _ => None,
+            })
             .collect();
         AllowedHosts(Arc::new(names))
     }
 
     /// Whether a request with this `Host` (or `:authority`) is for this instance.
     pub fn allows(&self, authority: &str) -> bool {
-        let Some(name) = host_name(authority) else {
-            return false;
-        };
-        if name == "localhost" || name.ends_with(".localhost") {
-            return true;
+        match host_of(authority) {
+            None => false,
+            Some(Host::Bracketed(inside)) => inside.parse::<std::net::Ipv6Addr>().is_ok(),
+            Some(Host::Name(name)) => {
+                let is = |other: &str| name.eq_ignore_ascii_case(other);
+                is("localhost")
+                    || name.len() > ".localhost".len()
+                        && name[name.len() - ".localhost".len()..]
+                            .eq_ignore_ascii_case(".localhost")
+                    || name.parse::<std::net::Ipv4Addr>().is_ok()
+                    || self.0.iter().any(|allowed| is(allowed))
+            }
         }
-        let literal = name.trim_start_matches('[').trim_end_matches(']');
-        if literal.parse::<IpAddr>().is_ok() {
-            return true;
-        }
-        self.0.contains(&name)
     }
 }
 
-/// The host part of `host[:port]` in lower case, without a trailing dot; `None` when it holds
-/// anything a host name cannot.
-fn host_name(authority: &str) -> Option<String> {
+/// A host named in an authority (`host[:port]`), borrowed from it: on every request, so it
+/// does not allocate.
+enum Host<'a> {
+    /// What was inside `[…]`.
+    Bracketed(&'a str),
+    /// A name or an IPv4 address, without a trailing dot (compare ignoring case).
+    Name(&'a str),
+}
+
+/// The host of `host[:port]`; `None` when it holds anything a host name cannot.
+fn host_of(authority: &str) -> Option<Host<'_>> {
     let authority = authority.trim();
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        let end = v6.find(']')?;
-        let (inside, after) = v6.split_at(end);
-        let port = &after[1..];
-        if !(port.is_empty() || is_port(port.strip_prefix(':')?)) {
+    if let Some(v6) = authority.strip_prefix('[') {
+        let (inside, after) = v6.split_once(']')?;
+        if !(after.is_empty() || is_port(after.strip_prefix(':')?)) {
             return None;
         }
-        return Some(format!("[{}]", inside.to_ascii_lowercase()));
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) if is_port(port) => host,
-            Some(_) => return None,
-            None => authority,
-        }
+        return Some(Host::Bracketed(inside));
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if is_port(port) => host,
+        Some(_) => return None,
+        None => authority,
     };
     let ok = host
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
-    ok.then(|| host.trim_end_matches('.').to_ascii_lowercase())
+    ok.then(|| Host::Name(host.trim_end_matches('.')))
 }
 
 fn is_port(port: &str) -> bool {

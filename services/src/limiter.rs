@@ -103,13 +103,37 @@ impl Default for Limiter {
     }
 }
 
-fn state<U: Unit>(policy: &'static str, limit: Limit<U>, window: &Window, now: i64) -> LimitState {
-    LimitState {
-        policy,
-        limit: limit.requests,
-        window_seconds: limit.window_seconds(),
-        remaining: limit.requests.saturating_sub(window.total()),
-        reset_seconds: (window.start + limit.window_seconds() - now).max(1),
+/// One of a credential's limits, with its window at `now`.
+struct Policy<'a> {
+    name: &'static str,
+    requests: u64,
+    window_seconds: i64,
+    window: &'a mut Window,
+}
+
+impl Policy<'_> {
+    fn of<'a, U: Unit>(
+        name: &'static str,
+        limit: Limit<U>,
+        window: &'a mut Window,
+        now: i64,
+    ) -> Policy<'a> {
+        Policy {
+            name,
+            requests: limit.requests,
+            window_seconds: limit.window_seconds(),
+            window: window.at(limit.window_start(now)),
+        }
+    }
+
+    fn state(&self, now: i64) -> LimitState {
+        LimitState {
+            policy: self.name,
+            limit: self.requests,
+            window_seconds: self.window_seconds,
+            remaining: self.requests.saturating_sub(self.window.total()),
+            reset_seconds: (self.window.start + self.window_seconds - now).max(1),
+        }
     }
 }
 
@@ -122,41 +146,26 @@ impl Limiter {
             Some(counters) => counters,
             None => all.entry(credential_id.to_string()).or_default(),
         };
-        let rate = limits
-            .rate_limit
-            .map(|l| (l, *counters.rate.at(l.window_start(now))));
-        let quota = limits
-            .quota
-            .map(|l| (l, *counters.quota.at(l.window_start(now))));
-        let states = |rate_window: Option<Window>, quota_window: Option<Window>| {
-            let mut states = Vec::with_capacity(2);
-            if let (Some((l, _)), Some(w)) = (rate, rate_window) {
-                states.push(state("rate", l, &w, now));
-            }
-            if let (Some((l, _)), Some(w)) = (quota, quota_window) {
-                states.push(state("quota", l, &w, now));
-            }
-            states
-        };
-        let over = |window: &Window, requests: u64| window.total() >= requests;
-        if let Some((l, w)) = rate.filter(|(l, w)| over(w, l.requests)) {
-            let refused = state("rate", l, &w, now);
-            return LimitDecision::Refused(refused, states(Some(w), quota.map(|q| q.1)));
+        // Rate first: it names the refusal when both are used up.
+        let mut policies = Vec::with_capacity(2);
+        if let Some(limit) = limits.rate_limit {
+            policies.push(Policy::of("rate", limit, &mut counters.rate, now));
         }
-        if let Some((l, w)) = quota.filter(|(l, w)| over(w, l.requests)) {
-            let refused = state("quota", l, &w, now);
-            return LimitDecision::Refused(refused, states(rate.map(|r| r.1), Some(w)));
+        if let Some(limit) = limits.quota {
+            policies.push(Policy::of("quota", limit, &mut counters.quota, now));
         }
-        if rate.is_some() {
-            counters.rate.count += 1;
+        let over = policies.iter().find(|p| p.window.total() >= p.requests);
+        if let Some(over) = over {
+            let refused = over.state(now);
+            return LimitDecision::Refused(
+                refused,
+                policies.iter().map(|p| p.state(now)).collect(),
+            );
         }
-        if quota.is_some() {
-            counters.quota.count += 1;
+        for policy in &mut policies {
+            policy.window.count += 1;
         }
-        LimitDecision::Allowed(states(
-            rate.map(|_| counters.rate),
-            quota.map(|_| counters.quota),
-        ))
+        LimitDecision::Allowed(policies.iter().map(|p| p.state(now)).collect())
     }
 
     /// This instance's counts that changed since they were last written.
@@ -195,7 +204,10 @@ impl Limiter {
     fn apply_others(&self, others: Vec<LimitCount>) {
         let mut all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         for c in others {
-            let counters = all.entry(c.credential_id).or_default();
+            // Only credentials this instance counts: the others' come in once it sees them.
+            let Some(counters) = all.get_mut(&c.credential_id) else {
+                continue;
+            };
             let w = counters.window(c.policy);
             if c.window_start < w.start {
                 continue;
@@ -203,6 +215,13 @@ impl Limiter {
             let w = w.at(c.window_start);
             w.others = u64::try_from(c.count).unwrap_or(0);
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
     }
 
     /// Forgets credentials whose windows have all ended (housekeeping).
@@ -218,6 +237,10 @@ impl Services {
     /// `EXCHANGE_EVERY`, and by tests when they choose).
     pub async fn exchange_limit_counts(&self, now: i64) -> Result<(), ServiceError> {
         let limiter = self.limiter();
+        // No limited credential was used here: nothing to write, and nobody's counts to read.
+        if limiter.is_empty() {
+            return Ok(());
+        }
         let unwritten = limiter.unwritten();
         self.store()
             .put_limit_counts(&limiter.instance, &unwritten)

@@ -188,12 +188,7 @@ impl Services {
                 (hour, allowed, refused)
             })
             .collect();
-        let stored = self
-            .store()
-            .last_uses(org)
-            .await?
-            .into_iter()
-            .find(|u| u.credential_id == id);
+        let stored = self.store().last_use(id).await?;
         let pending_last = pending_last.map(|(at, from)| LastUse {
             credential_id: id.to_string(),
             used_at: at,

@@ -1,6 +1,7 @@
 //! Usage per credential (PRODUCT.md §9): hourly counts added in batches, and the last use.
 
 use crate::{Store, StoreError};
+use sqlx::any::AnyRow;
 use sqlx::{Acquire, Row};
 
 /// Requests of one credential in one hour, to add to what is stored.
@@ -18,6 +19,14 @@ pub struct LastUse {
     pub credential_id: String,
     pub used_at: i64,
     pub address: Option<String>,
+}
+
+fn last_use_from_row(r: &AnyRow) -> Result<LastUse, StoreError> {
+    Ok(LastUse {
+        credential_id: r.try_get("credential_id")?,
+        used_at: r.try_get("used_at")?,
+        address: r.try_get("address")?,
+    })
 }
 
 impl Store {
@@ -89,6 +98,18 @@ impl Store {
             .collect()
     }
 
+    /// One credential's last use.
+    pub async fn last_use(&self, credential_id: &str) -> Result<Option<LastUse>, StoreError> {
+        let row = sqlx::query(
+            "SELECT credential_id, used_at, address FROM credential_last_use \
+             WHERE credential_id = $1",
+        )
+        .bind(credential_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(last_use_from_row).transpose()
+    }
+
     /// The last uses of every credential of an organization.
     pub async fn last_uses(&self, organization_id: &str) -> Result<Vec<LastUse>, StoreError> {
         let rows = sqlx::query(
@@ -99,15 +120,7 @@ impl Store {
         .bind(organization_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(LastUse {
-                    credential_id: r.try_get("credential_id")?,
-                    used_at: r.try_get("used_at")?,
-                    address: r.try_get("address")?,
-                })
-            })
-            .collect()
+        rows.iter().map(last_use_from_row).collect()
     }
 
     /// Deletes hours that started before `before`.

@@ -329,24 +329,8 @@ pub struct ClientCreds {
 impl TestApp {
     /// Creates an API Client in the console with `scopes` (space-separated) and `origins`.
     pub async fn api_client(&self, admin: &Browser, scopes: &str, origins: &str) -> ClientCreds {
-        let (status, body) = admin
-            .rpc(
-                "api-clients/create",
-                &[
-                    ("name", "Backend"),
-                    ("description", ""),
-                    ("allowed_origins", origins),
-                    ("scopes", scopes),
-                    ("expiration_date", ""),
-                ],
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        ClientCreds {
-            id: body["client"]["id"].as_str().unwrap().to_string(),
-            client_id: body["client"]["client_id"].as_str().unwrap().to_string(),
-            secret: body["client_secret"].as_str().unwrap().to_string(),
-        }
+        self.create_client(admin, "Backend", scopes, origins, ("", ""), ("", ""))
+            .await
     }
 
     /// Like `api_client`, with a rate limit and a quota as the console's inputs give them
@@ -358,13 +342,26 @@ impl TestApp {
         rate: (&str, &str),
         quota: (&str, &str),
     ) -> ClientCreds {
+        self.create_client(admin, "Limited", scopes, "", rate, quota)
+            .await
+    }
+
+    async fn create_client(
+        &self,
+        admin: &Browser,
+        name: &str,
+        scopes: &str,
+        origins: &str,
+        rate: (&str, &str),
+        quota: (&str, &str),
+    ) -> ClientCreds {
         let (status, body) = admin
             .rpc(
                 "api-clients/create",
                 &[
-                    ("name", "Limited"),
+                    ("name", name),
                     ("description", ""),
-                    ("allowed_origins", ""),
+                    ("allowed_origins", origins),
                     ("scopes", scopes),
                     ("expiration_date", ""),
                     ("rate_limit_requests", rate.0),
