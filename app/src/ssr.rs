@@ -115,11 +115,14 @@ pub fn session_token() -> Option<String> {
 pub async fn principal() -> Result<Principal, AppError> {
     let ctx = context()?;
     let token = session_token().ok_or_else(|| fail(ServiceError::Unauthenticated))?;
-    ctx.services
+    let mut principal = ctx
+        .services
         .principal_for_session(&token, ctx.services.now())
         .await
         .map_err(fail)?
-        .ok_or_else(|| fail(ServiceError::Unauthenticated))
+        .ok_or_else(|| fail(ServiceError::Unauthenticated))?;
+    principal.address = client_address();
+    Ok(principal)
 }
 
 pub(crate) fn set_status(status: StatusCode) {

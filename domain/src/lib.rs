@@ -1,6 +1,7 @@
 //! The Portcullis domain: types, validation and permission rules that both the browser and the
 //! server use. Nothing here knows about HTTP, Leptos or a database.
 
+pub mod audit;
 pub mod credentials;
 pub mod models;
 pub mod role;

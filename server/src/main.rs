@@ -98,7 +98,7 @@ async fn api_access(config: &Config, org: &str, on: bool) -> Result<(), String> 
         .await
         .map_err(|e| format!("organization {org:?}: {e}"))?;
     services
-        .set_api_access(&found.id, on, services.now())
+        .set_api_access(services::Actor::CLI, &found.id, on, services.now())
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -122,7 +122,7 @@ async fn key_services(config: &Config) -> Result<Services, String> {
 async fn rotate_keys(config: &Config) -> Result<(), String> {
     let services = key_services(config).await?;
     let kid = services
-        .rotate_signing_key(services.now())
+        .rotate_signing_key(services::Actor::CLI, services.now())
         .await
         .map_err(|e| format!("cannot rotate the signing key: {e}"))?;
     services.store().close().await;
@@ -136,7 +136,7 @@ async fn rotate_keys(config: &Config) -> Result<(), String> {
 async fn revoke_key(config: &Config, kid: &str) -> Result<(), String> {
     let services = key_services(config).await?;
     let replacement = services
-        .revoke_signing_key(kid, services.now())
+        .revoke_signing_key(services::Actor::CLI, kid, services.now())
         .await
         .map_err(|e| match e {
             services::ServiceError::NotFound => format!("there is no signing key {kid:?}"),

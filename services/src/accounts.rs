@@ -1,7 +1,9 @@
 //! Setup, sign-up and sign-in.
 
+use crate::audit::{Actor, Changes, Target, event};
 use crate::throttle::SignInKeys;
 use crate::{ServiceError, Services, SignedIn, secrets};
+use domain::audit::{ActorKind, AuditAction};
 use domain::{Email, OrgName, Password, PersonName, Role};
 use std::net::IpAddr;
 use store::{NewOrganization, NewUser};
@@ -66,7 +68,7 @@ impl Services {
             )
             .await?;
         tracing::info!(user_id, org_id, "instance set up");
-        self.start_session(&user_id, now).await
+        self.start_session(&user_id, now, None).await
     }
 
     /// `/signup`, when open: a new organization with this person as its Admin.
@@ -93,7 +95,7 @@ impl Services {
             )
             .await?;
         tracing::info!(user_id, org_id, "organization signed up");
-        self.start_session(&user_id, now).await
+        self.start_session(&user_id, now, None).await
     }
 
     /// `/login`. Unknown email and wrong password answer the same, in the same time. The
@@ -119,14 +121,58 @@ impl Services {
         match user {
             Some(user) if ok => {
                 self.release_sign_in(&keys, true).await?;
-                self.start_session(&user.id, now).await
+                let audit = sign_in_event(Some(&user), &email, form.client_address, true, now);
+                self.start_session(&user.id, now, Some(&audit)).await
             }
-            _ => {
+            user => {
                 tracing::info!("failed sign-in");
+                let audit = sign_in_event(user.as_ref(), &email, form.client_address, false, now);
+                self.store().add_audit_event(&audit).await?;
                 Err(ServiceError::InvalidCredentials)
             }
         }
     }
+}
+
+/// The longest typed email a failed sign-in's event repeats.
+const MAX_LOGGED_EMAIL: usize = 254;
+
+/// A sign-in, or a failed one, for the audit log: the member it was for (shown in their
+/// organization's log), or the email as typed when nobody has it (shown in no organization's
+/// log). Never the password.
+fn sign_in_event(
+    user: Option<&store::UserRecord>,
+    email: &str,
+    address: Option<IpAddr>,
+    ok: bool,
+    now: i64,
+) -> store::NewAuditEvent {
+    let email: String = email.chars().take(MAX_LOGGED_EMAIL).collect();
+    let (id, name) = match user {
+        Some(u) => (u.id.as_str(), u.name.as_str()),
+        None => ("", email.as_str()),
+    };
+    event(
+        Actor {
+            kind: ActorKind::User,
+            id,
+            name,
+            address,
+        },
+        user.map(|u| u.organization_id.as_str()),
+        if ok {
+            AuditAction::SignedIn
+        } else {
+            AuditAction::SignInFailed
+        },
+        Target {
+            kind: "session",
+            id,
+            name,
+        },
+        Changes::new().set("email", &email),
+        now,
+    )
 }
 
 fn new_admin<'a>(user_id: &'a str, account: &'a ParsedAccount, hash: &'a str) -> NewUser<'a> {

@@ -1,10 +1,12 @@
 //! API Clients and Restricted Access Tokens, as the console (and later the public API) manage
 //! them. Every operation takes the handle that proves its permission (see `principal.rs`).
 
+use crate::audit::{Changes, Target, event};
 use crate::principal::{ClientManager, CredentialViewer, TokenManager};
 use crate::public_api::{ApiClientInput, RestrictedTokenInput};
 use crate::{AdminPrincipal, ServiceError, Services, secrets};
 use domain::FieldError;
+use domain::audit::AuditAction;
 use domain::credentials::{
     AllowedIps, AllowedOrigins, CLIENT_ID_RANDOM_LEN, CredentialName, CredentialStatus,
     Description, ExpirationDate, Limits, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog,
@@ -134,6 +136,51 @@ impl ParsedClient {
         }
     }
 }
+
+/// The audit log's changed fields of an API Client: every field on creation, the changed ones on
+/// an edit. (The secret and its digest are not fields.)
+fn client_changes(before: Option<&ApiClientRecord>, after: &ParsedClient, scopes: &str) -> Changes {
+    Changes::new()
+        .field("name", before.map(|b| b.name.as_str()), after.name.as_str())
+        .field(
+            "description",
+            before.map(|b| b.description.as_deref()),
+            after.description.as_option(),
+        )
+        .field(
+            "allowed_origins",
+            before.map(|b| b.allowed_origins.as_slice()),
+            after.origins.as_slice(),
+        )
+        .field("scopes", before.map(|b| b.scopes.as_str()), scopes)
+        .field("expires_at", before.map(|b| b.expires_at), after.expires_at)
+        .field(
+            "rate_limit",
+            before.map(|b| b.rate_limit),
+            after.limits.rate_limit,
+        )
+        .field("quota", before.map(|b| b.quota), after.limits.quota)
+}
+
+fn token_changes(before: Option<&RestrictedTokenRecord>, after: &ParsedToken) -> Changes {
+    Changes::new()
+        .field("name", before.map(|b| b.name.as_str()), after.name.as_str())
+        .field(
+            "allowed_ips",
+            before.map(|b| b.allowed_ips.as_slice()),
+            after.ips.as_slice(),
+        )
+        .field("expires_at", before.map(|b| b.expires_at), after.expires_at)
+        .field(
+            "rate_limit",
+            before.map(|b| b.rate_limit),
+            after.limits.rate_limit,
+        )
+        .field("quota", before.map(|b| b.quota), after.limits.quota)
+}
+
+const API_CLIENT: &str = "api_client";
+const RESTRICTED_TOKEN: &str = "restricted_access_token";
 
 impl ParsedToken {
     fn fields(&self) -> RestrictedTokenFields<'_> {
@@ -268,6 +315,18 @@ impl Services {
         );
         let client_id = client_id_from_random(&secrets::random_base62(CLIENT_ID_RANDOM_LEN));
         let id = secrets::new_id();
+        let audit = event(
+            manager.actor(),
+            Some(manager.organization_id()),
+            AuditAction::ApiClientCreated,
+            Target {
+                kind: API_CLIENT,
+                id: &id,
+                name: parsed.name.as_str(),
+            },
+            client_changes(None, &parsed, &scopes).set("client_id", &client_id),
+            now,
+        );
         let record = self
             .store()
             .create_api_client(
@@ -282,6 +341,7 @@ impl Services {
                 },
                 MAX_CREDENTIALS_PER_KIND,
                 now,
+                &audit,
             )
             .await?;
         tracing::info!(
@@ -308,7 +368,7 @@ impl Services {
             .get_api_client(manager.organization_id(), id)
             .await?;
         let parsed = parse_client(form, self.scope_catalog(), current.expires_at, now)?;
-        self.save_api_client(manager, id, parsed, now).await
+        self.save_api_client(manager, &current, parsed, now).await
     }
 
     /// `PATCH /api/v1/api-clients/{id}`: absent fields keep their values.
@@ -324,20 +384,39 @@ impl Services {
             .get_api_client(manager.organization_id(), id)
             .await?;
         let parsed = input.parse(self.scope_catalog(), Some(&current), now)?;
-        self.save_api_client(manager, id, parsed, now).await
+        self.save_api_client(manager, &current, parsed, now).await
     }
 
     async fn save_api_client(
         &self,
         manager: ClientManager<'_>,
-        id: &str,
+        current: &ApiClientRecord,
         parsed: ParsedClient,
         now: i64,
     ) -> Result<ApiClientView, ServiceError> {
+        let id = current.id.as_str();
         let scopes = parsed.scopes.to_space_separated();
+        let audit = event(
+            manager.actor(),
+            Some(manager.organization_id()),
+            AuditAction::ApiClientUpdated,
+            Target {
+                kind: API_CLIENT,
+                id,
+                name: parsed.name.as_str(),
+            },
+            client_changes(Some(current), &parsed, &scopes),
+            now,
+        );
         let record = self
             .store()
-            .update_api_client(manager.organization_id(), id, parsed.fields(&scopes), now)
+            .update_api_client(
+                manager.organization_id(),
+                id,
+                parsed.fields(&scopes),
+                now,
+                &audit,
+            )
             .await?;
         self.forget_client(&record.client_id);
         tracing::info!(
@@ -352,10 +431,27 @@ impl Services {
         &self,
         manager: ClientManager<'_>,
         id: &str,
+        now: i64,
     ) -> Result<(), ServiceError> {
+        let current = self
+            .store()
+            .get_api_client(manager.organization_id(), id)
+            .await?;
+        let audit = event(
+            manager.actor(),
+            Some(manager.organization_id()),
+            AuditAction::ApiClientDeleted,
+            Target {
+                kind: API_CLIENT,
+                id,
+                name: &current.name,
+            },
+            Changes::new(),
+            now,
+        );
         let client_id = self
             .store()
-            .delete_api_client(manager.organization_id(), id)
+            .delete_api_client(manager.organization_id(), id, &audit)
             .await?;
         self.forget_client(&client_id);
         tracing::info!(
@@ -374,9 +470,29 @@ impl Services {
         disabled: bool,
         now: i64,
     ) -> Result<ApiClientView, ServiceError> {
+        let current = self
+            .store()
+            .get_api_client(admin.organization_id(), id)
+            .await?;
+        let audit = event(
+            admin.actor(),
+            Some(admin.organization_id()),
+            if disabled {
+                AuditAction::ApiClientDisabled
+            } else {
+                AuditAction::ApiClientEnabled
+            },
+            Target {
+                kind: API_CLIENT,
+                id,
+                name: &current.name,
+            },
+            Changes::new().diff("disabled", current.disabled, disabled),
+            now,
+        );
         let record = self
             .store()
-            .set_api_client_disabled(admin.organization_id(), id, disabled, now)
+            .set_api_client_disabled(admin.organization_id(), id, disabled, now, &audit)
             .await?;
         self.forget_client(&record.client_id);
         tracing::info!(
@@ -420,6 +536,18 @@ impl Services {
             &secrets::random_base62(RANDOM_LEN),
         );
         let id = secrets::new_id();
+        let audit = event(
+            manager.actor(),
+            Some(manager.organization_id()),
+            AuditAction::TokenCreated,
+            Target {
+                kind: RESTRICTED_TOKEN,
+                id: &id,
+                name: parsed.name.as_str(),
+            },
+            token_changes(None, &parsed),
+            now,
+        );
         let record = self
             .store()
             .create_restricted_token(
@@ -433,6 +561,7 @@ impl Services {
                 },
                 MAX_CREDENTIALS_PER_KIND,
                 now,
+                &audit,
             )
             .await?;
         tracing::info!(
@@ -458,7 +587,8 @@ impl Services {
             .get_restricted_token(manager.organization_id(), id)
             .await?;
         let parsed = parse_token(form, current.expires_at, now)?;
-        self.save_restricted_token(manager, id, parsed, now).await
+        self.save_restricted_token(manager, &current, parsed, now)
+            .await
     }
 
     /// `PATCH /api/v1/restricted-access-tokens/{id}`: absent fields keep their values.
@@ -474,19 +604,33 @@ impl Services {
             .get_restricted_token(manager.organization_id(), id)
             .await?;
         let parsed = input.parse(Some(&current), now)?;
-        self.save_restricted_token(manager, id, parsed, now).await
+        self.save_restricted_token(manager, &current, parsed, now)
+            .await
     }
 
     async fn save_restricted_token(
         &self,
         manager: TokenManager<'_>,
-        id: &str,
+        current: &RestrictedTokenRecord,
         parsed: ParsedToken,
         now: i64,
     ) -> Result<RestrictedTokenView, ServiceError> {
+        let id = current.id.as_str();
+        let audit = event(
+            manager.actor(),
+            Some(manager.organization_id()),
+            AuditAction::TokenUpdated,
+            Target {
+                kind: RESTRICTED_TOKEN,
+                id,
+                name: parsed.name.as_str(),
+            },
+            token_changes(Some(current), &parsed),
+            now,
+        );
         let record = self
             .store()
-            .update_restricted_token(manager.organization_id(), id, parsed.fields(), now)
+            .update_restricted_token(manager.organization_id(), id, parsed.fields(), now, &audit)
             .await?;
         self.forget_token_id(id);
         tracing::info!(
@@ -501,9 +645,26 @@ impl Services {
         &self,
         manager: TokenManager<'_>,
         id: &str,
+        now: i64,
     ) -> Result<(), ServiceError> {
+        let current = self
+            .store()
+            .get_restricted_token(manager.organization_id(), id)
+            .await?;
+        let audit = event(
+            manager.actor(),
+            Some(manager.organization_id()),
+            AuditAction::TokenDeleted,
+            Target {
+                kind: RESTRICTED_TOKEN,
+                id,
+                name: &current.name,
+            },
+            Changes::new(),
+            now,
+        );
         self.store()
-            .delete_restricted_token(manager.organization_id(), id)
+            .delete_restricted_token(manager.organization_id(), id, &audit)
             .await?;
         self.forget_token_id(id);
         tracing::info!(

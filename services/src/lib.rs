@@ -5,6 +5,7 @@
 //! it as a `now` parameter (Unix seconds), so tests move it instead of waiting.
 
 mod accounts;
+pub mod audit;
 mod caller;
 pub mod clock;
 mod credentials;
@@ -26,6 +27,7 @@ mod tokens;
 pub mod usage;
 
 pub use accounts::{NewAccount, SignIn};
+pub use audit::{Actor, AuditReader};
 pub use caller::Caller;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{

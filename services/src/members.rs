@@ -1,10 +1,15 @@
 //! The Members page: listing, invites, roles and removal.
 
+use crate::audit::{Actor, Changes, Target, event};
 use crate::{AdminPrincipal, Principal, ServiceError, Services, SignedIn, secrets};
+use domain::audit::{ActorKind, AuditAction};
 use domain::models::{InvitePreview, MemberView, MembersPage, PendingInviteView};
 use domain::{Email, FieldError, INVITE_TTL_SECONDS, OrgName, Password, PersonName, Role};
 use std::net::IpAddr;
 use store::{MemberUpdate, NewInvite, NewUser};
+
+const INVITE: &str = "invite";
+const MEMBER: &str = "member";
 
 /// The most pending invites an organization may hold at once.
 pub const MAX_PENDING_INVITES: i64 = 100;
@@ -84,6 +89,22 @@ impl Services {
         }
         let token = secrets::new_token();
         let id = secrets::new_id();
+        let manage_credentials = manage_credentials || role == Role::Admin;
+        let audit = event(
+            admin.actor(),
+            Some(admin.organization_id()),
+            AuditAction::MemberInvited,
+            Target {
+                kind: INVITE,
+                id: &id,
+                name: email.as_str(),
+            },
+            Changes::new()
+                .set("email", email.as_str())
+                .set("role", role.as_str())
+                .set("manage_credentials", manage_credentials),
+            now,
+        );
         self.store()
             .create_invite(
                 NewInvite {
@@ -92,11 +113,12 @@ impl Services {
                     organization_id: admin.organization_id(),
                     email: email.as_str(),
                     role,
-                    manage_credentials: manage_credentials || role == Role::Admin,
+                    manage_credentials,
                     created_by: admin.user_id(),
                     expires_at: now + INVITE_TTL_SECONDS,
                 },
                 now,
+                &audit,
             )
             .await?;
         tracing::info!(
@@ -111,10 +133,30 @@ impl Services {
         &self,
         admin: AdminPrincipal<'_>,
         invite_id: &str,
+        now: i64,
     ) -> Result<(), ServiceError> {
+        let invite = self
+            .store()
+            .list_pending_invites(admin.organization_id(), now)
+            .await?
+            .into_iter()
+            .find(|i| i.id == invite_id)
+            .ok_or(ServiceError::NotFound)?;
+        let audit = event(
+            admin.actor(),
+            Some(admin.organization_id()),
+            AuditAction::InviteRevoked,
+            Target {
+                kind: INVITE,
+                id: invite_id,
+                name: &invite.email,
+            },
+            Changes::new(),
+            now,
+        );
         Ok(self
             .store()
-            .revoke_invite(admin.organization_id(), invite_id)
+            .revoke_invite(admin.organization_id(), invite_id, &audit)
             .await?)
     }
 
@@ -137,6 +179,26 @@ impl Services {
                     manage_credentials,
                 },
                 now,
+                |before, after| {
+                    event(
+                        admin.actor(),
+                        Some(admin.organization_id()),
+                        AuditAction::MemberRoleChanged,
+                        Target {
+                            kind: MEMBER,
+                            id: &after.id,
+                            name: &after.name,
+                        },
+                        Changes::new()
+                            .diff("role", before.role.as_str(), after.role.as_str())
+                            .diff(
+                                "manage_credentials",
+                                before.manage_credentials,
+                                after.manage_credentials,
+                            ),
+                        now,
+                    )
+                },
             )
             .await?;
         tracing::info!(user_id, org_id = admin.organization_id(), role = %role, "member updated");
@@ -157,7 +219,20 @@ impl Services {
         now: i64,
     ) -> Result<(), ServiceError> {
         self.store()
-            .remove_member(admin.organization_id(), user_id, now)
+            .remove_member(admin.organization_id(), user_id, now, |member| {
+                event(
+                    admin.actor(),
+                    Some(admin.organization_id()),
+                    AuditAction::MemberRemoved,
+                    Target {
+                        kind: MEMBER,
+                        id: &member.id,
+                        name: &member.name,
+                    },
+                    Changes::new().set("email", &member.email),
+                    now,
+                )
+            })
             .await?;
         tracing::info!(user_id, org_id = admin.organization_id(), "member removed");
         Ok(())
@@ -181,12 +256,26 @@ impl Services {
     /// `org api-access`). Running servers learn of it through the change log.
     pub async fn set_api_access(
         &self,
+        actor: Actor<'_>,
         organization_id: &str,
         on: bool,
         now: i64,
     ) -> Result<(), ServiceError> {
+        let org = self.store().find_organization(organization_id).await?;
+        let audit = event(
+            actor,
+            Some(organization_id),
+            AuditAction::ApiAccessChanged,
+            Target {
+                kind: "organization",
+                id: organization_id,
+                name: &org.name,
+            },
+            Changes::new().diff("api_access", org.api_access, on),
+            now,
+        );
         self.store()
-            .set_api_access(organization_id, on, now)
+            .set_api_access(organization_id, on, now, &audit)
             .await?;
         self.forget_organization(organization_id);
         Ok(())
@@ -240,9 +329,32 @@ impl Services {
                     manage_credentials: false,
                 },
                 now,
+                |invite| {
+                    event(
+                        Actor {
+                            kind: ActorKind::User,
+                            id: &user_id,
+                            name: name.as_str(),
+                            address: client_address,
+                        },
+                        Some(&invite.organization_id),
+                        AuditAction::MemberJoined,
+                        Target {
+                            kind: MEMBER,
+                            id: &user_id,
+                            name: name.as_str(),
+                        },
+                        Changes::new()
+                            .set("email", &invite.email)
+                            .set("role", invite.role.as_str())
+                            .set("manage_credentials", invite.manage_credentials)
+                            .set("invite_id", &invite.id),
+                        now,
+                    )
+                },
             )
             .await?;
         tracing::info!(user_id, "invite accepted");
-        self.start_session(&user_id, now).await
+        self.start_session(&user_id, now, None).await
     }
 }

@@ -1,7 +1,9 @@
 //! Who is asking. Operations that need a permission take the type that proves it.
 
 use crate::ServiceError;
+use crate::audit::{Actor, AuditReader};
 use domain::Permissions;
+use domain::audit::ActorKind;
 use domain::credentials::Scope;
 use domain::models::{Me, OrganizationView};
 use store::{OrgRecord, UserRecord};
@@ -11,6 +13,8 @@ use store::{OrgRecord, UserRecord};
 pub struct Principal {
     pub user: UserRecord,
     pub org: OrgRecord,
+    /// Where this request comes from (for the audit log), when the server knows it.
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl Principal {
@@ -28,6 +32,21 @@ impl Principal {
             Ok(AdminPrincipal::of(self))
         } else {
             Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// The proof that this principal may read the organization's audit log (Admins only).
+    pub fn audit_reader(&self) -> Result<AuditReader<'_>, ServiceError> {
+        Ok(AuditReader::new(self.admin()?.organization_id))
+    }
+
+    /// This member, as the audit log names them.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            kind: ActorKind::User,
+            id: &self.user.id,
+            name: &self.user.name,
+            address: self.address,
         }
     }
 
@@ -80,25 +99,22 @@ macro_rules! permission_handle {
         pub struct $name<'a> {
             organization_id: &'a str,
             /// The member, or the API Client, acting.
-            actor_id: &'a str,
+            actor: Actor<'a>,
         }
 
         impl<'a> $name<'a> {
             fn of(principal: &'a Principal) -> Self {
                 $name {
                     organization_id: &principal.org.id,
-                    actor_id: &principal.user.id,
+                    actor: principal.actor(),
                 }
             }
 
             /// For a caller of the public API whose token grants the scope (see
             /// `tokens::Caller`); the actor is its credential.
             #[allow(dead_code)]
-            pub(crate) fn for_api(organization_id: &'a str, credential_id: &'a str) -> Self {
-                $name {
-                    organization_id,
-                    actor_id: credential_id,
-                }
+            pub(crate) fn for_api(organization_id: &'a str, actor: Actor<'a>) -> Self {
+                $name { organization_id, actor }
             }
 
             pub fn organization_id(&self) -> &str {
@@ -106,7 +122,12 @@ macro_rules! permission_handle {
             }
 
             pub fn user_id(&self) -> &str {
-                self.actor_id
+                self.actor.id
+            }
+
+            /// Who acts through this handle, for the audit log.
+            pub fn actor(&self) -> Actor<'a> {
+                self.actor
             }
         }
     };
@@ -116,6 +137,13 @@ permission_handle!(
     /// Only `Principal::admin` makes one.
     AdminPrincipal
 );
+
+impl<'a> AdminPrincipal<'a> {
+    /// An Admin may read the audit log.
+    pub fn audit_reader(&self) -> AuditReader<'a> {
+        AuditReader::new(self.organization_id)
+    }
+}
 permission_handle!(
     /// Only `Principal::credential_viewer` makes one.
     CredentialViewer

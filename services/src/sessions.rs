@@ -47,6 +47,7 @@ impl Services {
         Ok(Some(Principal {
             user: live.user,
             org: live.org,
+            address: None,
         }))
     }
 
@@ -109,10 +110,13 @@ impl Services {
         Ok(())
     }
 
+    /// Starts a session for `user_id`; `audit` is the event it is recorded as, if any (a
+    /// sign-in; an account's creation is its own event, or none).
     pub(crate) async fn start_session(
         &self,
         user_id: &str,
         now: i64,
+        audit: Option<&store::NewAuditEvent>,
     ) -> Result<SignedIn, ServiceError> {
         let token = secrets::new_token();
         self.store()
@@ -121,6 +125,7 @@ impl Services {
                 user_id,
                 now,
                 now + SESSION_MAX_SECONDS,
+                audit,
             )
             .await?;
         Ok(SignedIn {

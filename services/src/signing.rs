@@ -3,11 +3,15 @@
 //! change is in the change log, so every instance reloads its ring (and re-checks the JWTs it
 //! had verified) on its next read of it.
 
+use crate::audit::{Actor, Changes, Target, event};
 use crate::key_wrap::KeyEncryptionKey;
 use crate::keys::{KeyRing, SigningKey};
 use crate::tokens::ACCESS_TOKEN_SECONDS;
 use crate::{ServiceError, Services, secrets};
+use domain::audit::AuditAction;
 use std::sync::Arc;
+
+const SIGNING_KEY: &str = "signing_key";
 
 /// Another instance's new key is looked for at most this often (Unix milliseconds).
 const KEY_RELOAD_EVERY_MS: i64 = 1_000;
@@ -30,7 +34,7 @@ impl Services {
             // First start, or the first start with another PORTCULLIS_SIGNING_ALG. Keys of the
             // other algorithm stay in use (instances still configured for it may be running)
             // until an operator's `keys rotate` retires them.
-            self.add_signing_key(now, false).await?;
+            self.add_signing_key(now, false, None).await?;
             ring = self.load_keyring(now).await?;
         }
         let ring = Arc::new(ring);
@@ -50,11 +54,20 @@ impl Services {
 
     /// Starts signing with a new key of the configured algorithm and retires every other key
     /// (`portcullis keys rotate`). Returns the new key's id.
-    pub async fn rotate_signing_key(&self, now: i64) -> Result<String, ServiceError> {
-        self.add_signing_key(now, true).await
+    pub async fn rotate_signing_key(
+        &self,
+        actor: Actor<'_>,
+        now: i64,
+    ) -> Result<String, ServiceError> {
+        self.add_signing_key(now, true, Some(actor)).await
     }
 
-    async fn add_signing_key(&self, now: i64, retire_all: bool) -> Result<String, ServiceError> {
+    async fn add_signing_key(
+        &self,
+        now: i64,
+        retire_all: bool,
+        actor: Option<Actor<'_>>,
+    ) -> Result<String, ServiceError> {
         let kid = secrets::random_base62(22);
         let record = SigningKey::generate(
             self.tokens.settings.alg,
@@ -62,7 +75,23 @@ impl Services {
             now,
             self.key_encryption(),
         )?;
-        self.store().rotate_signing_key(&record, retire_all).await?;
+        let audit = actor.map(|actor| {
+            event(
+                actor,
+                None,
+                AuditAction::SigningKeyRotated,
+                Target {
+                    kind: SIGNING_KEY,
+                    id: &kid,
+                    name: &kid,
+                },
+                Changes::new().set("alg", self.tokens.settings.alg.to_string()),
+                now,
+            )
+        });
+        self.store()
+            .rotate_signing_key(&record, retire_all, audit.as_ref())
+            .await?;
         self.tokens.set_keys(None);
         tracing::info!(kid, alg = %self.tokens.settings.alg, "new signing key");
         Ok(kid)
@@ -118,6 +147,7 @@ impl Services {
     /// Answers the new key's id, if one was made.
     pub async fn revoke_signing_key(
         &self,
+        actor: Actor<'_>,
         kid: &str,
         now: i64,
     ) -> Result<Option<String>, ServiceError> {
@@ -139,8 +169,23 @@ impl Services {
                 )?)
             }
         };
+        let audit = event(
+            actor,
+            None,
+            AuditAction::SigningKeyRevoked,
+            Target {
+                kind: SIGNING_KEY,
+                id: kid,
+                name: kid,
+            },
+            Changes::new().set(
+                "replaced_by",
+                replacement.as_ref().map(|key| key.kid.as_str()),
+            ),
+            now,
+        );
         self.store()
-            .revoke_signing_key(kid, replacement.as_ref())
+            .revoke_signing_key(kid, replacement.as_ref(), &audit)
             .await?;
         self.keys_changed();
         tracing::warn!(kid, "signing key revoked");

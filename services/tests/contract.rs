@@ -615,11 +615,13 @@ async fn organizations_are_isolated(services: Services) {
         .id
         .clone();
     assert!(matches!(
-        services.revoke_invite(b.admin().unwrap(), &invite_id).await,
+        services
+            .revoke_invite(b.admin().unwrap(), &invite_id, NOW)
+            .await,
         Err(ServiceError::NotFound)
     ));
     services
-        .revoke_invite(a.admin().unwrap(), &invite_id)
+        .revoke_invite(a.admin().unwrap(), &invite_id, NOW)
         .await
         .unwrap();
 }
@@ -717,6 +719,7 @@ async fn the_credential_limit_holds(services: Services) {
                 },
                 2,
                 NOW,
+                &store::testing::seed_audit_event(&admin.org.id, &id),
             )
             .await;
         match i {

@@ -1,5 +1,6 @@
 //! Organizations and their members.
 
+use crate::audit::{NewAuditEvent, record_audit};
 use crate::change_log::{GateEventKind, record_event};
 use crate::records::{org_columns, org_from_row, user_columns, user_from_row};
 use crate::{
@@ -93,6 +94,7 @@ impl Store {
         user_id: &str,
         update: MemberUpdate,
         now: i64,
+        audit: impl FnOnce(&UserRecord, &UserRecord) -> NewAuditEvent,
     ) -> Result<UserRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -111,12 +113,14 @@ impl Store {
         .bind(organization_id)
         .execute(&mut *conn)
         .await?;
-        tx.commit().await?;
-        Ok(UserRecord {
+        let updated = UserRecord {
             role: update.role,
             manage_credentials: manage,
-            ..target
-        })
+            ..target.clone()
+        };
+        record_audit(conn, &audit(&target, &updated)).await?;
+        tx.commit().await?;
+        Ok(updated)
     }
 
     /// Removes a member (and their sessions), keeping at least one Admin.
@@ -125,6 +129,7 @@ impl Store {
         organization_id: &str,
         user_id: &str,
         now: i64,
+        audit: impl FnOnce(&UserRecord) -> NewAuditEvent,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -141,6 +146,7 @@ impl Store {
             .bind(organization_id)
             .execute(&mut *conn)
             .await?;
+        record_audit(conn, &audit(&target)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -204,6 +210,7 @@ impl Store {
         organization_id: &str,
         on: bool,
         now: i64,
+        audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -218,6 +225,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         record_event(conn, GateEventKind::Organization, organization_id).await?;
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         Ok(())
     }

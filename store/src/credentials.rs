@@ -1,6 +1,7 @@
 //! API Clients and Restricted Access Tokens, always scoped to one organization: an id from
 //! another organization is simply not found.
 
+use crate::audit::{NewAuditEvent, record_audit};
 use crate::change_log::{GateEventKind, record_client_event, record_event, record_token_event};
 use crate::{Store, StoreError, flag};
 use domain::credentials::{Quota, RateLimit};
@@ -220,6 +221,7 @@ impl Store {
         new: NewApiClient<'_>,
         max: i64,
         now: i64,
+        audit: &NewAuditEvent,
     ) -> Result<ApiClientRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -255,6 +257,7 @@ impl Store {
         .fetch_one(&mut *conn)
         .await?;
         let record = api_client_from_row(&row)?;
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -265,6 +268,7 @@ impl Store {
         id: &str,
         fields: ApiClientFields<'_>,
         now: i64,
+        audit: &NewAuditEvent,
     ) -> Result<ApiClientRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -289,6 +293,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         record_client_event(conn, organization_id, id).await?;
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         self.get_api_client(organization_id, id).await
     }
@@ -299,6 +304,7 @@ impl Store {
         id: &str,
         disabled: bool,
         now: i64,
+        audit: &NewAuditEvent,
     ) -> Result<ApiClientRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -315,6 +321,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         record_client_event(conn, organization_id, id).await?;
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         self.get_api_client(organization_id, id).await
     }
@@ -324,6 +331,7 @@ impl Store {
         &self,
         organization_id: &str,
         id: &str,
+        audit: &NewAuditEvent,
     ) -> Result<String, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -337,6 +345,7 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         let client_id: String = row.try_get("client_id")?;
         record_event(conn, GateEventKind::Client, &client_id).await?;
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         Ok(client_id)
     }
@@ -376,6 +385,7 @@ impl Store {
         new: NewRestrictedToken<'_>,
         max: i64,
         now: i64,
+        audit: &NewAuditEvent,
     ) -> Result<RestrictedTokenRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -408,6 +418,7 @@ impl Store {
         .fetch_one(&mut *conn)
         .await?;
         let record = restricted_token_from_row(&row)?;
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -418,6 +429,7 @@ impl Store {
         id: &str,
         fields: RestrictedTokenFields<'_>,
         now: i64,
+        audit: &NewAuditEvent,
     ) -> Result<RestrictedTokenRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -439,6 +451,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         record_token_event(conn, organization_id, id).await?;
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         self.get_restricted_token(organization_id, id).await
     }
@@ -447,6 +460,7 @@ impl Store {
         &self,
         organization_id: &str,
         id: &str,
+        audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -460,6 +474,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         Ok(())
     }

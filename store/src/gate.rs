@@ -2,6 +2,7 @@
 //! Client ID or token digest (with their organization), signing keys, revoked access tokens, and
 //! revoked access tokens. Each change records itself in the change log (`change_log`).
 
+use crate::audit::{NewAuditEvent, record_audit};
 use crate::change_log::{GateEventKind, record_event};
 use crate::credentials::split_list;
 use crate::{Store, StoreError};
@@ -165,11 +166,15 @@ impl Store {
         &self,
         key: &SigningKeyRecord,
         retire_all: bool,
+        audit: Option<&NewAuditEvent>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         add_signing_key(conn, key, retire_all).await?;
         record_event(conn, GateEventKind::Keys, "").await?;
+        if let Some(audit) = audit {
+            record_audit(conn, audit).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -298,6 +303,7 @@ impl Store {
         &self,
         kid: &str,
         replacement: Option<&SigningKeyRecord>,
+        audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
@@ -312,6 +318,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         record_event(conn, GateEventKind::Keys, "").await?;
+        record_audit(conn, audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! One-time invite links.
 
 use crate::accounts::insert_user;
+use crate::audit::{NewAuditEvent, record_audit};
 use crate::records::role_of;
 use crate::{InviteRecord, NewInvite, NewUser, Store, StoreError, UserRecord, flag};
 use sqlx::Row;
@@ -28,7 +29,13 @@ fn invite_from_row(row: &AnyRow) -> Result<InviteRecord, StoreError> {
 }
 
 impl Store {
-    pub async fn create_invite(&self, invite: NewInvite<'_>, now: i64) -> Result<(), StoreError> {
+    pub async fn create_invite(
+        &self,
+        invite: NewInvite<'_>,
+        now: i64,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO invites (id, token_digest, organization_id, email, role, \
              manage_credentials, created_by, created_at, expires_at) \
@@ -43,8 +50,10 @@ impl Store {
         .bind(invite.created_by)
         .bind(now)
         .bind(invite.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        record_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -88,17 +97,21 @@ impl Store {
         &self,
         organization_id: &str,
         invite_id: &str,
+        audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "DELETE FROM invites WHERE id = $1 AND organization_id = $2 AND accepted_at IS NULL",
         )
         .bind(invite_id)
         .bind(organization_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -129,6 +142,7 @@ impl Store {
         token_digest: &str,
         user: NewUser<'_>,
         now: i64,
+        audit: impl FnOnce(&InviteRecord) -> NewAuditEvent,
     ) -> Result<UserRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let sql = concat!(
@@ -163,6 +177,7 @@ impl Store {
             ..user
         };
         let record = insert_user(&mut tx, &invite.organization_id, &user, now).await?;
+        record_audit(&mut tx, &audit(&invite)).await?;
         tx.commit().await?;
         Ok(record)
     }

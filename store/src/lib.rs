@@ -6,6 +6,7 @@
 //! touches several rows runs in one transaction.
 
 mod accounts;
+mod audit;
 mod change_log;
 mod credentials;
 mod error;
@@ -17,6 +18,7 @@ mod sessions;
 mod throttle;
 mod usage;
 
+pub use audit::{AuditActor, AuditEventRecord, NewAuditEvent};
 pub use change_log::{ChangeListener, GateEvent, GateEventKind};
 pub use credentials::{
     ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, RestrictedTokenFields,

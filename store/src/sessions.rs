@@ -1,6 +1,7 @@
 //! Console sessions: created at sign-in, alive while used, ended by sign-out, a password
 //! change or their limits (idle and absolute, decided by the caller's `SessionLimits`).
 
+use crate::audit::{NewAuditEvent, record_audit};
 use crate::records::{org_columns, org_from_row, user_columns, user_from_row};
 use crate::{OrgRecord, Store, StoreError, UserRecord};
 use sqlx::Row;
@@ -27,7 +28,9 @@ impl Store {
         user_id: &str,
         now: i64,
         expires_at: i64,
+        audit: Option<&NewAuditEvent>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO sessions (token_digest, user_id, created_at, expires_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $3)",
@@ -36,8 +39,12 @@ impl Store {
         .bind(user_id)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(audit) = audit {
+            record_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -85,3 +85,23 @@ pub async fn count_rows_containing(store: &Store, table: &str, column: &str, nee
         .try_get("n")
         .expect("a count")
 }
+
+/// An audit event for a test that writes through the store directly (seeding many rows).
+pub fn seed_audit_event(organization_id: &str, target_id: &str) -> crate::NewAuditEvent {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("random source");
+    crate::NewAuditEvent {
+        id: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        organization_id: Some(organization_id.to_string()),
+        at: 0,
+        actor_kind: domain::audit::ActorKind::Cli,
+        actor_id: "cli".into(),
+        actor_name: "test seed".into(),
+        client_ip: None,
+        action: domain::audit::AuditAction::ApiClientCreated,
+        target_type: "api_client",
+        target_id: target_id.into(),
+        target_name: target_id.into(),
+        changes: "{}".into(),
+    }
+}

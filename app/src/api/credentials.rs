@@ -126,11 +126,13 @@ pub async fn update_api_client(
 pub async fn delete_api_client(id: String) -> Result<(), AppError> {
     let who = principal().await?;
     let manager = who.client_manager().map_err(fail)?;
-    context()?
-        .services
-        .delete_api_client(manager, &id)
-        .await
-        .map_err(fail)
+    {
+        let ctx = context()?;
+        ctx.services
+            .delete_api_client(manager, &id, ctx.services.now())
+            .await
+            .map_err(fail)
+    }
 }
 
 /// Disable or enable an API Client: Admins only.
@@ -215,9 +217,11 @@ pub async fn update_restricted_token(
 pub async fn delete_restricted_token(id: String) -> Result<(), AppError> {
     let who = principal().await?;
     let manager = who.token_manager().map_err(fail)?;
-    context()?
-        .services
-        .delete_restricted_token(manager, &id)
-        .await
-        .map_err(fail)
+    {
+        let ctx = context()?;
+        ctx.services
+            .delete_restricted_token(manager, &id, ctx.services.now())
+            .await
+            .map_err(fail)
+    }
 }

@@ -80,11 +80,13 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
 pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
     let who = principal().await?;
     let admin = who.admin().map_err(fail)?;
-    context()?
-        .services
-        .revoke_invite(admin, &invite_id)
-        .await
-        .map_err(fail)
+    {
+        let ctx = context()?;
+        ctx.services
+            .revoke_invite(admin, &invite_id, ctx.services.now())
+            .await
+            .map_err(fail)
+    }
 }
 
 #[server(prefix = "/rpc", endpoint = "organization/rename", client = CsrfClient)]

@@ -1,4 +1,4 @@
-//! Scopes: Portcullis's own (`credentials:read`, `credentials:write`) and the operator's
+//! Scopes: Portcullis's own (`credentials:read`, `credentials:write`, `audit:read`) and the operator's
 //! (PRODUCT.md §8), which the `ScopeCatalog` of an instance names.
 
 use crate::FieldError;
@@ -11,6 +11,8 @@ use std::sync::Arc;
 pub enum Scope {
     CredentialsRead,
     CredentialsWrite,
+    /// Reading the organization's audit log (PRODUCT.md §9).
+    AuditRead,
     Api(Arc<str>),
 }
 
@@ -18,12 +20,17 @@ pub enum Scope {
 pub const MAX_SCOPE_NAME: usize = 64;
 
 impl Scope {
-    pub const BUILT_IN: [Scope; 2] = [Scope::CredentialsRead, Scope::CredentialsWrite];
+    pub const BUILT_IN: [Scope; 3] = [
+        Scope::CredentialsRead,
+        Scope::CredentialsWrite,
+        Scope::AuditRead,
+    ];
 
     pub fn as_str(&self) -> &str {
         match self {
             Scope::CredentialsRead => "credentials:read",
             Scope::CredentialsWrite => "credentials:write",
+            Scope::AuditRead => "audit:read",
             Scope::Api(name) => name,
         }
     }
@@ -43,7 +50,7 @@ impl Scope {
 }
 
 /// Why a name cannot be an operator's scope: the rule of PRODUCT.md §8 (letters, digits and
-/// `: . _ -`, at most 64 characters, not `credentials:*`).
+/// `: . _ -`, at most 64 characters, not `credentials:*` or `audit:*`).
 pub fn check_operator_scope_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("a scope name cannot be empty".into());
@@ -61,8 +68,8 @@ pub fn check_operator_scope_name(name: &str) -> Result<(), String> {
             "a scope name may hold only letters, digits and : . _ - (not {c:?})"
         ));
     }
-    if name.starts_with("credentials:") {
-        return Err("scopes named credentials:* belong to Portcullis".into());
+    if name.starts_with("credentials:") || name.starts_with("audit:") {
+        return Err("scopes named credentials:* and audit:* belong to Portcullis".into());
     }
     Ok(())
 }

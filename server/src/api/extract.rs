@@ -23,6 +23,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
+/// Where the caller calls from (the peer, or the forwarded address from a trusted proxy), as
+/// the gate decided it: the audit log's client address.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .copied()
+            .unwrap_or(ClientIp(None)))
+    }
+}
+
 /// A JSON object body; anything else is a 400 with an error body (over 64 KiB: 413).
 pub struct ApiJson<T>(pub T);
 

@@ -39,8 +39,10 @@ pub async fn gate(
                 caller,
                 cors_origin,
                 rate_fields,
+                client_ip,
             } = admitted;
             request.extensions_mut().insert(caller);
+            request.extensions_mut().insert(super::ClientIp(client_ip));
             gate::finish(next.run(request).await, cors_origin.as_ref(), &rate_fields)
         }
         Err(refused) => refused.into_response(),

@@ -15,7 +15,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
-pub use extract::{ApiJson, Caller};
+pub use extract::{ApiJson, Caller, ClientIp};
 use serde::Serialize;
 use services::public_api::{
     ApiClientInput, ApiClientItem, MeResponse, RestrictedTokenInput, RestrictedTokenItem,
@@ -198,11 +198,12 @@ async fn list_api_clients(
 async fn create_api_client(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    ClientIp(from): ClientIp,
     ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Response, ApiError> {
     let created = state
         .services
-        .create_api_client_from_api(caller.client_manager()?, &input, state.services.now())
+        .create_api_client_from_api(caller.client_manager(from)?, &input, state.services.now())
         .await?;
     Ok(created_response(CreatedApiClientBody {
         client: created.client.into(),
@@ -231,12 +232,18 @@ async fn create_api_client(
 async fn update_api_client(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    ClientIp(from): ClientIp,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Json<ApiClientItem>, ApiError> {
     let view = state
         .services
-        .update_api_client_from_api(caller.client_manager()?, &id, &input, state.services.now())
+        .update_api_client_from_api(
+            caller.client_manager(from)?,
+            &id,
+            &input,
+            state.services.now(),
+        )
         .await?;
     Ok(Json(view.into()))
 }
@@ -259,11 +266,12 @@ async fn update_api_client(
 async fn delete_api_client(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    ClientIp(from): ClientIp,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state
         .services
-        .delete_api_client(caller.client_manager()?, &id)
+        .delete_api_client(caller.client_manager(from)?, &id, state.services.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -312,11 +320,12 @@ async fn list_restricted_tokens(
 async fn create_restricted_token(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    ClientIp(from): ClientIp,
     ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Response, ApiError> {
     let created = state
         .services
-        .create_restricted_token_from_api(caller.token_manager()?, &input, state.services.now())
+        .create_restricted_token_from_api(caller.token_manager(from)?, &input, state.services.now())
         .await?;
     Ok(created_response(CreatedRestrictedTokenBody {
         restricted_token: created.token.into(),
@@ -345,13 +354,14 @@ async fn create_restricted_token(
 async fn update_restricted_token(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    ClientIp(from): ClientIp,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Json<RestrictedTokenItem>, ApiError> {
     let view = state
         .services
         .update_restricted_token_from_api(
-            caller.token_manager()?,
+            caller.token_manager(from)?,
             &id,
             &input,
             state.services.now(),
@@ -378,11 +388,12 @@ async fn update_restricted_token(
 async fn delete_restricted_token(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    ClientIp(from): ClientIp,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state
         .services
-        .delete_restricted_token(caller.token_manager()?, &id)
+        .delete_restricted_token(caller.token_manager(from)?, &id, state.services.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -28,6 +28,8 @@ pub struct Admitted {
     pub cors_origin: Option<HeaderValue>,
     /// The `RateLimit` fields of a limited credential.
     pub rate_fields: Vec<(axum::http::HeaderName, HeaderValue)>,
+    /// Where the request comes from, as the trusted proxies say.
+    pub client_ip: Option<IpAddr>,
 }
 
 impl Admitted {
@@ -140,6 +142,7 @@ pub async fn admit(
         caller,
         cors_origin: origin.cloned(),
         rate_fields,
+        client_ip: from,
     })
 }
 

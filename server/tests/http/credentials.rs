@@ -195,8 +195,8 @@ async fn api_access_off_closes_the_page_for_everyone(app: TestApp) {
     create_client(&admin, "before").await;
     let (_, me) = admin.rpc("me", &[]).await;
     let org = me["organization"]["id"].as_str().unwrap();
-    app.store
-        .set_api_access(org, false, app.services.now())
+    app.services
+        .set_api_access(services::Actor::CLI, org, false, app.services.now())
         .await
         .unwrap();
     let (status, _) = admin.rpc("credentials/list", &[]).await;
@@ -207,8 +207,8 @@ async fn api_access_off_closes_the_page_for_everyone(app: TestApp) {
         .rpc("restricted-tokens/create", &token_form("after"))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    app.store
-        .set_api_access(org, true, app.services.now())
+    app.services
+        .set_api_access(services::Actor::CLI, org, true, app.services.now())
         .await
         .unwrap();
     assert_eq!(names(&list(&admin).await, "api_clients"), ["before"]);
@@ -546,6 +546,7 @@ async fn a_thousand_credentials_list_sorted(app: TestApp) {
                 },
                 domain::credentials::MAX_CREDENTIALS_PER_KIND,
                 now,
+                &store::testing::seed_audit_event(&org, &id),
             )
             .await
             .unwrap();

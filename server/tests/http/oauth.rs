@@ -293,7 +293,7 @@ async fn unusable_clients_get_invalid_client_and_their_tokens_stop(app: TestApp)
         .to_string();
     let other = app.another_process();
     other
-        .set_api_access(&org, false, other.now())
+        .set_api_access(services::Actor::CLI, &org, false, other.now())
         .await
         .unwrap();
     // Another process made the change: this server learns of it from the change log.
@@ -301,7 +301,10 @@ async fn unusable_clients_get_invalid_client_and_their_tokens_stop(app: TestApp)
     assert_eq!(app.me(&token).await.status(), StatusCode::UNAUTHORIZED);
     let (status, _) = app.request_token(&creds, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    other.set_api_access(&org, true, other.now()).await.unwrap();
+    other
+        .set_api_access(services::Actor::CLI, &org, true, other.now())
+        .await
+        .unwrap();
     app.caught_up().await;
     assert_eq!(app.me(&token).await.status(), StatusCode::OK);
 
@@ -619,7 +622,10 @@ async fn rotation_keeps_old_tokens_valid_until_they_expire(app: TestApp) {
     let old_kid = jwt_part(&before, 0)["kid"].clone();
     // `portcullis keys rotate` as another process would run it.
     let other = app.another_process();
-    let new_kid = other.rotate_signing_key(other.now()).await.unwrap();
+    let new_kid = other
+        .rotate_signing_key(services::Actor::CLI, other.now())
+        .await
+        .unwrap();
     app.caught_up().await;
     let after = app.access_token(&creds).await;
     assert_eq!(
