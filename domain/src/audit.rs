@@ -233,6 +233,52 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
+/// What the console's **Audit log** page shows: a page of events, who appears in the log (for
+/// the actor filter) and the server's time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditLogView {
+    pub page: AuditPage,
+    pub actors: Vec<ActorView>,
+    pub now: i64,
+}
+
+/// An event's time as the console shows it: `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn shown_time(at: i64) -> String {
+    let seconds = at.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        crate::credentials::date_of(at),
+        seconds / 3_600,
+        seconds % 3_600 / 60,
+        seconds % 60
+    )
+}
+
+/// A changed field as the console shows it: `from → to`, or the value alone on creation.
+pub fn shown_change(change: &serde_json::Value) -> String {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "-".to_string(),
+        serde_json::Value::String(s) if s.is_empty() => "-".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) if items.is_empty() => "-".to_string(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        serde_json::Value::Object(o) => match (o.get("requests"), o.get("per")) {
+            (Some(n), Some(per)) => format!("{n} per {}", per.as_str().unwrap_or_default()),
+            _ => v.to_string(),
+        },
+        other => other.to_string(),
+    };
+    match (change.get("from"), change.get("to")) {
+        (Some(from), Some(to)) => format!("{} → {}", text(from), text(to)),
+        (None, Some(to)) => text(to),
+        _ => text(change),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +291,17 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", action.as_str()));
         }
         assert_eq!(AuditAction::parse("api_client.exploded"), None);
+    }
+
+    #[test]
+    fn times_and_changes_read_plainly() {
+        assert_eq!(shown_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(shown_time(1_764_763_323), "2025-12-03 12:02:03 UTC");
+        let change = serde_json::json!({"from": ["a", "b"], "to": []});
+        assert_eq!(shown_change(&change), "a, b → -");
+        let limit = serde_json::json!({"to": {"requests": 5, "per": "minute"}});
+        assert_eq!(shown_change(&limit), "5 per minute");
+        assert_eq!(shown_change(&serde_json::json!({"from": true, "to": false})), "true → false");
     }
 
     #[test]

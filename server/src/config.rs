@@ -114,6 +114,16 @@ pub struct Config {
     )]
     pub max_connections: u64,
 
+    /// Days the audit log keeps an event; older ones are deleted (hourly).
+    #[arg(
+        long,
+        env = "PORTCULLIS_AUDIT_RETENTION_DAYS",
+        default_value_t = 400,
+        value_parser = clap::value_parser!(u32).range(1..=36_500),
+        global = true
+    )]
+    pub audit_retention_days: u32,
+
     /// Where the gateway listens (e.g. 127.0.0.1:8000): it serves the configured routes only.
     #[arg(long, env = "PORTCULLIS_GATEWAY_ADDR", global = true)]
     pub gateway_addr: Option<SocketAddr>,

@@ -15,11 +15,14 @@ mod headers;
 pub mod hosts;
 mod oauth;
 pub mod operator;
+mod audit_export;
 mod page_gate;
 mod serve;
 pub mod telemetry;
 
-pub use api::{UsageBody, UsageHour};
+pub use api::{
+    AuditActorBody, AuditEventBody, AuditEventList, AuditTargetBody, UsageBody, UsageHour,
+};
 pub use api_error::ApiErrorBody;
 
 use app::ssr::{Cookies, ServerContext};
@@ -123,6 +126,7 @@ pub struct Application {
     follower: Follower,
     limits: serve::Limits,
     test_hooks: bool,
+    audit_retention_days: u32,
 }
 
 impl Application {
@@ -191,6 +195,7 @@ impl Application {
                 drain: serve::DRAIN,
             },
             test_hooks: config.test_hooks,
+            audit_retention_days: config.audit_retention_days,
         })
     }
 
@@ -213,7 +218,10 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let follow = tokio::spawn(self.services.clone().follow_changes(self.follower));
-        let housekeeping = tokio::spawn(housekeeping(self.services.clone()));
+        let housekeeping = tokio::spawn(housekeeping(
+            self.services.clone(),
+            self.audit_retention_days,
+        ));
         let exchange = tokio::spawn(exchange_limit_counts(self.services.clone()));
         let usage = tokio::spawn(flush_usage(self.services.clone()));
         if self.test_hooks {
@@ -290,6 +298,7 @@ fn router(config: &Config, state: AppState) -> Router {
     // The console: pages, server functions and assets, behind the page gate and the
     // anti-forgery guard. The OAuth endpoints and /api/v1 are outside both.
     let console = Router::new()
+        .route(audit_export::PATH, get(audit_export::export))
         .leptos_routes_with_context(&state, routes, request_context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -440,8 +449,8 @@ async fn flush_usage(services: Services) {
 }
 
 /// Once an hour: deletes ended sessions, old attempt counts, expired revocations, old
-/// change-log rows and keys whose tokens have all expired.
-async fn housekeeping(services: Services) {
+/// change-log rows, keys whose tokens have all expired, and audit events past their retention.
+async fn housekeeping(services: Services, audit_retention_days: u32) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
         every_hour.tick().await;
@@ -455,6 +464,14 @@ async fn housekeeping(services: Services) {
         }
         if let Err(err) = services.prune_usage(services.now()).await {
             tracing::warn!(error = %err, "could not prune usage");
+        }
+        match services
+            .prune_audit_events(i64::from(audit_retention_days), services.now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "audit events past their retention deleted"),
+            Err(err) => tracing::warn!(error = %err, "could not prune the audit log"),
         }
         if let Err(err) = services.prune_limit_counts(services.now()).await {
             tracing::warn!(error = %err, "could not prune rate-limit counts");

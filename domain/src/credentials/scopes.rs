@@ -129,6 +129,11 @@ impl ScopeCatalog {
                 description: "Create, update and delete them".into(),
                 default: false,
             },
+            ScopeInfo {
+                name: "audit:read".into(),
+                description: "Read the organization's audit log".into(),
+                default: false,
+            },
         ];
         scopes.extend(operator);
         ScopeCatalog { scopes }

@@ -1,10 +1,13 @@
 //! The guarded public API, `/api/v1` (PRODUCT.md §6). Every request passes `gate::gate` first;
 //! the handlers take the `Caller` it found and call the same services as the console.
 
+mod audit;
 mod extract;
 mod gate;
 mod usage;
 
+pub(crate) use audit::AuditQuery;
+pub use audit::{AuditActorBody, AuditEventBody, AuditEventList, AuditTargetBody};
 pub use usage::{UsageBody, UsageHour};
 
 use crate::AppState;
@@ -20,7 +23,7 @@ use serde::Serialize;
 use services::public_api::{
     ApiClientInput, ApiClientItem, MeResponse, RestrictedTokenInput, RestrictedTokenItem,
 };
-use services::{ClientManager, CredentialViewer, TokenManager};
+use services::{AuditReader, ClientManager, CredentialViewer, TokenManager};
 use std::sync::LazyLock;
 use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
@@ -72,6 +75,12 @@ pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
             false,
         ));
     }
+    routes.push(own(
+        &format!("{PREFIX}/audit-events"),
+        &[Method::GET],
+        &[&AuditReader::SCOPE],
+        false,
+    ));
     RouteTable::new(routes)
 });
 
@@ -87,6 +96,7 @@ pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
         .routes(routes!(update_restricted_token, delete_restricted_token))
         .routes(routes!(usage::api_client_usage))
         .routes(routes!(usage::restricted_token_usage))
+        .routes(routes!(audit::list_audit_events))
         .split_for_parts();
     crate::docs::openapi::set_security(&mut description, &ROUTES);
     let v1 = v1

@@ -91,6 +91,12 @@ pub fn description(
                 .name("Restricted Access Tokens")
                 .description(Some("IP-locked tokens for browser-only apps"))
                 .build(),
+            TagBuilder::new()
+                .name("Audit log")
+                .description(Some(
+                    "Who changed what, and every sign-in (needs `audit:read`)",
+                ))
+                .build(),
         ]))
         .build();
     for part in parts {

@@ -102,6 +102,7 @@ impl TestApp {
             gateway_addr: None,
             header_timeout: 10,
             max_connections: 10_000,
+            audit_retention_days: 400,
         };
         configure(&mut config);
         let app = server::Application::build_on(

@@ -1,8 +1,9 @@
 //! The Settings modal. Which page is open lives in the URL
-//! (`?settings-modal=open&path=general|members|api`), so it works as a deep link and on a full
+//! (`?settings-modal=open&path=general|members|audit|api`), so it works as a deep link and on a full
 //! page load.
 
 mod api;
+mod audit;
 mod general;
 mod members;
 
@@ -32,6 +33,7 @@ pub fn SettingsModal(me: Me) -> impl IntoView {
         }
     });
     let api_access = me.permissions.can_view_api_page();
+    let is_admin = me.permissions.can_manage_members();
     let item = move |key: &'static str, label: &'static str| {
         view! {
             <a
@@ -60,6 +62,7 @@ pub fn SettingsModal(me: Me) -> impl IntoView {
                     <p class="settings-group">"Organization"</p>
                     {item("general", "General")}
                     {item("members", "Members")}
+                    {is_admin.then(|| item("audit", "Audit log"))}
                     {api_access.then(|| view! {
                         <p class="settings-group">"Developer"</p>
                         {item("api", "API")}
@@ -78,6 +81,7 @@ pub fn SettingsModal(me: Me) -> impl IntoView {
                                 let me = content_me.clone();
                                 match page().as_str() {
                                     "members" => view! { <members::MembersSettings me/> }.into_any(),
+                                    "audit" => view! { <audit::AuditLogSettings/> }.into_any(),
                                     "api" => view! { <api::ApiSettings me/> }.into_any(),
                                     _ => view! { <general::GeneralSettings me/> }.into_any(),
                                 }

@@ -1,0 +1,194 @@
+//! Settings › Organization › **Audit log** (PRODUCT.md §9): for Admins, the organization's
+//! events newest first, filtered by action and by actor, a page at a time, and **Export CSV**
+//! (a plain link to `/audit-log.csv` with the same filters; the server streams it).
+
+use crate::api::audit::audit_log;
+use domain::audit::{AuditAction, AuditEventView, AuditLogView, shown_change, shown_time};
+use domain::models::time_ago;
+use leptos::prelude::*;
+
+#[component]
+pub fn AuditLogSettings() -> impl IntoView {
+    let action = RwSignal::new(String::new());
+    let actor = RwSignal::new(String::new());
+    // The cursor of the page shown ("" for the newest) and those of the newer pages before it.
+    let cursor = RwSignal::new(String::new());
+    let newer = RwSignal::new(Vec::<String>::new());
+    // Loaded in the browser only (see the API page): hydration never depends on it.
+    let log = LocalResource::new(move || audit_log(action.get(), actor.get(), cursor.get()));
+    let restart = move || {
+        cursor.set(String::new());
+        newer.set(Vec::new());
+    };
+    let export_href = move || {
+        let mut query = Vec::new();
+        // Both values come from the lists below: action names and ids (letters, digits, `.`,
+        // `_`, `-`), which need no escaping in a query.
+        if !action.get().is_empty() {
+            query.push(format!("action={}", action.get()));
+        }
+        if !actor.get().is_empty() {
+            query.push(format!("actor={}", actor.get()));
+        }
+        if query.is_empty() {
+            "/audit-log.csv".to_string()
+        } else {
+            format!("/audit-log.csv?{}", query.join("&"))
+        }
+    };
+    view! {
+        <div class="settings-page audit-page">
+            <div class="page-head">
+                <h3>"Audit log"</h3>
+                <a class="btn btn-ghost" href=export_href download="audit-log.csv">"Export CSV"</a>
+            </div>
+            <p class="hint">
+                "Every change to credentials, members, invites, API access and signing keys, and "
+                "every sign-in, newest first. Nobody can change or delete an event."
+            </p>
+            <div class="filters">
+                <label class="field-inline">
+                    <span>"Action"</span>
+                    <select on:change=move |ev| {
+                        action.set(event_target_value(&ev));
+                        restart();
+                    }>
+                        <option value="">"All actions"</option>
+                        {AuditAction::ALL
+                            .into_iter()
+                            .map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label class="field-inline">
+                    <span>"Actor"</span>
+                    <select on:change=move |ev| {
+                        actor.set(event_target_value(&ev));
+                        restart();
+                    }>
+                        <option value="">"All actors"</option>
+                        {move || log.get().and_then(|r| r.ok()).map(|view| {
+                            view.actors
+                                .into_iter()
+                                .map(|a| {
+                                    let selected = actor.get_untracked() == a.id;
+                                    view! {
+                                        <option value=a.id.clone() selected=selected>
+                                            {format!("{} ({})", a.name, a.kind.as_str())}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        })}
+                    </select>
+                </label>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
+                {move || Suspend::new(async move {
+                    match log.await {
+                        Ok(view) => view! { <AuditTable view cursor newer/> }.into_any(),
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn AuditTable(
+    view: AuditLogView,
+    cursor: RwSignal<String>,
+    newer: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    let now = view.now;
+    let next = view.page.next_cursor.clone();
+    if view.page.data.is_empty() {
+        return view! { <p class="muted">"No events."</p> }.into_any();
+    }
+    let rows = view
+        .page
+        .data
+        .into_iter()
+        .map(|e| view! { <AuditRow event=e now/> })
+        .collect_view();
+    let has_newer = move || !newer.read().is_empty();
+    let older = next.clone();
+    view! {
+        <div class="table-scroll">
+            <table class="table audit-table">
+                <thead>
+                    <tr>
+                        <th>"Time"</th>
+                        <th>"Actor"</th>
+                        <th>"Action"</th>
+                        <th>"Target"</th>
+                        <th>"Changes"</th>
+                        <th>"Client address"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Audit log pages">
+            <button
+                type="button"
+                class="btn btn-ghost btn-small"
+                disabled=move || !has_newer()
+                on:click=move |_| {
+                    let previous = newer.try_update(|stack| stack.pop()).flatten();
+                    cursor.set(previous.unwrap_or_default());
+                }
+            >
+                "Newer"
+            </button>
+            <button
+                type="button"
+                class="btn btn-ghost btn-small"
+                disabled=next.is_none()
+                on:click=move |_| {
+                    if let Some(older) = older.clone() {
+                        newer.update(|stack| stack.push(cursor.get_untracked()));
+                        cursor.set(older);
+                    }
+                }
+            >
+                "Older"
+            </button>
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn AuditRow(event: AuditEventView, now: i64) -> impl IntoView {
+    let changes = event
+        .changes
+        .iter()
+        .map(|(field, change)| {
+            view! {
+                <li><span class="change-field">{field.clone()}</span>": "{shown_change(change)}</li>
+            }
+        })
+        .collect_view();
+    let exact = shown_time(event.at);
+    view! {
+        <tr>
+            <td>
+                <time title=exact.clone()>{time_ago(Some(event.at), now)}</time>
+                <span class="visually-hidden">{format!(" ({exact})")}</span>
+            </td>
+            <td>
+                {event.actor.name.clone()}
+                <span class="muted">{format!(" ({})", event.actor.kind.as_str())}</span>
+            </td>
+            <td><code>{event.action.as_str()}</code></td>
+            <td>
+                {event.target.name.clone()}
+                <span class="muted">{format!(" ({})", event.target.kind)}</span>
+            </td>
+            <td><ul class="changes">{changes}</ul></td>
+            <td>{event.client_ip.clone().unwrap_or_else(|| "-".to_string())}</td>
+        </tr>
+    }
+}
