@@ -263,7 +263,11 @@ pub fn shown_change(change: &serde_json::Value) -> String {
         serde_json::Value::Array(items) if items.is_empty() => "-".to_string(),
         serde_json::Value::Array(items) => items
             .iter()
-            .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
             .collect::<Vec<_>>()
             .join(", "),
         serde_json::Value::Object(o) => match (o.get("requests"), o.get("per")) {
@@ -301,7 +305,10 @@ mod tests {
         assert_eq!(shown_change(&change), "a, b → -");
         let limit = serde_json::json!({"to": {"requests": 5, "per": "minute"}});
         assert_eq!(shown_change(&limit), "5 per minute");
-        assert_eq!(shown_change(&serde_json::json!({"from": true, "to": false})), "true → false");
+        assert_eq!(
+            shown_change(&serde_json::json!({"from": true, "to": false})),
+            "true → false"
+        );
     }
 
     #[test]

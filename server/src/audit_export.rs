@@ -18,8 +18,7 @@ pub const PATH: &str = "/audit-log.csv";
 /// Rows read from the database per step of the stream.
 const ROWS_PER_READ: i64 = 1_000;
 
-const HEADER: &str =
-    "time,action,actor_type,actor_id,actor_name,client_ip,target_type,target_id,target_name,changes\r\n";
+const HEADER: &str = "time,action,actor_type,actor_id,actor_name,client_ip,target_type,target_id,target_name,changes\r\n";
 
 pub async fn export(
     State(state): State<AppState>,
@@ -35,7 +34,10 @@ pub async fn export(
         }
     };
     if principal.audit_reader().is_err() {
-        return refuse(StatusCode::FORBIDDEN, "Only Admins can export the audit log.");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Only Admins can export the audit log.",
+        );
     }
     let query = match AuditQuery::parse(raw.as_deref()) {
         Ok(query) => query,
@@ -55,7 +57,10 @@ pub async fn export(
     response
 }
 
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ServiceError> {
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, ServiceError> {
     let Some(token) = cookie_value(headers, state.cookies.session()) else {
         return Ok(None);
     };
@@ -66,7 +71,12 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<Princ
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.to_string(),
+    )
+        .into_response()
 }
 
 /// Where the stream is: before the header, reading from a position, or done.
@@ -87,7 +97,9 @@ fn rows(
         let (state, principal, filter) = (state.clone(), principal.clone(), filter.clone());
         async move {
             let cursor = match step {
-                Step::Header => return Some((Ok(Bytes::from_static(HEADER.as_bytes())), Step::From(None))),
+                Step::Header => {
+                    return Some((Ok(Bytes::from_static(HEADER.as_bytes())), Step::From(None)));
+                }
                 Step::From(cursor) => cursor,
                 Step::Done => return None,
             };
@@ -112,7 +124,10 @@ fn rows(
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "audit export stopped");
-                    Some((Err(std::io::Error::other("the audit log could not be read")), Step::Done))
+                    Some((
+                        Err(std::io::Error::other("the audit log could not be read")),
+                        Step::Done,
+                    ))
                 }
             }
         }

@@ -3,6 +3,7 @@
 
 mod api;
 mod api_error;
+mod audit_export;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
@@ -15,7 +16,6 @@ mod headers;
 pub mod hosts;
 mod oauth;
 pub mod operator;
-mod audit_export;
 mod page_gate;
 mod serve;
 pub mod telemetry;

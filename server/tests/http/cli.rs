@@ -10,7 +10,7 @@ on_both_backends!(
     keys_revoke_refuses_every_token_of_a_stolen_key,
 );
 
-fn portcullis(database_url: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn portcullis(database_url: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .args(args)
         .env("DATABASE_URL", database_url)
