@@ -14,6 +14,7 @@
 
 mod cpu;
 mod gateway;
+mod overshoot;
 mod propagation;
 mod seed;
 mod wrk;
@@ -702,6 +703,20 @@ async fn bench(options: &Options) -> Result<(), String> {
                     measured.local_median_ms
                 );
                 table.push_str(&propagation::report(&measured));
+            }
+            None => eprintln!("PostgreSQL does not answer: skipped"),
+        }
+        eprintln!("==> rate limit overshoot with two instances (PostgreSQL)");
+        match fresh_postgres().await {
+            Some((url, admin)) => {
+                let result = overshoot::measure(&url).await;
+                drop_postgres(&admin, &url).await;
+                let measured = result?;
+                eprintln!(
+                    "  let through {} of {} sent, limit {}, bound {}",
+                    measured.allowed, measured.sent, measured.limit, measured.bound
+                );
+                table.push_str(&overshoot::report(&measured));
             }
             None => eprintln!("PostgreSQL does not answer: skipped"),
         }

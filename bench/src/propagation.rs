@@ -19,7 +19,7 @@ pub struct Propagation {
     pub local_median_ms: f64,
 }
 
-struct Instance(Child);
+pub(crate) struct Instance(Child);
 
 impl Drop for Instance {
     fn drop(&mut self) {
@@ -28,7 +28,7 @@ impl Drop for Instance {
     }
 }
 
-fn start(database_url: &str, port: u16, issuer: &str) -> Result<Instance, String> {
+pub(crate) fn start(database_url: &str, port: u16, issuer: &str) -> Result<Instance, String> {
     let binary = root().join("target/release/portcullis");
     Command::new(&binary)
         .arg("serve")

@@ -18,7 +18,7 @@ Portcullis issues and checks the credentials of this API.
 
 * **API Clients** authenticate with their Client ID and Client Secret at `POST /oauth/token` \
 (the OAuth 2.0 client credentials grant) and call `/api/v1` with the 60-minute JWT they get: \
-`Authorization: Bearer <access_token>`. Scopes: `credentials:read`, `credentials:write`.
+`Authorization: Bearer <access_token>`. Scopes: `credentials:read`, `credentials:write`, `audit:read` (the audit log).
 * **Restricted Access Tokens** (`pcr_…`) are sent as they are, `Authorization: Bearer pcr_…`, \
 from the IP addresses they allow. They may call **`GET /api/v1/me` only**; every other \
 endpoint answers them 403 `insufficient_scope`.
