@@ -190,6 +190,9 @@ async fn the_description_covers_every_public_route() {
         // Forward-auth answers proxies (any method they send), not API clients; the
         // "Guard your API" guide documents it.
         "forward_auth::PATH",
+        // The console's CSV export of the audit log: a download for a signed-in Admin's
+        // browser (session cookie), not part of the API.
+        "audit_export::PATH",
         // The JSON 404 behind the gate for unknown paths under /api/v1.
         "PREFIX",
         "UNKNOWN",
@@ -490,6 +493,7 @@ async fn the_operators_api_is_described_beside_portcullis_own() {
         [
             "credentials:read",
             "credentials:write",
+            "audit:read",
             "orders:read",
             "orders:write"
         ]

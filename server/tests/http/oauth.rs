@@ -85,7 +85,7 @@ async fn metadata_and_jwks_describe_the_server(app: TestApp) {
     );
     assert_eq!(
         meta["scopes_supported"],
-        json!(["credentials:read", "credentials:write"])
+        json!(["credentials:read", "credentials:write", "audit:read"])
     );
     let jwks: Value = reqwest::get(format!("{}/.well-known/jwks.json", app.base))
         .await
