@@ -24,6 +24,7 @@ test("an API Client with an operator scope passes forward-auth for its route, an
   expect(labels.filter((l) => l.includes(":"))).toEqual([
     "credentials:read",
     "credentials:write",
+    "audit:read",
     "orders:read",
     "orders:write",
   ]);
