@@ -162,7 +162,8 @@ pub fn fail(err: ServiceError) -> AppError {
         ServiceError::AlreadySetUp
         | ServiceError::SignupClosed
         | ServiceError::LastAdmin
-        | ServiceError::LimitReached => (StatusCode::CONFLICT, AppError::Refused(err.to_string())),
+        | ServiceError::LimitReached
+        | ServiceError::Revoked => (StatusCode::CONFLICT, AppError::Refused(err.to_string())),
         ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
         ServiceError::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
         ServiceError::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),

@@ -72,6 +72,17 @@ pub struct ApiClientView {
     /// When it last authenticated at the gate (Unix seconds); `None`: never.
     #[serde(default)]
     pub last_used_at: Option<i64>,
+    /// The secret a rotation replaced, while it still works.
+    #[serde(default)]
+    pub previous_secret: Option<PreviousSecretView>,
+}
+
+/// A secret or token replaced by a rotation and kept working until `expires_at`: its last four
+/// characters and its end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousSecretView {
+    pub last_four: String,
+    pub expires_at: i64,
 }
 
 /// One Restricted Access Token as the console and the public API show it. Never carries the
@@ -83,13 +94,16 @@ pub struct RestrictedTokenView {
     pub token_last_four: String,
     pub allowed_ips: Vec<String>,
     pub expires_at: Option<i64>,
-    pub expired: bool,
+    pub status: crate::credentials::TokenStatus,
     pub created_at: i64,
     pub created_by: String,
     #[serde(default)]
     pub limits: crate::credentials::Limits,
     #[serde(default)]
     pub last_used_at: Option<i64>,
+    /// The token a regeneration replaced, while it still works.
+    #[serde(default)]
+    pub previous_token: Option<PreviousSecretView>,
 }
 
 /// Everything the API page lists, each table sorted by name, case-insensitively.
@@ -115,6 +129,9 @@ pub struct UsageView {
     pub hours: Vec<(i64, i64, i64)>,
     /// The server's time of this answer.
     pub now: i64,
+    /// API Clients: `current` or `previous`, which secret last got a token.
+    #[serde(default)]
+    pub last_used_secret: Option<String>,
 }
 
 /// One UTC day of a credential's requests.

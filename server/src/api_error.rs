@@ -136,6 +136,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::LimitReached => {
                 Self::new(StatusCode::CONFLICT, "limit_reached", err.to_string())
             }
+            ServiceError::Revoked => Self::new(StatusCode::CONFLICT, "revoked", err.to_string()),
             _ if let Some(reason) = err.unavailable_reason() => {
                 tracing::warn!(error = %err, source = ?std::error::Error::source(&err), "API request: unavailable");
                 Self::new(

@@ -10,14 +10,16 @@ use domain::audit::AuditAction;
 use domain::credentials::{
     AllowedIps, AllowedOrigins, CLIENT_ID_RANDOM_LEN, CredentialName, CredentialStatus,
     Description, ExpirationDate, Limits, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog,
-    Scopes, SecretKind, client_id_from_random, form_date_of, last_four, secret_from_random,
+    Scopes, SecretKind, TokenStatus, client_id_from_random, form_date_of, last_four,
+    secret_from_random,
 };
 use domain::models::{
-    ApiClientView, CreatedApiClient, CreatedRestrictedToken, CredentialsPage, RestrictedTokenView,
+    ApiClientView, CreatedApiClient, CreatedRestrictedToken, CredentialsPage, PreviousSecretView,
+    RestrictedTokenView,
 };
 use store::{
-    ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, RestrictedTokenFields,
-    RestrictedTokenRecord,
+    ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, PreviousSecret,
+    RestrictedTokenFields, RestrictedTokenRecord,
 };
 
 /// The API Client form as typed: lists comma-separated, scopes space-separated, the date as
@@ -179,8 +181,8 @@ fn token_changes(before: Option<&RestrictedTokenRecord>, after: &ParsedToken) ->
         .field("quota", before.map(|b| b.quota), after.limits.quota)
 }
 
-const API_CLIENT: &str = "api_client";
-const RESTRICTED_TOKEN: &str = "restricted_access_token";
+pub(crate) const API_CLIENT: &str = "api_client";
+pub(crate) const RESTRICTED_TOKEN: &str = "restricted_access_token";
 
 impl ParsedToken {
     fn fields(&self) -> RestrictedTokenFields<'_> {
@@ -216,13 +218,25 @@ pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
             .created_by
             .unwrap_or_else(|| FORMER_MEMBER.to_string()),
         last_used_at: None,
+        previous_secret: previous_view(record.previous_secret, now),
     }
+}
+
+/// What the console shows of a kept previous secret: nothing once it has ended.
+fn previous_view(previous: Option<PreviousSecret>, now: i64) -> Option<PreviousSecretView> {
+    previous
+        .filter(|p| p.expires_at > now)
+        .map(|p| PreviousSecretView {
+            last_four: p.last_four,
+            expires_at: p.expires_at,
+        })
 }
 
 pub fn restricted_token_view(record: RestrictedTokenRecord, now: i64) -> RestrictedTokenView {
     RestrictedTokenView {
         limits: record.limits(),
-        expired: record.expires_at.is_some_and(|at| at <= now),
+        status: TokenStatus::of(record.revoked_at.is_some(), record.expires_at, now),
+        previous_token: previous_view(record.previous_token, now),
         id: record.id,
         name: record.name,
         token_last_four: record.token_last_four,

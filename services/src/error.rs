@@ -29,6 +29,9 @@ pub enum ServiceError {
     LastAdmin,
     #[error("This organization has reached the limit for this kind of credential")]
     LimitReached,
+    /// A revoked Restricted Access Token can be deleted, never changed.
+    #[error("This Restricted Access Token is revoked: it can be deleted but not changed")]
+    Revoked,
     /// This instance cannot answer correctly right now (it lost track of changes): a 503.
     #[error("temporarily unavailable")]
     Unavailable,
@@ -47,6 +50,7 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound => ServiceError::NotFound,
             StoreError::LastAdmin => ServiceError::LastAdmin,
             StoreError::LimitReached => ServiceError::LimitReached,
+            StoreError::Revoked => ServiceError::Revoked,
             other => ServiceError::Internal(Box::new(other)),
         }
     }

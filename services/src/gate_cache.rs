@@ -32,6 +32,9 @@ pub struct ClientEntry {
     pub name: String,
     pub client_id: String,
     pub secret_digest: String,
+    pub secret_version: i64,
+    /// The secret before the last rotation while it is kept: its digest and its end.
+    pub previous_secret: Option<(String, i64)>,
     pub allowed_origins: Vec<String>,
     pub scopes: Vec<Scope>,
     pub disabled: bool,
@@ -57,6 +60,8 @@ impl From<GateClientRecord> for ClientEntry {
             name: r.name,
             client_id: r.client_id,
             secret_digest: r.secret_digest,
+            secret_version: r.secret_version,
+            previous_secret: r.previous_secret,
             allowed_origins: r.allowed_origins,
             scopes,
             disabled: r.disabled,
@@ -78,13 +83,21 @@ pub struct TokenEntry {
     pub name: String,
     pub allowed_ips: AllowedIps,
     pub expires_at: Option<i64>,
+    /// Found by the token it had before a regeneration: when that token stops working.
+    pub grace_ends_at: Option<i64>,
+    pub revoked: bool,
     pub created_at: i64,
     pub limits: Limits,
 }
 
 impl TokenEntry {
+    /// May the token it was found by be used at `now`? Not once revoked, expired, or (for
+    /// the token a regeneration replaced) past its end, to the second.
     pub fn is_usable(&self, now: i64) -> bool {
-        self.api_access && self.expires_at.is_none_or(|at| at > now)
+        self.api_access
+            && !self.revoked
+            && self.expires_at.is_none_or(|at| at > now)
+            && self.grace_ends_at.is_none_or(|at| at > now)
     }
 }
 
@@ -101,6 +114,8 @@ impl TokenEntry {
             name: r.name,
             allowed_ips,
             expires_at: r.expires_at,
+            grace_ends_at: r.grace_ends_at,
+            revoked: r.revoked,
             created_at: r.created_at,
             limits: Limits {
                 rate_limit: r.rate_limit,
@@ -330,6 +345,8 @@ mod tests {
             name: "n".into(),
             client_id: client_id.into(),
             secret_digest: "d".into(),
+            secret_version: 1,
+            previous_secret: None,
             allowed_origins: vec![],
             scopes: vec![Scope::CredentialsRead],
             disabled: false,

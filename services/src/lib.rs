@@ -14,6 +14,7 @@ pub mod follower;
 mod gate_cache;
 pub mod key_wrap;
 pub mod keys;
+mod lifecycle;
 pub mod limiter;
 mod members;
 pub mod password;

@@ -262,6 +262,10 @@ pub struct ApiClientItem {
     pub rate_limit: Option<RateLimit>,
     #[schema(value_type = Option<QuotaSchema>)]
     pub quota: Option<Quota>,
+    /// After **Rotate secret** with a grace period: the old secret's last four, while it works.
+    pub previous_secret_last_four: Option<String>,
+    /// When the old secret stops working (RFC 3339).
+    pub previous_secret_expires_at: Option<String>,
 }
 
 impl From<ApiClientView> for ApiClientItem {
@@ -279,6 +283,8 @@ impl From<ApiClientView> for ApiClientItem {
             created_at: rfc3339(v.created_at),
             rate_limit: v.limits.rate_limit,
             quota: v.limits.quota,
+            previous_secret_last_four: v.previous_secret.as_ref().map(|p| p.last_four.clone()),
+            previous_secret_expires_at: v.previous_secret.map(|p| rfc3339(p.expires_at)),
         }
     }
 }
@@ -297,6 +303,10 @@ pub struct RestrictedTokenItem {
     pub rate_limit: Option<RateLimit>,
     #[schema(value_type = Option<QuotaSchema>)]
     pub quota: Option<Quota>,
+    /// After **Regenerate token** with a grace period: the old token's last four, while it works.
+    pub previous_token_last_four: Option<String>,
+    /// When the old token stops working (RFC 3339).
+    pub previous_token_expires_at: Option<String>,
 }
 
 impl From<RestrictedTokenView> for RestrictedTokenItem {
@@ -306,11 +316,13 @@ impl From<RestrictedTokenView> for RestrictedTokenItem {
             name: v.name,
             token_last_four: v.token_last_four,
             allowed_ips: v.allowed_ips,
-            status: if v.expired { "expired" } else { "active" }.to_string(),
+            status: v.status.as_str().to_string(),
             expires_at: v.expires_at.map(rfc3339),
             created_at: rfc3339(v.created_at),
             rate_limit: v.limits.rate_limit,
             quota: v.limits.quota,
+            previous_token_last_four: v.previous_token.as_ref().map(|p| p.last_four.clone()),
+            previous_token_expires_at: v.previous_token.map(|p| rfc3339(p.expires_at)),
         }
     }
 }

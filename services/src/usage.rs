@@ -34,6 +34,8 @@ struct Pending {
 #[derive(Default)]
 pub struct UsageRecorder {
     pending: Mutex<HashMap<String, Pending>>,
+    /// API Client id → (secret version, when) of its last authentication with a secret.
+    secrets: Mutex<HashMap<String, (i64, i64)>>,
 }
 
 impl UsageRecorder {
@@ -53,6 +55,34 @@ impl UsageRecorder {
         if pending.last.is_none_or(|(at, _)| at <= now) {
             pending.last = Some((now, from));
         }
+    }
+
+    /// Notes that API Client `credential_id` authenticated with its secret number `version`.
+    pub fn record_secret(&self, credential_id: &str, version: i64, now: i64) {
+        let mut all = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        match all.get_mut(credential_id) {
+            Some(last) if last.1 > now => {}
+            Some(last) => *last = (version, now),
+            None => {
+                all.insert(credential_id.to_string(), (version, now));
+            }
+        }
+    }
+
+    fn take_secrets(&self) -> HashMap<String, (i64, i64)> {
+        std::mem::take(&mut *self.secrets.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn restore_secrets(&self, unwritten: HashMap<String, (i64, i64)>) {
+        let mut all = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        for (id, old) in unwritten {
+            all.entry(id).or_insert(old);
+        }
+    }
+
+    fn pending_secret_of(&self, credential_id: &str) -> Option<(i64, i64)> {
+        let all = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        all.get(credential_id).copied()
     }
 
     fn take(&self) -> HashMap<String, Pending> {
@@ -103,6 +133,24 @@ pub struct Usage {
     pub last_used_ip: Option<String>,
     /// `(hour_start, allowed, refused)`, 168 hours ending with the current one.
     pub hours: Vec<HourCounts>,
+    /// API Clients only: which secret last authenticated, while a rotation keeps two.
+    pub last_used_secret: Option<SecretUsed>,
+}
+
+/// Which of an API Client's two secrets (during a rotation's grace) was used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretUsed {
+    Current,
+    Previous,
+}
+
+impl SecretUsed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretUsed::Current => "current",
+            SecretUsed::Previous => "previous",
+        }
+    }
 }
 
 /// Which kind of credential an id names.
@@ -119,8 +167,20 @@ impl Services {
             .record(credential_id, allowed, now, from);
     }
 
-    /// Writes the counts gathered since the last flush, in one transaction.
+    /// Writes the counts gathered since the last flush, in one transaction (and which secret
+    /// each API Client last used, in another).
     pub async fn flush_usage(&self) -> Result<(), ServiceError> {
+        let secrets = self.usage_recorder().take_secrets();
+        if !secrets.is_empty() {
+            let uses: Vec<_> = secrets
+                .iter()
+                .map(|(id, (version, at))| (id.clone(), *version, *at))
+                .collect();
+            if let Err(err) = self.store().note_secret_uses(&uses).await {
+                self.usage_recorder().restore_secrets(secrets);
+                return Err(err.into());
+            }
+        }
         let taken = self.usage_recorder().take();
         if taken.is_empty() {
             return Ok(());
@@ -161,12 +221,13 @@ impl Services {
         now: i64,
     ) -> Result<Usage, ServiceError> {
         let org = viewer.organization_id();
-        match kind {
-            CredentialKind::ApiClient => drop(self.store().get_api_client(org, id).await?),
+        let last_used_secret = match kind {
+            CredentialKind::ApiClient => self.last_used_secret(org, id, now).await?,
             CredentialKind::RestrictedToken => {
-                drop(self.store().get_restricted_token(org, id).await?)
+                drop(self.store().get_restricted_token(org, id).await?);
+                None
             }
-        }
+        };
         let current_hour = now - now.rem_euclid(HOUR);
         let first_hour = current_hour - KEEP_SECONDS + HOUR;
         let mut by_hour: HashMap<i64, (i64, i64)> = HashMap::new();
@@ -206,6 +267,32 @@ impl Services {
             last_used_at,
             last_used_ip,
             hours,
+            last_used_secret,
+        })
+    }
+
+    /// Which secret of API Client `id` last authenticated (written or not): the current one,
+    /// the one a rotation keeps, or `None` (never, or a secret that no longer works).
+    async fn last_used_secret(
+        &self,
+        org: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<SecretUsed>, ServiceError> {
+        let client = self.store().get_api_client(org, id).await?;
+        let current = client.secret_version;
+        let stored = self.store().secret_last_use(id).await?;
+        let pending = self.usage_recorder().pending_secret_of(id);
+        let last = [stored, pending].into_iter().flatten().max_by_key(|u| u.1);
+        Ok(match last {
+            Some((version, _)) if version == current => Some(SecretUsed::Current),
+            Some((version, _))
+                if version == current - 1
+                    && client.previous_secret.is_some_and(|p| p.expires_at > now) =>
+            {
+                Some(SecretUsed::Previous)
+            }
+            _ => None,
         })
     }
 

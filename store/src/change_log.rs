@@ -110,7 +110,9 @@ pub(crate) async fn record_client_event(
     Ok(())
 }
 
-/// Records a change to the Restricted Access Token `id` (keyed by its digest).
+/// Records a change to the Restricted Access Token `id`, keyed by its digest and by the digest
+/// of the token it replaced, if one is kept (caches know it by either). Called before a change
+/// of the digests, so that both old keys are dropped.
 pub(crate) async fn record_token_event(
     conn: &mut AnyConnection,
     organization_id: &str,
@@ -119,7 +121,9 @@ pub(crate) async fn record_token_event(
     sqlx::query(
         "INSERT INTO gate_events (kind, key) \
          SELECT 'token', token_digest FROM restricted_tokens \
-         WHERE organization_id = $1 AND id = $2",
+         WHERE organization_id = $1 AND id = $2 \
+         UNION ALL SELECT 'token', previous_token_digest FROM restricted_tokens \
+         WHERE organization_id = $1 AND id = $2 AND previous_token_digest IS NOT NULL",
     )
     .bind(organization_id)
     .bind(id)

@@ -22,10 +22,22 @@ pub struct ApiClientRecord {
     pub expires_at: Option<i64>,
     pub rate_limit: Option<RateLimit>,
     pub quota: Option<Quota>,
+    /// Counts the secrets it has had (1 until the first rotation).
+    pub secret_version: i64,
+    /// The secret before the last rotation, while it is kept.
+    pub previous_secret: Option<PreviousSecret>,
     /// The creator's name (a member, or the API Client that created it through the API), or
     /// `None` once they are gone.
     pub created_by: Option<String>,
     pub created_at: i64,
+}
+
+/// A secret (or token) replaced by a rotation that keeps working until `expires_at`: what the
+/// console shows of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviousSecret {
+    pub last_four: String,
+    pub expires_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +50,10 @@ pub struct RestrictedTokenRecord {
     pub expires_at: Option<i64>,
     pub rate_limit: Option<RateLimit>,
     pub quota: Option<Quota>,
+    /// The token before the last regeneration, while it still works.
+    pub previous_token: Option<PreviousSecret>,
+    /// When it was revoked: it stays listed and is refused for good.
+    pub revoked_at: Option<i64>,
     pub created_by: Option<String>,
     pub created_at: i64,
 }
@@ -102,6 +118,23 @@ fn join_list(items: &[String]) -> String {
     items.join("\n")
 }
 
+/// The previous secret of a row from its `last_four` and `expires_at` columns (none when
+/// either is empty).
+pub(crate) fn previous_of(
+    row: &AnyRow,
+    last_four: &str,
+    expires_at: &str,
+) -> Result<Option<PreviousSecret>, StoreError> {
+    let last_four: Option<String> = row.try_get(last_four)?;
+    let expires_at: Option<i64> = row.try_get(expires_at)?;
+    Ok(last_four
+        .zip(expires_at)
+        .map(|(last_four, expires_at)| PreviousSecret {
+            last_four,
+            expires_at,
+        }))
+}
+
 pub(crate) fn split_list(stored: &str) -> Vec<String> {
     stored
         .lines()
@@ -120,7 +153,7 @@ pub(crate) fn limits_of(row: &AnyRow) -> Result<(Option<RateLimit>, Option<Quota
     ))
 }
 
-fn api_client_from_row(row: &AnyRow) -> Result<ApiClientRecord, StoreError> {
+pub(crate) fn api_client_from_row(row: &AnyRow) -> Result<ApiClientRecord, StoreError> {
     let (rate_limit, quota) = limits_of(row)?;
     Ok(ApiClientRecord {
         rate_limit,
@@ -135,12 +168,18 @@ fn api_client_from_row(row: &AnyRow) -> Result<ApiClientRecord, StoreError> {
         scopes: row.try_get("scopes")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         expires_at: row.try_get("expires_at")?,
+        secret_version: row.try_get("secret_version")?,
+        previous_secret: previous_of(
+            row,
+            "previous_secret_last_four",
+            "previous_secret_expires_at",
+        )?,
         created_by: row.try_get("creator_name")?,
         created_at: row.try_get("created_at")?,
     })
 }
 
-fn restricted_token_from_row(row: &AnyRow) -> Result<RestrictedTokenRecord, StoreError> {
+pub(crate) fn restricted_token_from_row(row: &AnyRow) -> Result<RestrictedTokenRecord, StoreError> {
     let (rate_limit, quota) = limits_of(row)?;
     Ok(RestrictedTokenRecord {
         rate_limit,
@@ -151,6 +190,8 @@ fn restricted_token_from_row(row: &AnyRow) -> Result<RestrictedTokenRecord, Stor
         token_last_four: row.try_get("token_last_four")?,
         allowed_ips: split_list(&row.try_get::<String, _>("allowed_ips")?),
         expires_at: row.try_get("expires_at")?,
+        previous_token: previous_of(row, "previous_token_last_four", "previous_token_expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
         created_by: row.try_get("creator_name")?,
         created_at: row.try_get("created_at")?,
     })
@@ -161,7 +202,7 @@ macro_rules! api_client_select {
         concat!(
             "SELECT c.id, c.organization_id, c.name, c.description, c.client_id, ",
             "c.secret_last_four, c.allowed_origins, c.scopes, c.disabled, c.expires_at, ",
-            "c.rate_limit, c.quota, ",
+            "c.rate_limit, c.quota, c.secret_version, c.previous_secret_last_four, c.previous_secret_expires_at, ",
             "c.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name FROM api_clients c ",
             "LEFT JOIN users u ON u.id = c.created_by ",
             "LEFT JOIN api_clients creator ON creator.id = c.created_by ",
@@ -174,7 +215,8 @@ macro_rules! restricted_token_select {
     ($where:literal) => {
         concat!(
             "SELECT t.id, t.organization_id, t.name, t.token_last_four, t.allowed_ips, ",
-            "t.expires_at, t.rate_limit, t.quota, t.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name ",
+            "t.expires_at, t.rate_limit, t.quota, t.previous_token_last_four, ",
+            "t.previous_token_expires_at, t.revoked_at, t.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name ",
             "FROM restricted_tokens t ",
             "LEFT JOIN users u ON u.id = t.created_by ",
             "LEFT JOIN api_clients creator ON creator.id = t.created_by ",
@@ -182,6 +224,9 @@ macro_rules! restricted_token_select {
         )
     };
 }
+
+pub(crate) use api_client_select;
+pub(crate) use restricted_token_select;
 
 /// The most rows a list answers; creation stops well before it.
 const LIST_LIMIT: i64 = 10_000;
@@ -435,7 +480,8 @@ impl Store {
         let conn = tx.acquire().await?;
         let done = sqlx::query(
             "UPDATE restricted_tokens SET name = $1, allowed_ips = $2, expires_at = $3, \
-             updated_at = $4, rate_limit = $7, quota = $8 WHERE organization_id = $5 AND id = $6",
+             updated_at = $4, rate_limit = $7, quota = $8 \
+             WHERE organization_id = $5 AND id = $6 AND revoked_at IS NULL",
         )
         .bind(fields.name)
         .bind(join_list(fields.allowed_ips))
@@ -448,7 +494,7 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(crate::lifecycle::why_unchanged(conn, organization_id, id).await);
         }
         record_token_event(conn, organization_id, id).await?;
         record_audit(conn, audit).await?;

@@ -12,6 +12,8 @@ pub enum StoreError {
     NotFound,
     #[error("the organization must keep at least one Admin")]
     LastAdmin,
+    #[error("the credential is revoked")]
+    Revoked,
     #[error("the limit of this kind of row is reached")]
     LimitReached,
     #[error("invalid stored value: {0}")]

@@ -19,6 +19,10 @@ pub struct GateClientRecord {
     pub name: String,
     pub client_id: String,
     pub secret_digest: String,
+    /// Counts the rotations: usage tells the secrets apart by it.
+    pub secret_version: i64,
+    /// The secret before the last rotation, while it is kept: its digest and its end.
+    pub previous_secret: Option<(String, i64)>,
     pub allowed_origins: Vec<String>,
     pub scopes: String,
     pub disabled: bool,
@@ -37,6 +41,9 @@ pub struct GateTokenRecord {
     pub name: String,
     pub allowed_ips: Vec<String>,
     pub expires_at: Option<i64>,
+    /// Looked up by the token it had before a regeneration: when that one stops working.
+    pub grace_ends_at: Option<i64>,
+    pub revoked: bool,
     pub created_at: i64,
     pub rate_limit: Option<domain::credentials::RateLimit>,
     pub quota: Option<domain::credentials::Quota>,
@@ -77,6 +84,10 @@ fn gate_client_from_row(row: &AnyRow) -> Result<GateClientRecord, StoreError> {
         name: row.try_get("name")?,
         client_id: row.try_get("client_id")?,
         secret_digest: row.try_get("secret_digest")?,
+        secret_version: row.try_get("secret_version")?,
+        previous_secret: row
+            .try_get::<Option<String>, _>("previous_secret_digest")?
+            .zip(row.try_get::<Option<i64>, _>("previous_secret_expires_at")?),
         allowed_origins: split_list(&row.try_get::<String, _>("allowed_origins")?),
         scopes: row.try_get("scopes")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
@@ -96,6 +107,8 @@ fn gate_token_from_row(row: &AnyRow) -> Result<GateTokenRecord, StoreError> {
         name: row.try_get("name")?,
         allowed_ips: split_list(&row.try_get::<String, _>("allowed_ips")?),
         expires_at: row.try_get("expires_at")?,
+        grace_ends_at: row.try_get("grace_ends_at")?,
+        revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
         created_at: row.try_get("created_at")?,
     })
 }
@@ -118,7 +131,8 @@ impl Store {
         let row = sqlx::query(
             "SELECT c.id, c.organization_id, o.name AS organization_name, o.api_access, c.name, \
              c.client_id, c.secret_digest, c.allowed_origins, c.scopes, c.disabled, c.expires_at, \
-             c.rate_limit, c.quota \
+             c.rate_limit, c.quota, c.secret_version, c.previous_secret_digest, \
+             c.previous_secret_expires_at \
              FROM api_clients c JOIN organizations o ON o.id = c.organization_id \
              WHERE c.client_id = $1",
         )
@@ -134,9 +148,11 @@ impl Store {
     ) -> Result<Option<GateTokenRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT t.id, t.organization_id, o.name AS organization_name, o.api_access, t.name, \
-             t.allowed_ips, t.expires_at, t.created_at, t.rate_limit, t.quota \
+             t.allowed_ips, t.expires_at, t.created_at, t.rate_limit, t.quota, t.revoked_at, \
+             CASE WHEN t.token_digest = $1 THEN NULL ELSE t.previous_token_expires_at END \
+             AS grace_ends_at \
              FROM restricted_tokens t JOIN organizations o ON o.id = t.organization_id \
-             WHERE t.token_digest = $1",
+             WHERE t.token_digest = $1 OR t.previous_token_digest = $1",
         )
         .bind(token_digest)
         .fetch_optional(&self.pool)

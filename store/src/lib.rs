@@ -12,6 +12,7 @@ mod credentials;
 mod error;
 mod gate;
 mod invites;
+mod lifecycle;
 mod limit_counts;
 mod records;
 mod sessions;
@@ -21,11 +22,12 @@ mod usage;
 pub use audit::{AuditActor, AuditEventRecord, NewAuditEvent};
 pub use change_log::{ChangeListener, GateEvent, GateEventKind};
 pub use credentials::{
-    ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, RestrictedTokenFields,
-    RestrictedTokenRecord,
+    ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, PreviousSecret,
+    RestrictedTokenFields, RestrictedTokenRecord,
 };
 pub use error::StoreError;
 pub use gate::{GateClientRecord, GateTokenRecord, SigningKeyRecord};
+pub use lifecycle::Replacement;
 pub use limit_counts::LimitCount;
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,

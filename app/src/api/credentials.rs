@@ -49,6 +49,7 @@ pub async fn credential_usage(kind: String, id: String) -> Result<UsageView, App
         last_used_ip: usage.last_used_ip,
         hours: usage.hours,
         now: ctx.services.now(),
+        last_used_secret: usage.last_used_secret.map(|s| s.as_str().to_string()),
     })
 }
 
@@ -147,6 +148,49 @@ pub async fn set_api_client_disabled(
     let ctx = context()?;
     ctx.services
         .set_api_client_disabled(admin, &id, disabled, ctx.services.now())
+        .await
+        .map_err(fail)
+}
+
+/// **Rotate secret**: answers the client with its new secret, the only time it leaves the
+/// server; the old one works for `keep_old_for_seconds` more.
+#[server(prefix = "/rpc", endpoint = "api-clients/rotate-secret", client = CsrfClient)]
+pub async fn rotate_client_secret(
+    id: String,
+    keep_old_for_seconds: String,
+) -> Result<CreatedApiClient, AppError> {
+    let who = principal().await?;
+    let manager = who.client_manager().map_err(fail)?;
+    let ctx = context()?;
+    ctx.services
+        .rotate_client_secret(manager, &id, &keep_old_for_seconds, ctx.services.now())
+        .await
+        .map_err(fail)
+}
+
+/// **Regenerate token**: like `rotate_client_secret`, for a Restricted Access Token.
+#[server(prefix = "/rpc", endpoint = "restricted-tokens/regenerate", client = CsrfClient)]
+pub async fn regenerate_restricted_token(
+    id: String,
+    keep_old_for_seconds: String,
+) -> Result<CreatedRestrictedToken, AppError> {
+    let who = principal().await?;
+    let manager = who.token_manager().map_err(fail)?;
+    let ctx = context()?;
+    ctx.services
+        .regenerate_restricted_token(manager, &id, &keep_old_for_seconds, ctx.services.now())
+        .await
+        .map_err(fail)
+}
+
+/// **Revoke**: permanent; the token stays listed as revoked.
+#[server(prefix = "/rpc", endpoint = "restricted-tokens/revoke", client = CsrfClient)]
+pub async fn revoke_restricted_token(id: String) -> Result<RestrictedTokenView, AppError> {
+    let who = principal().await?;
+    let manager = who.token_manager().map_err(fail)?;
+    let ctx = context()?;
+    ctx.services
+        .revoke_restricted_token(manager, &id, ctx.services.now())
         .await
         .map_err(fail)
 }

@@ -124,6 +124,62 @@ impl CredentialStatus {
     }
 }
 
+/// A Restricted Access Token's status (PRODUCT.md §10): revoked is for good, and wins over
+/// expired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenStatus {
+    Active,
+    Revoked,
+    Expired,
+}
+
+impl TokenStatus {
+    pub fn of(revoked: bool, expires_at: Option<i64>, now: i64) -> Self {
+        if revoked {
+            TokenStatus::Revoked
+        } else if expires_at.is_some_and(|at| at <= now) {
+            TokenStatus::Expired
+        } else {
+            TokenStatus::Active
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenStatus::Active => "active",
+            TokenStatus::Revoked => "revoked",
+            TokenStatus::Expired => "expired",
+        }
+    }
+}
+
+/// How long a rotation keeps the old secret (or token) working: the choices of **Keep the old
+/// secret working for** (PRODUCT.md §10). The API takes any number of seconds up to a week.
+pub const KEEP_OLD_CHOICES: [(i64, &str); 4] = [
+    (0, "Do not keep"),
+    (3_600, "1 hour"),
+    (86_400, "24 hours"),
+    (604_800, "7 days"),
+];
+pub const MAX_KEEP_OLD_SECONDS: i64 = 604_800;
+
+/// Parses `keep_old_for_seconds`: 0 to a week.
+pub fn parse_keep_old(input: &str) -> Result<i64, FieldError> {
+    let refused = || {
+        FieldError::new(
+            "keep_old_for_seconds",
+            "Keep the old secret for 0 to 604800 seconds (7 days)",
+        )
+    };
+    let seconds: i64 = input.trim().parse().map_err(|_| refused())?;
+    if (0..=MAX_KEEP_OLD_SECONDS).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(refused())
+    }
+}
+
 impl fmt::Display for CredentialStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -141,6 +197,30 @@ pub fn split_list(input: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keep_old_is_zero_to_a_week_of_seconds() {
+        assert_eq!(parse_keep_old("0"), Ok(0));
+        assert_eq!(parse_keep_old(" 86400 "), Ok(86_400));
+        assert_eq!(parse_keep_old("604800"), Ok(604_800));
+        for bad in ["-1", "604801", "1h", "", "1e3", "99999999999999999999"] {
+            let err = parse_keep_old(bad).unwrap_err();
+            assert_eq!(err.field, "keep_old_for_seconds", "{bad}");
+        }
+        assert!(
+            KEEP_OLD_CHOICES
+                .iter()
+                .all(|(s, _)| parse_keep_old(&s.to_string()).is_ok())
+        );
+    }
+
+    #[test]
+    fn a_revoked_token_stays_revoked_when_it_expires() {
+        assert_eq!(TokenStatus::of(false, None, 10), TokenStatus::Active);
+        assert_eq!(TokenStatus::of(false, Some(10), 10), TokenStatus::Expired);
+        assert_eq!(TokenStatus::of(true, Some(10), 20), TokenStatus::Revoked);
+        assert_eq!(TokenStatus::of(false, Some(11), 10).as_str(), "active");
+    }
 
     #[test]
     fn names_are_1_to_70_characters() {

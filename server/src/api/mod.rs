@@ -4,6 +4,7 @@
 mod audit;
 mod extract;
 mod gate;
+mod lifecycle;
 mod usage;
 
 pub(crate) use audit::AuditQuery;
@@ -75,6 +76,22 @@ pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
             false,
         ));
     }
+    // The lifecycle (PRODUCT.md §10) changes a credential: its manager's scope.
+    for (path, manager) in [
+        ("api-clients/{id}/rotate-secret", &ClientManager::SCOPE),
+        (
+            "restricted-access-tokens/{id}/regenerate",
+            &TokenManager::SCOPE,
+        ),
+        ("restricted-access-tokens/{id}/revoke", &TokenManager::SCOPE),
+    ] {
+        routes.push(own(
+            &format!("{PREFIX}/{path}"),
+            &[Method::POST],
+            &[manager],
+            false,
+        ));
+    }
     routes.push(own(
         &format!("{PREFIX}/audit-events"),
         &[Method::GET],
@@ -96,6 +113,9 @@ pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
         .routes(routes!(update_restricted_token, delete_restricted_token))
         .routes(routes!(usage::api_client_usage))
         .routes(routes!(usage::restricted_token_usage))
+        .routes(routes!(lifecycle::rotate_secret))
+        .routes(routes!(lifecycle::regenerate_token))
+        .routes(routes!(lifecycle::revoke_token))
         .routes(routes!(audit::list_audit_events))
         .split_for_parts();
     crate::docs::openapi::set_security(&mut description, &ROUTES);
@@ -126,20 +146,20 @@ pub struct RestrictedTokenList {
 #[derive(Serialize, ToSchema)]
 pub struct CreatedApiClientBody {
     #[serde(flatten)]
-    client: ApiClientItem,
+    pub(crate) client: ApiClientItem,
     /// Store it now: it is never shown again.
     #[schema(value_type = String)]
-    client_secret: domain::Secret,
+    pub(crate) client_secret: domain::Secret,
 }
 
 /// A new Restricted Access Token: the item plus the token, shown this once.
 #[derive(Serialize, ToSchema)]
 pub struct CreatedRestrictedTokenBody {
     #[serde(flatten)]
-    restricted_token: RestrictedTokenItem,
+    pub(crate) restricted_token: RestrictedTokenItem,
     /// Store it now: it is never shown again.
     #[schema(value_type = String)]
-    token: domain::Secret,
+    pub(crate) token: domain::Secret,
 }
 
 async fn not_found() -> ApiError {

@@ -32,6 +32,11 @@ pub struct UsageBody {
     pub last_used_ip: Option<String>,
     /// The last 7 days, hour by hour, oldest first (168 hours, the current one last).
     pub hours: Vec<UsageHour>,
+    /// API Clients only: which secret last got a token, `current` or `previous` (the one a
+    /// rotation keeps working); `null` when neither (never, or a secret that has ended) and
+    /// for Restricted Access Tokens.
+    #[serde(default)]
+    pub last_used_secret: Option<String>,
 }
 
 impl From<Usage> for UsageBody {
@@ -39,6 +44,7 @@ impl From<Usage> for UsageBody {
         UsageBody {
             last_used_at: u.last_used_at.map(rfc3339),
             last_used_ip: u.last_used_ip,
+            last_used_secret: u.last_used_secret.map(|s| s.as_str().to_string()),
             hours: u
                 .hours
                 .into_iter()

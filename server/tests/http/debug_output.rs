@@ -30,6 +30,7 @@ fn no_secret_bearing_type_prints_its_secret() {
             created_by: "Ada".into(),
             limits: Default::default(),
             last_used_at: None,
+            previous_secret: None,
         },
         client_secret: secret(),
     };

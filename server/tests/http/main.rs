@@ -22,6 +22,7 @@ mod gate;
 mod guard;
 mod headers;
 mod keys_at_rest;
+mod lifecycle;
 mod limits;
 mod oauth;
 mod process;

@@ -33,9 +33,22 @@ impl Services {
             return Err(OAuthError::InvalidClient);
         };
         let digest = secrets::digest(client_secret);
-        if !secrets::constant_time_eq(&digest, &client.secret_digest) || !client.is_usable(now) {
+        // The current secret, or the one a rotation kept, until its end (to the second).
+        let version = if secrets::constant_time_eq(&digest, &client.secret_digest) {
+            client.secret_version
+        } else if let Some((previous, ends_at)) = &client.previous_secret
+            && secrets::constant_time_eq(&digest, previous)
+            && *ends_at > now
+        {
+            client.secret_version - 1
+        } else {
+            return Err(OAuthError::InvalidClient);
+        };
+        if !client.is_usable(now) {
             return Err(OAuthError::InvalidClient);
         }
+        self.usage_recorder()
+            .record_secret(&client.id, version, now);
         Ok(client)
     }
 

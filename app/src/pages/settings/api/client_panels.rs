@@ -1,9 +1,12 @@
 //! Add API Client, Edit API Client, and the dialog that shows a new client's secret once.
 
 use super::fields::{BoundInput, LimitFields, LimitValues, field_error, general_error, invalid};
+use super::lifecycle::{ReplaceSecret, previous_line};
 use super::usage_chart::UsagePanel;
 use super::{ApiPage, Kind};
-use crate::api::credentials::{CreateApiClient, SetApiClientDisabled, UpdateApiClient};
+use crate::api::credentials::{
+    CreateApiClient, RotateClientSecret, SetApiClientDisabled, UpdateApiClient,
+};
 use crate::components::copy::{CopyValue, ShownOnceDialog};
 use crate::components::slide_over::SlideOver;
 use crate::error::AppError;
@@ -264,6 +267,15 @@ pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl Into
                 .set(Some((Kind::ApiClient, id.clone(), name.clone())))
         }
     };
+    let rotate = {
+        let id = client.id.clone();
+        move |keep_old_for_seconds: String| {
+            page.rotate_client.dispatch(RotateClientSecret {
+                id: id.clone(),
+                keep_old_for_seconds,
+            });
+        }
+    };
     let status_class = if client.status == CredentialStatus::Active {
         "status status-ok"
     } else {
@@ -277,13 +289,24 @@ pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl Into
                     <dt>"Client ID"</dt>
                     <dd><CopyValue value=client.client_id.clone() label="Client ID"/></dd>
                     <dt>"Client Secret"</dt>
-                    <dd class="mono">{format!("•••• {}", client.secret_last_four)}</dd>
+                    <dd class="mono">
+                        {format!("•••• {}", client.secret_last_four)}
+                        {previous_line(client.previous_secret.clone())}
+                    </dd>
                     <dt>"Status"</dt>
                     <dd><span class=status_class>{client.status.as_str()}</span></dd>
                     <dt>"Created"</dt>
                     <dd>{format!("{} by {}", domain::credentials::date_of(client.created_at), client.created_by)}</dd>
                 </dl>
                 <ClientFields values disabled outcome/>
+                <ReplaceSecret
+                    prefix="client"
+                    button="Rotate secret"
+                    disabled
+                    pending=page.rotate_client.pending()
+                    error=Signal::derive(move || page.rotate_client.value().get().and_then(Result::err))
+                    on_replace=rotate
+                />
                 <UsagePanel kind="api_client" id=client.id.clone()/>
                 <div class="actions spread">
                     <div class="actions">

@@ -4,13 +4,15 @@
 
 mod client_panels;
 mod fields;
+mod lifecycle;
 mod tables;
 mod token_panels;
 mod usage_chart;
 
 use crate::api::credentials::{
     CreateApiClient, CreateRestrictedToken, DeleteApiClient, DeleteRestrictedToken,
-    SetApiClientDisabled, UpdateApiClient, UpdateRestrictedToken, list_credentials,
+    RegenerateRestrictedToken, RevokeRestrictedToken, RotateClientSecret, SetApiClientDisabled,
+    UpdateApiClient, UpdateRestrictedToken, list_credentials,
 };
 use crate::components::dialog::Dialog;
 use domain::credentials::ScopeCatalog;
@@ -40,6 +42,11 @@ pub(super) struct ApiPage {
     pub create_token: ServerAction<CreateRestrictedToken>,
     pub update_token: ServerAction<UpdateRestrictedToken>,
     pub delete_token: ServerAction<DeleteRestrictedToken>,
+    pub rotate_client: ServerAction<RotateClientSecret>,
+    pub regenerate_token: ServerAction<RegenerateRestrictedToken>,
+    pub revoke_token: ServerAction<RevokeRestrictedToken>,
+    /// The token whose **Revoke NAME?** confirmation is open: `(id, name)`.
+    pub confirm_revoke: RwSignal<Option<(String, String)>>,
     pub can_manage_tokens: bool,
     pub can_manage_clients: bool,
     pub is_admin: bool,
@@ -61,6 +68,9 @@ impl ApiPage {
         self.set_disabled.value().set(None);
         self.create_token.value().set(None);
         self.update_token.value().set(None);
+        self.rotate_client.value().set(None);
+        self.regenerate_token.value().set(None);
+        self.revoke_token.value().set(None);
         self.notice.set(None);
         self.panel.set(panel);
     }
@@ -93,6 +103,10 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
         create_token: ServerAction::new(),
         update_token: ServerAction::new(),
         delete_token: ServerAction::new(),
+        rotate_client: ServerAction::new(),
+        regenerate_token: ServerAction::new(),
+        revoke_token: ServerAction::new(),
+        confirm_revoke: RwSignal::new(None),
         can_manage_tokens: perms.can_manage_restricted_tokens(),
         can_manage_clients: perms.can_manage_api_clients(),
         is_admin: perms.is_admin(),
@@ -109,6 +123,9 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             page.create_token.version().get(),
             page.update_token.version().get(),
             page.delete_token.version().get(),
+            page.rotate_client.version().get(),
+            page.regenerate_token.version().get(),
+            page.revoke_token.version().get(),
         );
         list_credentials()
     });
@@ -125,6 +142,9 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             || page.confirm_delete.get().is_some()
             || matches!(page.create_client.value().get(), Some(Ok(_)))
             || matches!(page.create_token.value().get(), Some(Ok(_)))
+            || page.confirm_revoke.get().is_some()
+            || matches!(page.rotate_client.value().get(), Some(Ok(_)))
+            || matches!(page.regenerate_token.value().get(), Some(Ok(_)))
     };
     view! {
         <div class="settings-page api-page">
@@ -163,6 +183,9 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             }}
             <client_panels::ClientCreatedDialog page/>
             <token_panels::TokenCreatedDialog page/>
+            <lifecycle::SecretRotatedDialog page/>
+            <lifecycle::TokenRegeneratedDialog page/>
+            <lifecycle::RevokeDialog page/>
             <DeleteDialog page/>
         </div>
     }
@@ -211,6 +234,20 @@ fn watch_outcomes(page: ApiPage) {
     Effect::new(move |_| {
         if matches!(page.delete_token.value().get(), Some(Ok(()))) {
             done("Restricted Access Token deleted");
+        }
+    });
+    // A new secret or token shows in its dialog, over the closed slide-over.
+    Effect::new(move |_| {
+        if matches!(page.rotate_client.value().get(), Some(Ok(_)))
+            || matches!(page.regenerate_token.value().get(), Some(Ok(_)))
+        {
+            page.panel.set(Panel::Closed);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(page.revoke_token.value().get(), Some(Ok(_))) {
+            page.confirm_revoke.set(None);
+            done("Restricted Access Token revoked");
         }
     });
 }

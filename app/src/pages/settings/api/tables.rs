@@ -1,9 +1,10 @@
 //! The API Clients and Restricted Access Tokens tables. Each is hidden while empty; rows come
 //! sorted by name from the server. Managers open a row by click or Enter.
 
+use super::lifecycle::previous_line;
 use super::{ApiPage, Panel};
 use crate::components::copy::CopyValue;
-use domain::credentials::CredentialStatus;
+use domain::credentials::{CredentialStatus, TokenStatus};
 use domain::models::{ApiClientView, CredentialsPage, RestrictedTokenView, time_ago};
 use leptos::prelude::*;
 
@@ -78,7 +79,10 @@ fn ClientsTable(clients: Vec<ApiClientView>, now: i64, page: ApiPage) -> impl In
                     <td>{client.name.clone()}</td>
                     <td>{client.description.clone().unwrap_or_else(|| "-".to_string())}</td>
                     <td><CopyValue value=client.client_id.clone() label="Client ID"/></td>
-                    <td class="mono">{format!("•••• {}", client.secret_last_four)}</td>
+                    <td class="mono">
+                        {format!("•••• {}", client.secret_last_four)}
+                        {previous_line(client.previous_secret.clone())}
+                    </td>
                     <td>{dash_or_pills(client.allowed_origins.clone())}</td>
                     <td><span class=status_class>{client.status.as_str()}</span></td>
                     <td>{time_ago(client.last_used_at, now)}</td>
@@ -119,12 +123,16 @@ fn TokensTable(tokens: Vec<RestrictedTokenView>, now: i64, page: ApiPage) -> imp
         .into_iter()
         .map(|token| {
             let (tabindex, on_click, on_key) = row_handlers(page, interactive, Panel::EditToken(token.clone()));
-            let expired = token.expired.then(|| view! { <span class="status status-bad">" expired"</span> });
+            let status_class = if token.status == TokenStatus::Active { "status status-ok" } else { "status status-bad" };
             view! {
                 <tr class:clickable=interactive tabindex=tabindex on:click=on_click on:keydown=on_key>
-                    <td>{token.name.clone()} {expired}</td>
-                    <td class="mono">{format!("•••• {}", token.token_last_four)}</td>
+                    <td>{token.name.clone()}</td>
+                    <td class="mono">
+                        {format!("•••• {}", token.token_last_four)}
+                        {previous_line(token.previous_token.clone())}
+                    </td>
                     <td>{dash_or_pills(token.allowed_ips.clone())}</td>
+                    <td><span class=status_class>{token.status.as_str()}</span></td>
                     <td>{time_ago(token.last_used_at, now)}</td>
                 </tr>
             }
@@ -143,6 +151,7 @@ fn TokensTable(tokens: Vec<RestrictedTokenView>, now: i64, page: ApiPage) -> imp
                                 <span class="hint-icon" aria-hidden="true" data-hint=TOKEN_HINT>"?"</span>
                             </th>
                             <th>"Allowed IPs"</th>
+                            <th>"Status"</th>
                             <th>"Last used"</th>
                         </tr>
                     </thead>

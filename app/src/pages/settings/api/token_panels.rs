@@ -2,13 +2,16 @@
 //! token once.
 
 use super::fields::{BoundInput, LimitFields, LimitValues, general_error};
+use super::lifecycle::{ReplaceSecret, previous_line};
 use super::usage_chart::UsagePanel;
 use super::{ApiPage, Kind};
-use crate::api::credentials::{CreateRestrictedToken, UpdateRestrictedToken};
+use crate::api::credentials::{
+    CreateRestrictedToken, RegenerateRestrictedToken, UpdateRestrictedToken,
+};
 use crate::components::copy::ShownOnceDialog;
 use crate::components::slide_over::SlideOver;
 use crate::error::AppError;
-use domain::credentials::{AllowedIps, CredentialName, form_date_of};
+use domain::credentials::{AllowedIps, CredentialName, TokenStatus, form_date_of};
 use domain::models::RestrictedTokenView;
 use leptos::prelude::*;
 
@@ -130,24 +133,74 @@ pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl 
                 .set(Some((Kind::RestrictedToken, id.clone(), name.clone())))
         }
     };
+    let confirm_revoke = {
+        let (id, name) = (token.id.clone(), token.name.clone());
+        move |_| page.confirm_revoke.set(Some((id.clone(), name.clone())))
+    };
+    let regenerate = {
+        let id = token.id.clone();
+        move |keep_old_for_seconds: String| {
+            page.regenerate_token.dispatch(RegenerateRestrictedToken {
+                id: id.clone(),
+                keep_old_for_seconds,
+            });
+        }
+    };
+    // A revoked token is kept for the record: it can be deleted, not changed.
+    let revoked = token.status == TokenStatus::Revoked;
+    let status_class = if token.status == TokenStatus::Active {
+        "status status-ok"
+    } else {
+        "status status-bad"
+    };
+    let covered = Signal::derive(move || {
+        page.confirm_delete.get().is_some() || page.confirm_revoke.get().is_some()
+    });
     view! {
-        <SlideOver title="Edit Restricted Access Token" on_close=move |()| page.close() covered=Signal::derive(move || page.confirm_delete.get().is_some())>
+        <SlideOver title="Edit Restricted Access Token" on_close=move |()| page.close() covered>
             <form class="stack" novalidate=true on:submit=submit>
                 <dl class="facts compact">
                     <dt>"Token"</dt>
-                    <dd class="mono">{format!("•••• {}", token.token_last_four)}</dd>
+                    <dd class="mono">
+                        {format!("•••• {}", token.token_last_four)}
+                        {previous_line(token.previous_token.clone())}
+                    </dd>
+                    <dt>"Status"</dt>
+                    <dd><span class=status_class>{token.status.as_str()}</span></dd>
                     <dt>"Created"</dt>
                     <dd>{format!("{} by {}", domain::credentials::date_of(token.created_at), token.created_by)}</dd>
                 </dl>
-                <TokenFields values outcome/>
+                {revoked.then(|| view! {
+                    <p class="alert">"This token is revoked: it no longer works and cannot be changed. You can delete it."</p>
+                })}
+                <fieldset class="plain" disabled=revoked>
+                    <TokenFields values outcome/>
+                </fieldset>
+                {(!revoked).then(|| view! {
+                    <ReplaceSecret
+                        prefix="token"
+                        button="Regenerate token"
+                        disabled=false
+                        pending=page.regenerate_token.pending()
+                        error=Signal::derive(move || page.regenerate_token.value().get().and_then(Result::err))
+                        on_replace=regenerate.clone()
+                    />
+                })}
                 <UsagePanel kind="restricted_access_token" id=token.id.clone()/>
                 <div class="actions spread">
-                    <button type="button" class="btn btn-danger-outline" on:click=confirm>"Delete"</button>
+                    <div class="actions">
+                        <button type="button" class="btn btn-danger-outline" on:click=confirm>"Delete"</button>
+                        {(!revoked).then(|| view! {
+                            <button type="button" class="btn btn-danger-outline" on:click=confirm_revoke.clone()>"Revoke"</button>
+                        })}
+                    </div>
                     <div class="actions">
                         <button type="button" class="btn btn-ghost" on:click=move |_| page.close()>"Cancel"</button>
-                        <button type="submit" class="btn btn-primary" disabled=move || page.update_token.pending().get()>
-                            "Update"
-                        </button>
+                        {(!revoked).then(|| view! {
+                            <button type="submit" class="btn btn-primary" disabled=move || page.update_token.pending().get()>
+                                "Update"
+                            </button>
+                        })}
                     </div>
                 </div>
             </form>

@@ -1,0 +1,91 @@
+import { test, expect } from "@playwright/test";
+import { ensureInstance, openAddApiClient, openApiSettings, signUp, takeCreatedClient } from "./helpers";
+
+// The credential lifecycle (PRODUCT.md §10): Rotate secret with a grace period shows the new
+// secret once and both last fours; Revoke leaves the token listed as revoked, in red.
+const admin = { name: "Rosa Rotator", email: "rosa@lifecycle.test", password: "rosa's long password", org: "Lifecycle Org" };
+
+const basic = (id: string, secret: string) => "Basic " + Buffer.from(`${id}:${secret}`).toString("base64");
+
+test("Rotate secret keeping the old one for 24 hours: both secrets work, both last fours show", async ({ page }) => {
+  await ensureInstance(page, "lifecycle.test");
+  await signUp(page, admin);
+  const settings = await openApiSettings(page);
+  const add = await openAddApiClient(page, settings);
+  await add.getByLabel("Client Name").fill("Billing sync");
+  await add.getByRole("button", { name: "Add" }).click();
+  const { clientId, secret: oldSecret } = await takeCreatedClient(page);
+
+  await settings.getByRole("row", { name: /Billing sync/ }).click();
+  const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  await edit.getByLabel("Keep the old secret working for").selectOption({ label: "24 hours" });
+  await edit.getByRole("button", { name: "Rotate secret" }).click();
+
+  const rotated = page.getByRole("dialog", { name: "Client Secret Rotated" });
+  await expect(rotated).toBeVisible();
+  await expect(rotated.getByText("It is shown only this once")).toBeVisible();
+  const newSecret = (await rotated.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
+  expect(newSecret).not.toBe(oldSecret);
+  await rotated.getByRole("button", { name: "Ok" }).click();
+  await expect(rotated).toHaveCount(0);
+
+  // The row shows the new last four and, below it, the old one's with its end.
+  const row = settings.getByRole("row", { name: /Billing sync/ });
+  await expect(row).toContainText(`•••• ${newSecret.slice(-4)}`);
+  await expect(row).toContainText(new RegExp(`•••• ${oldSecret.slice(-4)} until \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC`));
+
+  // Both secrets get tokens while the old one lives.
+  for (const secret of [oldSecret, newSecret]) {
+    const issued = await page.request.post("/oauth/token", {
+      headers: { Authorization: basic(clientId, secret) },
+      form: { grant_type: "client_credentials" },
+    });
+    expect(issued.status()).toBe(200);
+  }
+});
+
+test("Revoke asks first, then the token stays listed as revoked, in red, and is refused", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  const settings = await openApiSettings(page);
+  await settings.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
+  const add = page.getByRole("dialog", { name: "Add Restricted Access Token" });
+  await add.getByLabel("Token Name").fill("Kiosk");
+  await add.getByLabel("Allowed IP Addresses").fill("127.0.0.1");
+  await add.getByRole("button", { name: "Add" }).click();
+  const created = page.getByRole("dialog", { name: "Restricted Access Token Created" });
+  const token = (await created.getByRole("button", { name: "Copy value" }).textContent())!.trim();
+  await created.getByRole("button", { name: "Ok" }).click();
+  const me = () => page.request.get("/api/v1/me", { headers: { Authorization: `Bearer ${token}` } });
+  expect((await me()).status()).toBe(200);
+
+  const row = settings.getByRole("row", { name: /Kiosk/ });
+  await expect(row.locator(".status")).toHaveText("active");
+  await row.click();
+  await page.getByRole("dialog", { name: "Edit Restricted Access Token" }).getByRole("button", { name: "Revoke" }).click();
+  const confirm = page.getByRole("dialog", { name: "Revoke Kiosk?" });
+  await expect(confirm).toContainText("stops working at once and for good");
+  await confirm.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByRole("status")).toHaveText("Restricted Access Token revoked");
+
+  const status = settings.getByRole("row", { name: /Kiosk/ }).locator(".status");
+  await expect(status).toHaveText("revoked");
+  await expect(status).toHaveClass(/status-bad/);
+  const color = await status.evaluate((el) => getComputedStyle(el).color);
+  const [r, g, b] = color.match(/\d+/g)!.map(Number);
+  expect(r).toBeGreaterThan(g + 50);
+  expect(r).toBeGreaterThan(b + 50);
+  expect((await me()).status()).toBe(401);
+
+  // Opened again, it can be deleted but not changed.
+  await settings.getByRole("row", { name: /Kiosk/ }).click();
+  const edit = page.getByRole("dialog", { name: "Edit Restricted Access Token" });
+  await expect(edit.getByRole("button", { name: "Update" })).toHaveCount(0);
+  await expect(edit.getByRole("button", { name: "Regenerate token" })).toHaveCount(0);
+  await expect(edit.getByLabel("Token Name")).toBeDisabled();
+  await expect(edit.getByRole("button", { name: "Delete" })).toBeEnabled();
+});
