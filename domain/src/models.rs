@@ -110,7 +110,12 @@ pub struct RestrictedTokenView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialsPage {
     pub api_clients: Vec<ApiClientView>,
+    /// Where the next page of API Clients starts (`None`: this was all).
+    #[serde(default)]
+    pub api_clients_next: Option<String>,
     pub restricted_tokens: Vec<RestrictedTokenView>,
+    #[serde(default)]
+    pub restricted_tokens_next: Option<String>,
     /// The scopes an API Client may be given: Portcullis's own and the operator's.
     pub scopes: crate::credentials::ScopeCatalog,
     /// The operator's API the credentials are for, when the operator named one.

@@ -89,3 +89,42 @@ test("Revoke asks first, then the token stays listed as revoked, in red, and is 
   await expect(edit.getByLabel("Token Name")).toBeDisabled();
   await expect(edit.getByRole("button", { name: "Delete" })).toBeEnabled();
 });
+
+test("Filter by name narrows a 12-row table at once", async ({ page }) => {
+  const who = { name: "Fay Filter", email: "fay@lifecycle.test", password: "fay's long password", org: "Filter Org" };
+  await signUp(page, who);
+  const settings = await openApiSettings(page);
+  const add = await openAddApiClient(page, settings);
+  await add.getByLabel("Client Name").fill("Writer");
+  await add.getByRole("checkbox", { name: "credentials:write" }).check();
+  await add.getByRole("button", { name: "Add" }).click();
+  const { clientId, secret } = await takeCreatedClient(page);
+  // Eleven more through the API: two Alphas and nine others.
+  const issued = await page.request.post("/oauth/token", {
+    headers: { Authorization: basic(clientId, secret) },
+    form: { grant_type: "client_credentials" },
+  });
+  const token = (await issued.json()).access_token;
+  const names = ["Alpha one", "ALPHA two", ...Array.from({ length: 9 }, (_, n) => `Other ${n}`)];
+  for (const name of names) {
+    const created = await page.request.post("/api/v1/api-clients", {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { name },
+    });
+    expect(created.status()).toBe(201);
+  }
+
+  const again = await openApiSettings(page);
+  const clients = again.locator("section", { has: page.getByRole("heading", { name: "API Clients" }) });
+  await expect(clients.locator("tbody tr")).toHaveCount(12);
+  const filter = clients.getByLabel("Filter by name");
+  await filter.fill("alpha");
+  await expect(clients.locator("tbody tr")).toHaveCount(2);
+  await expect(clients.locator("tbody tr").first()).toContainText("Alpha one");
+  await expect(filter).toBeFocused();
+  await filter.fill("no such name");
+  await expect(clients.getByText("No names match.")).toBeVisible();
+  await filter.fill("");
+  await expect(clients.locator("tbody tr")).toHaveCount(12);
+  await expect(clients.getByRole("button", { name: "Load more" })).toHaveCount(0);
+});

@@ -21,7 +21,8 @@ mod serve;
 pub mod telemetry;
 
 pub use api::{
-    AuditActorBody, AuditEventBody, AuditEventList, AuditTargetBody, UsageBody, UsageHour,
+    ApiClientList, AuditActorBody, AuditEventBody, AuditEventList, AuditTargetBody,
+    RestrictedTokenList, UsageBody, UsageHour,
 };
 pub use api_error::ApiErrorBody;
 

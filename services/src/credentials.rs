@@ -2,6 +2,7 @@
 //! them. Every operation takes the handle that proves its permission (see `principal.rs`).
 
 use crate::audit::{Changes, Target, event};
+use crate::pages::ListQuery;
 use crate::principal::{ClientManager, CredentialViewer, TokenManager};
 use crate::public_api::{ApiClientInput, RestrictedTokenInput};
 use crate::{AdminPrincipal, ServiceError, Services, secrets};
@@ -250,45 +251,25 @@ pub fn restricted_token_view(record: RestrictedTokenRecord, now: i64) -> Restric
     }
 }
 
-fn sort_key(name: &str) -> String {
-    name.to_lowercase()
-}
-
 impl Services {
-    /// Both tables, each sorted by name case-insensitively (then by age, for equal names).
+    /// The first page of both tables whose names contain `query`'s name, each sorted by name
+    /// case-insensitively (then by age, for equal names).
     pub async fn credentials_page(
         &self,
         viewer: CredentialViewer<'_>,
+        query: &ListQuery,
         now: i64,
     ) -> Result<CredentialsPage, ServiceError> {
-        let org = viewer.organization_id();
-        // Both lists at once: two round-trips in parallel rather than in a row.
-        let (clients, tokens, last_used) = tokio::try_join!(
-            async { Ok::<_, ServiceError>(self.store().list_api_clients(org).await?) },
-            async { Ok::<_, ServiceError>(self.store().list_restricted_tokens(org).await?) },
-            self.last_used(org)
+        // Both lists at once: round-trips in parallel rather than in a row.
+        let (clients, tokens) = tokio::try_join!(
+            self.api_clients_list(viewer, query, now),
+            self.restricted_tokens_list(viewer, query, now)
         )?;
-        let mut api_clients: Vec<_> = clients
-            .into_iter()
-            .map(|r| api_client_view(r, now))
-            .map(|mut c| {
-                c.last_used_at = last_used.get(&c.id).copied();
-                c
-            })
-            .collect();
-        api_clients.sort_by_cached_key(|c| (sort_key(&c.name), c.created_at, c.id.clone()));
-        let mut restricted_tokens: Vec<_> = tokens
-            .into_iter()
-            .map(|r| restricted_token_view(r, now))
-            .map(|mut t| {
-                t.last_used_at = last_used.get(&t.id).copied();
-                t
-            })
-            .collect();
-        restricted_tokens.sort_by_cached_key(|t| (sort_key(&t.name), t.created_at, t.id.clone()));
         Ok(CredentialsPage {
-            api_clients,
-            restricted_tokens,
+            api_clients: clients.data,
+            api_clients_next: clients.next_cursor,
+            restricted_tokens: tokens.data,
+            restricted_tokens_next: tokens.next_cursor,
             scopes: self.scope_catalog().clone(),
             api_name: self.token_settings().api_name.clone(),
             now,

@@ -17,6 +17,7 @@ pub mod keys;
 mod lifecycle;
 pub mod limiter;
 mod members;
+pub mod pages;
 pub mod password;
 mod principal;
 pub mod public_api;

@@ -732,9 +732,17 @@ async fn the_credential_limit_holds(services: Services) {
     }
     assert_eq!(
         store
-            .list_restricted_tokens(&admin.org.id)
+            .restricted_tokens_page(
+                &admin.org.id,
+                store::PageQuery {
+                    name: None,
+                    after: None,
+                    limit: 500,
+                },
+            )
             .await
             .unwrap()
+            .rows
             .len(),
         2
     );
@@ -761,7 +769,11 @@ async fn expired_credentials_can_still_be_edited(services: Services) {
     assert_eq!(created.client.status, CredentialStatus::Active);
     let later = NOW + 3 * 86_400;
     let page = services
-        .credentials_page(admin.credential_viewer().unwrap(), later)
+        .credentials_page(
+            admin.credential_viewer().unwrap(),
+            &services::pages::ListQuery::default(),
+            later,
+        )
         .await
         .unwrap();
     assert_eq!(page.api_clients[0].status, CredentialStatus::Expired);

@@ -114,6 +114,11 @@ impl RestrictedTokenRecord {
     }
 }
 
+/// What lists sort and filter a name by: the name lowercased (compared byte by byte).
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
 fn join_list(items: &[String]) -> String {
     items.join("\n")
 }
@@ -200,7 +205,7 @@ pub(crate) fn restricted_token_from_row(row: &AnyRow) -> Result<RestrictedTokenR
 macro_rules! api_client_select {
     ($where:literal) => {
         concat!(
-            "SELECT c.id, c.organization_id, c.name, c.description, c.client_id, ",
+            "SELECT c.id, c.organization_id, c.name, c.name_key, c.description, c.client_id, ",
             "c.secret_last_four, c.allowed_origins, c.scopes, c.disabled, c.expires_at, ",
             "c.rate_limit, c.quota, c.secret_version, c.previous_secret_last_four, c.previous_secret_expires_at, ",
             "c.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name FROM api_clients c ",
@@ -214,7 +219,7 @@ macro_rules! api_client_select {
 macro_rules! restricted_token_select {
     ($where:literal) => {
         concat!(
-            "SELECT t.id, t.organization_id, t.name, t.token_last_four, t.allowed_ips, ",
+            "SELECT t.id, t.organization_id, t.name, t.name_key, t.token_last_four, t.allowed_ips, ",
             "t.expires_at, t.rate_limit, t.quota, t.previous_token_last_four, ",
             "t.previous_token_expires_at, t.revoked_at, t.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name ",
             "FROM restricted_tokens t ",
@@ -228,22 +233,7 @@ macro_rules! restricted_token_select {
 pub(crate) use api_client_select;
 pub(crate) use restricted_token_select;
 
-/// The most rows a list answers; creation stops well before it.
-const LIST_LIMIT: i64 = 10_000;
-
 impl Store {
-    pub async fn list_api_clients(
-        &self,
-        organization_id: &str,
-    ) -> Result<Vec<ApiClientRecord>, StoreError> {
-        let rows = sqlx::query(api_client_select!("WHERE c.organization_id = $1 LIMIT $2"))
-            .bind(organization_id)
-            .bind(LIST_LIMIT)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(api_client_from_row).collect()
-    }
-
     pub async fn get_api_client(
         &self,
         organization_id: &str,
@@ -275,8 +265,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO api_clients (id, organization_id, name, description, client_id, \
              secret_digest, secret_last_four, allowed_origins, scopes, disabled, expires_at, \
-             created_by, created_at, updated_at, rate_limit, quota) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $12, $13, $14)",
+             created_by, created_at, updated_at, rate_limit, quota, name_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $12, $13, $14, $15)",
         )
         .bind(new.id)
         .bind(new.organization_id)
@@ -292,6 +282,7 @@ impl Store {
         .bind(now)
         .bind(f.rate_limit.map(RateLimit::to_stored))
         .bind(f.quota.map(Quota::to_stored))
+        .bind(name_key(f.name))
         .execute(&mut *conn)
         .await?;
         let row = sqlx::query(api_client_select!(
@@ -319,8 +310,8 @@ impl Store {
         let conn = tx.acquire().await?;
         let done = sqlx::query(
             "UPDATE api_clients SET name = $1, description = $2, allowed_origins = $3, \
-             scopes = $4, expires_at = $5, updated_at = $6, rate_limit = $9, quota = $10 \
-             WHERE organization_id = $7 AND id = $8",
+             scopes = $4, expires_at = $5, updated_at = $6, rate_limit = $9, quota = $10, \
+             name_key = $11 WHERE organization_id = $7 AND id = $8",
         )
         .bind(fields.name)
         .bind(fields.description)
@@ -332,6 +323,7 @@ impl Store {
         .bind(id)
         .bind(fields.rate_limit.map(RateLimit::to_stored))
         .bind(fields.quota.map(Quota::to_stored))
+        .bind(name_key(fields.name))
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
@@ -395,20 +387,6 @@ impl Store {
         Ok(client_id)
     }
 
-    pub async fn list_restricted_tokens(
-        &self,
-        organization_id: &str,
-    ) -> Result<Vec<RestrictedTokenRecord>, StoreError> {
-        let rows = sqlx::query(restricted_token_select!(
-            "WHERE t.organization_id = $1 LIMIT $2"
-        ))
-        .bind(organization_id)
-        .bind(LIST_LIMIT)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(restricted_token_from_row).collect()
-    }
-
     pub async fn get_restricted_token(
         &self,
         organization_id: &str,
@@ -439,8 +417,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO restricted_tokens (id, organization_id, name, token_digest, \
              token_last_four, allowed_ips, expires_at, created_by, created_at, updated_at, \
-             rate_limit, quota) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
+             rate_limit, quota, name_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)",
         )
         .bind(new.id)
         .bind(new.organization_id)
@@ -453,6 +431,7 @@ impl Store {
         .bind(now)
         .bind(f.rate_limit.map(RateLimit::to_stored))
         .bind(f.quota.map(Quota::to_stored))
+        .bind(name_key(f.name))
         .execute(&mut *conn)
         .await?;
         let row = sqlx::query(restricted_token_select!(
@@ -480,7 +459,7 @@ impl Store {
         let conn = tx.acquire().await?;
         let done = sqlx::query(
             "UPDATE restricted_tokens SET name = $1, allowed_ips = $2, expires_at = $3, \
-             updated_at = $4, rate_limit = $7, quota = $8 \
+             updated_at = $4, rate_limit = $7, quota = $8, name_key = $9 \
              WHERE organization_id = $5 AND id = $6 AND revoked_at IS NULL",
         )
         .bind(fields.name)
@@ -491,6 +470,7 @@ impl Store {
         .bind(id)
         .bind(fields.rate_limit.map(RateLimit::to_stored))
         .bind(fields.quota.map(Quota::to_stored))
+        .bind(name_key(fields.name))
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {

@@ -14,6 +14,7 @@ mod gate;
 mod invites;
 mod lifecycle;
 mod limit_counts;
+mod pages;
 mod records;
 mod sessions;
 mod throttle;
@@ -23,12 +24,13 @@ pub use audit::{AuditActor, AuditEventRecord, NewAuditEvent};
 pub use change_log::{ChangeListener, GateEvent, GateEventKind};
 pub use credentials::{
     ApiClientFields, ApiClientRecord, NewApiClient, NewRestrictedToken, PreviousSecret,
-    RestrictedTokenFields, RestrictedTokenRecord,
+    RestrictedTokenFields, RestrictedTokenRecord, name_key,
 };
 pub use error::StoreError;
 pub use gate::{GateClientRecord, GateTokenRecord, SigningKeyRecord};
 pub use lifecycle::Replacement;
 pub use limit_counts::LimitCount;
+pub use pages::{Page, PageKey, PageQuery};
 pub use records::{
     InviteRecord, MemberUpdate, NewInvite, NewOrganization, NewUser, OrgRecord, UserRecord,
 };

@@ -15,15 +15,58 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::ssr::{context, fail, principal};
 
+/// The first page of both tables, of the credentials whose name contains `name` (all when
+/// empty).
 #[server(prefix = "/rpc", endpoint = "credentials/list", client = CsrfClient)]
-pub async fn list_credentials() -> Result<CredentialsPage, AppError> {
+pub async fn list_credentials(
+    #[server(default)] name: String,
+) -> Result<CredentialsPage, AppError> {
     let who = principal().await?;
     let viewer = who.credential_viewer().map_err(fail)?;
+    let query = services::pages::ListQuery::named(&name).map_err(|e| fail(e.into()))?;
     let ctx = context()?;
     ctx.services
-        .credentials_page(viewer, ctx.services.now())
+        .credentials_page(viewer, &query, ctx.services.now())
         .await
         .map_err(fail)
+}
+
+/// The next page of API Clients (**Load more**): the rows after `cursor`, and the next cursor.
+#[server(prefix = "/rpc", endpoint = "api-clients/more", client = CsrfClient)]
+pub async fn more_api_clients(
+    name: String,
+    cursor: String,
+) -> Result<(Vec<ApiClientView>, Option<String>), AppError> {
+    let who = principal().await?;
+    let viewer = who.credential_viewer().map_err(fail)?;
+    let query = services::pages::ListQuery::parse(Some(&name), None, Some(&cursor))
+        .map_err(|e| fail(e.into()))?;
+    let ctx = context()?;
+    let listed = ctx
+        .services
+        .api_clients_list(viewer, &query, ctx.services.now())
+        .await
+        .map_err(fail)?;
+    Ok((listed.data, listed.next_cursor))
+}
+
+/// The next page of Restricted Access Tokens (**Load more**).
+#[server(prefix = "/rpc", endpoint = "restricted-tokens/more", client = CsrfClient)]
+pub async fn more_restricted_tokens(
+    name: String,
+    cursor: String,
+) -> Result<(Vec<RestrictedTokenView>, Option<String>), AppError> {
+    let who = principal().await?;
+    let viewer = who.credential_viewer().map_err(fail)?;
+    let query = services::pages::ListQuery::parse(Some(&name), None, Some(&cursor))
+        .map_err(|e| fail(e.into()))?;
+    let ctx = context()?;
+    let listed = ctx
+        .services
+        .restricted_tokens_list(viewer, &query, ctx.services.now())
+        .await
+        .map_err(fail)?;
+    Ok((listed.data, listed.next_cursor))
 }
 
 /// A credential's usage for its Edit slide-over: `kind` is `api_client` or

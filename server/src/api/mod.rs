@@ -5,10 +5,12 @@ mod audit;
 mod extract;
 mod gate;
 mod lifecycle;
+mod lists;
 mod usage;
 
 pub(crate) use audit::AuditQuery;
 pub use audit::{AuditActorBody, AuditEventBody, AuditEventList, AuditTargetBody};
+pub use lists::{ApiClientList, RestrictedTokenList};
 pub use usage::{UsageBody, UsageHour};
 
 use crate::AppState;
@@ -107,9 +109,12 @@ pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
 pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
     let (v1, mut description) = OpenApiRouter::new()
         .routes(routes!(me))
-        .routes(routes!(list_api_clients, create_api_client))
+        .routes(routes!(lists::list_api_clients, create_api_client))
         .routes(routes!(update_api_client, delete_api_client))
-        .routes(routes!(list_restricted_tokens, create_restricted_token))
+        .routes(routes!(
+            lists::list_restricted_tokens,
+            create_restricted_token
+        ))
         .routes(routes!(update_restricted_token, delete_restricted_token))
         .routes(routes!(usage::api_client_usage))
         .routes(routes!(usage::restricted_token_usage))
@@ -129,18 +134,6 @@ pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
 pub const PREFIX: &str = "/api/v1";
 /// Every other path under the prefix: the gate, then a JSON 404.
 const UNKNOWN: &str = "/api/v1/{*rest}";
-
-/// A list of API Clients.
-#[derive(Serialize, ToSchema)]
-pub struct ApiClientList {
-    data: Vec<ApiClientItem>,
-}
-
-/// A list of Restricted Access Tokens.
-#[derive(Serialize, ToSchema)]
-pub struct RestrictedTokenList {
-    data: Vec<RestrictedTokenItem>,
-}
 
 /// A new API Client: the item plus its secret, shown this once.
 #[derive(Serialize, ToSchema)]
@@ -182,29 +175,6 @@ async fn not_found() -> ApiError {
 )]
 async fn me(Caller(caller): Caller) -> Response {
     Json(MeResponse::from(&caller)).into_response()
-}
-
-/// List API Clients
-#[utoipa::path(
-    get,
-    path = "/api/v1/api-clients",
-    tag = "API Clients",
-    responses(
-        (status = 200, description = "The organization's API Clients, sorted by name", body = ApiClientList),
-        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
-        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
-    )
-)]
-async fn list_api_clients(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-) -> Result<Response, ApiError> {
-    let page = state
-        .services
-        .credentials_page(caller.credential_viewer()?, state.services.now())
-        .await?;
-    let data = page.api_clients.into_iter().map(Into::into).collect();
-    Ok(Json(ApiClientList { data }).into_response())
 }
 
 /// Create an API Client
@@ -304,29 +274,6 @@ async fn delete_api_client(
         .delete_api_client(caller.client_manager(from)?, &id, state.services.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// List Restricted Access Tokens
-#[utoipa::path(
-    get,
-    path = "/api/v1/restricted-access-tokens",
-    tag = "Restricted Access Tokens",
-    responses(
-        (status = 200, description = "The organization's Restricted Access Tokens, sorted by name", body = RestrictedTokenList),
-        (status = 401, description = "No token, or `invalid_token`", body = ApiErrorBody),
-        (status = 403, description = "`insufficient_scope` (also for Restricted Access Tokens), or `origin_not_allowed`", body = ApiErrorBody),
-    )
-)]
-async fn list_restricted_tokens(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-) -> Result<Response, ApiError> {
-    let page = state
-        .services
-        .credentials_page(caller.credential_viewer()?, state.services.now())
-        .await?;
-    let data = page.restricted_tokens.into_iter().map(Into::into).collect();
-    Ok(Json(RestrictedTokenList { data }).into_response())
 }
 
 /// Create a Restricted Access Token

@@ -86,23 +86,34 @@ async fn kill_nine_loses_nothing(database: &str) {
     );
     // Restart on the same database: everything acknowledged is there, and whole.
     let (_server, base) = start(database, Some(ISSUER)).await;
-    let list: Value = reqwest::Client::new()
-        .get(format!("{base}/api/v1/restricted-access-tokens"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let stored = list["data"].as_array().unwrap();
+    // Every page of the list (it answers 100 at a time).
+    let mut stored = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let list: Value = reqwest::Client::new()
+            .get(format!(
+                "{base}/api/v1/restricted-access-tokens?limit=500&cursor={cursor}"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stored.extend(list["data"].as_array().unwrap().iter().cloned());
+        match list["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
     for id in &acknowledged {
         assert!(
             stored.iter().any(|t| t["id"] == id.as_str()),
             "acknowledged creation {id} is missing after kill -9"
         );
     }
-    for item in stored {
+    for item in &stored {
         assert!(
             item["name"].as_str().is_some_and(|n| n.starts_with('w')),
             "{item}"

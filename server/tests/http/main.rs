@@ -24,6 +24,7 @@ mod headers;
 mod keys_at_rest;
 mod lifecycle;
 mod limits;
+mod lists;
 mod oauth;
 mod process;
 mod rate_limits;

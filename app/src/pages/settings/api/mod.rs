@@ -127,7 +127,7 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             page.regenerate_token.version().get(),
             page.revoke_token.version().get(),
         );
-        list_credentials()
+        list_credentials(String::new())
     });
     watch_outcomes(page);
     Effect::new(move || {

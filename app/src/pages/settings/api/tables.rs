@@ -3,7 +3,9 @@
 
 use super::lifecycle::previous_line;
 use super::{ApiPage, Panel};
+use crate::api::credentials::{more_api_clients, more_restricted_tokens};
 use crate::components::copy::CopyValue;
+use crate::error::AppError;
 use domain::credentials::{CredentialStatus, TokenStatus};
 use domain::models::{ApiClientView, CredentialsPage, RestrictedTokenView, time_ago};
 use leptos::prelude::*;
@@ -51,12 +53,101 @@ fn row_handlers(
     (interactive.then_some("0"), on_click, on_key)
 }
 
+/// The rows a table shows: the pages loaded so far, for the name typed in its filter.
+struct Paged<T: Send + Sync + 'static> {
+    rows: RwSignal<Vec<T>>,
+    next: RwSignal<Option<String>>,
+    filter: RwSignal<String>,
+    /// Counts the requests: an answer to an older one (typing went on) is dropped.
+    asked: RwSignal<u64>,
+    error: RwSignal<Option<String>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Paged<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Paged<T> {}
+
+/// A table with more rows than this gets **Filter by name**.
+const FILTER_FROM: usize = 10;
+
+impl<T: Clone + Send + Sync + 'static> Paged<T> {
+    fn new(rows: Vec<T>, next: Option<String>) -> Self {
+        Paged {
+            rows: RwSignal::new(rows),
+            next: RwSignal::new(next),
+            filter: RwSignal::new(String::new()),
+            asked: RwSignal::new(0),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Asks for the first page of the filter's rows (`more`: the page after those shown).
+    fn load<F, Fut>(self, fetch: F, more: bool)
+    where
+        F: FnOnce(String, String) -> Fut,
+        Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AppError>> + 'static,
+    {
+        let asked = self.asked.get_untracked() + 1;
+        self.asked.set(asked);
+        let cursor = if more {
+            self.next.get_untracked().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let answer = fetch(self.filter.get_untracked(), cursor);
+        leptos::task::spawn_local(async move {
+            let answer = answer.await;
+            if self.asked.get_untracked() != asked {
+                return;
+            }
+            match answer {
+                Ok((rows, next)) => {
+                    if more {
+                        self.rows.update(|shown| shown.extend(rows));
+                    } else {
+                        self.rows.set(rows);
+                    }
+                    self.next.set(next);
+                    self.error.set(None);
+                }
+                Err(e) => self.error.set(Some(e.to_string())),
+            }
+        });
+    }
+}
+
+/// **Filter by name** over a table (when it has more than 10 rows), and **Load more** under
+/// it while pages remain.
+#[component]
+fn FilterInput(id: &'static str, #[prop(into)] on_input: Callback<String>) -> impl IntoView {
+    view! {
+        <div class="field table-filter">
+            <label for=id>"Filter by name"</label>
+            <input
+                id=id
+                type="search"
+                autocomplete="off"
+                maxlength="70"
+                on:input=move |ev| on_input.run(event_target_value(&ev))
+            />
+        </div>
+    }
+}
+
 #[component]
 pub(super) fn CredentialTables(list: CredentialsPage, page: ApiPage) -> impl IntoView {
-    let clients = (!list.api_clients.is_empty())
-        .then(|| view! { <ClientsTable clients=list.api_clients now=list.now page/> });
-    let tokens = (!list.restricted_tokens.is_empty())
-        .then(|| view! { <TokensTable tokens=list.restricted_tokens now=list.now page/> });
+    let clients = (!list.api_clients.is_empty()).then(|| {
+        let paged = Paged::new(list.api_clients, list.api_clients_next);
+        view! { <ClientsTable paged now=list.now page/> }
+    });
+    let tokens = (!list.restricted_tokens.is_empty()).then(|| {
+        let paged = Paged::new(list.restricted_tokens, list.restricted_tokens_next);
+        view! { <TokensTable paged now=list.now page/> }
+    });
     let empty = clients.is_none() && tokens.is_none();
     view! {
         {clients}
@@ -65,11 +156,48 @@ pub(super) fn CredentialTables(list: CredentialsPage, page: ApiPage) -> impl Int
     }
 }
 
+/// The filter (for a table of more than 10 rows), the error of a failed load, and **Load
+/// more** while pages remain.
+fn filter_of<T: Clone + Send + Sync + 'static, F, Fut>(
+    paged: Paged<T>,
+    id: &'static str,
+    fetch: F,
+) -> (Option<AnyView>, AnyView)
+where
+    F: Fn(String, String) -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AppError>> + 'static,
+{
+    let many = paged.rows.with_untracked(Vec::len) > FILTER_FROM
+        || paged.next.with_untracked(Option::is_some);
+    let filter = many.then(|| {
+        view! {
+            <FilterInput id on_input=move |name: String| {
+                paged.filter.set(name);
+                paged.load(fetch, false);
+            }/>
+        }
+        .into_any()
+    });
+    let below = view! {
+        {move || paged.error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+        {move || paged.rows.with(Vec::is_empty).then(|| view! { <p class="muted">"No names match."</p> })}
+        {move || paged.next.with(Option::is_some).then(|| view! {
+            <button type="button" class="btn btn-ghost load-more" on:click=move |_| paged.load(fetch, true)>
+                "Load more"
+            </button>
+        })}
+    }
+    .into_any();
+    (filter, below)
+}
+
 #[component]
-fn ClientsTable(clients: Vec<ApiClientView>, now: i64, page: ApiPage) -> impl IntoView {
+fn ClientsTable(paged: Paged<ApiClientView>, now: i64, page: ApiPage) -> impl IntoView {
     // Members with the flag may open an API Client, but only to see it (disabled form).
     let interactive = page.can_manage_tokens;
-    let rows = clients
+    let (filter, below) = filter_of(paged, "filter-api-clients", more_api_clients);
+    let rows = move || {
+        paged.rows.get()
         .into_iter()
         .map(|client| {
             let (tabindex, on_click, on_key) = row_handlers(page, interactive, Panel::EditClient(client.clone()));
@@ -89,10 +217,12 @@ fn ClientsTable(clients: Vec<ApiClientView>, now: i64, page: ApiPage) -> impl In
                 </tr>
             }
         })
-        .collect_view();
+        .collect_view()
+    };
     view! {
         <section class="credential-section">
             <h4>"API Clients"</h4>
+            {filter}
             <div class="table-scroll">
                 <table class="table credentials-table">
                     <thead>
@@ -112,14 +242,17 @@ fn ClientsTable(clients: Vec<ApiClientView>, now: i64, page: ApiPage) -> impl In
                     <tbody>{rows}</tbody>
                 </table>
             </div>
+            {below}
         </section>
     }
 }
 
 #[component]
-fn TokensTable(tokens: Vec<RestrictedTokenView>, now: i64, page: ApiPage) -> impl IntoView {
+fn TokensTable(paged: Paged<RestrictedTokenView>, now: i64, page: ApiPage) -> impl IntoView {
     let interactive = page.can_manage_tokens;
-    let rows = tokens
+    let (filter, below) = filter_of(paged, "filter-restricted-tokens", more_restricted_tokens);
+    let rows = move || {
+        paged.rows.get()
         .into_iter()
         .map(|token| {
             let (tabindex, on_click, on_key) = row_handlers(page, interactive, Panel::EditToken(token.clone()));
@@ -137,10 +270,12 @@ fn TokensTable(tokens: Vec<RestrictedTokenView>, now: i64, page: ApiPage) -> imp
                 </tr>
             }
         })
-        .collect_view();
+        .collect_view()
+    };
     view! {
         <section class="credential-section">
             <h4>"Restricted Access Tokens"</h4>
+            {filter}
             <div class="table-scroll">
                 <table class="table credentials-table">
                     <thead>
@@ -158,6 +293,7 @@ fn TokensTable(tokens: Vec<RestrictedTokenView>, now: i64, page: ApiPage) -> imp
                     <tbody>{rows}</tbody>
                 </table>
             </div>
+            {below}
         </section>
     }
 }
