@@ -63,6 +63,9 @@ pub struct ApiClientView {
     pub secret_last_four: String,
     pub allowed_origins: Vec<String>,
     pub scopes: Vec<String>,
+    /// `custom` or an id of the operator's application types.
+    #[serde(default)]
+    pub application_type: String,
     pub status: crate::credentials::CredentialStatus,
     pub expires_at: Option<i64>,
     pub created_at: i64,
@@ -116,6 +119,9 @@ pub struct CredentialsPage {
     pub restricted_tokens: Vec<RestrictedTokenView>,
     #[serde(default)]
     pub restricted_tokens_next: Option<String>,
+    /// The application types an API Client may have.
+    #[serde(default)]
+    pub application_types: crate::credentials::ApplicationTypes,
     /// The scopes an API Client may be given: Portcullis's own and the operator's.
     pub scopes: crate::credentials::ScopeCatalog,
     /// The operator's API the credentials are for, when the operator named one.

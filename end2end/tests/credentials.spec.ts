@@ -165,7 +165,7 @@ test("rows are sorted by name case-insensitively; empty description shows -", as
   await openApiPage(page);
   await addClient(page, "Alpha reporting");
   await addClient(page, "charlie");
-  const names = await page_settings(page).locator(".credentials-table").first().locator("tbody tr td:first-child").allTextContents();
+  const names = await page_settings(page).locator(".credentials-table").first().locator("tbody tr td:first-child .credential-name").allTextContents();
   expect(names).toEqual(["Alpha reporting", "beta sync", "charlie"]);
   const alpha = page_settings(page).getByRole("row", { name: /Alpha reporting/ });
   await expect(alpha.getByRole("cell").nth(1)).toHaveText("-");

@@ -128,3 +128,31 @@ test("Filter by name narrows a 12-row table at once", async ({ page }) => {
   await expect(clients.locator("tbody tr")).toHaveCount(12);
   await expect(clients.getByRole("button", { name: "Load more" })).toHaveCount(0);
 });
+
+test("Application type: chosen on Add, with its guide, and shown under the name", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  const settings = await openApiSettings(page);
+  const add = await openAddApiClient(page, settings);
+  const select = add.getByLabel("Application type");
+  await expect(select).toHaveValue("custom");
+  await expect(select.locator("option")).toHaveText(["Custom", "Active Directory"]);
+  await add.getByLabel("Client Name").fill("Directory sync");
+  await select.selectOption({ label: "Active Directory" });
+  await expect(add.getByRole("link", { name: "Active Directory guide" })).toHaveAttribute(
+    "href",
+    "https://example.com/guides/ad",
+  );
+  await add.getByRole("button", { name: "Add" }).click();
+  await takeCreatedClient(page);
+  const row = settings.getByRole("row", { name: /Directory sync/ });
+  await expect(row.locator(".app-type")).toHaveText("Active Directory");
+  await expect(settings.getByRole("row", { name: /Billing sync/ }).locator(".app-type")).toHaveText("Custom");
+  await row.click();
+  await expect(page.getByRole("dialog", { name: "Edit API Client" }).getByLabel("Application type")).toHaveValue(
+    "active-directory",
+  );
+});

@@ -256,6 +256,8 @@ impl Config {
         settings.alg = self.signing_alg;
         settings.scopes = ScopeCatalog::with_operator_scopes(api.scopes.clone());
         settings.api_name = Some(api.name.clone()).filter(|name| !name.is_empty());
+        settings.application_types =
+            domain::credentials::ApplicationTypes::new(api.application_types.clone());
         settings.key_encryption = self
             .key_encryption_key
             .as_ref()

@@ -68,12 +68,7 @@ struct RouteSpec {
 }
 
 /// An application type (PRODUCT.md §10).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApplicationType {
-    pub id: String,
-    pub label: String,
-    pub guide_url: Option<String>,
-}
+pub use domain::credentials::ApplicationType;
 
 /// The operator's API, checked.
 #[derive(Clone, Default)]

@@ -9,9 +9,9 @@ use crate::{AdminPrincipal, ServiceError, Services, secrets};
 use domain::FieldError;
 use domain::audit::AuditAction;
 use domain::credentials::{
-    AllowedIps, AllowedOrigins, CLIENT_ID_RANDOM_LEN, CredentialName, CredentialStatus,
-    Description, ExpirationDate, Limits, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN, ScopeCatalog,
-    Scopes, SecretKind, TokenStatus, client_id_from_random, form_date_of, last_four,
+    AllowedIps, AllowedOrigins, ApplicationTypes, CLIENT_ID_RANDOM_LEN, CredentialName,
+    CredentialStatus, Description, ExpirationDate, Limits, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN,
+    ScopeCatalog, Scopes, SecretKind, TokenStatus, client_id_from_random, form_date_of, last_four,
     secret_from_random,
 };
 use domain::models::{
@@ -33,6 +33,8 @@ pub struct ApiClientForm {
     pub scopes: String,
     pub expiration_date: String,
     pub limits: LimitsForm,
+    /// `custom` or an operator's type id; empty keeps the current one (`custom` when new).
+    pub application_type: String,
 }
 
 /// The **Rate limit** and **Quota** inputs as typed: a number and a unit each; an empty number
@@ -73,6 +75,7 @@ pub(crate) struct ParsedClient {
     pub description: Description,
     pub origins: Vec<String>,
     pub scopes: Scopes,
+    pub application_type: String,
     pub expires_at: Option<i64>,
     pub limits: Limits,
 }
@@ -100,14 +103,18 @@ fn parse_expiry(input: &str, current: Option<i64>, now: i64) -> Result<Option<i6
 fn parse_client(
     form: &ApiClientForm,
     catalog: &ScopeCatalog,
-    current: Option<i64>,
+    types: &ApplicationTypes,
+    current: Option<&ApiClientRecord>,
     now: i64,
 ) -> Result<ParsedClient, FieldError> {
+    let current_type = current.map(|c| c.application_type.as_str());
+    let current = current.and_then(|c| c.expires_at);
     Ok(ParsedClient {
         name: CredentialName::parse(&form.name)?,
         description: Description::parse(&form.description)?,
         origins: AllowedOrigins::parse_list(&form.allowed_origins)?.to_strings(),
         scopes: catalog.parse_scopes(&form.scopes)?,
+        application_type: types.parse(&form.application_type, current_type)?,
         expires_at: parse_expiry(&form.expiration_date, current, now)?,
         limits: form.limits.parse()?,
     })
@@ -133,6 +140,7 @@ impl ParsedClient {
             description: self.description.as_option(),
             allowed_origins: &self.origins,
             scopes,
+            application_type: &self.application_type,
             expires_at: self.expires_at,
             rate_limit: self.limits.rate_limit,
             quota: self.limits.quota,
@@ -156,6 +164,11 @@ fn client_changes(before: Option<&ApiClientRecord>, after: &ParsedClient, scopes
             after.origins.as_slice(),
         )
         .field("scopes", before.map(|b| b.scopes.as_str()), scopes)
+        .field(
+            "application_type",
+            before.map(|b| b.application_type.as_str()),
+            after.application_type.as_str(),
+        )
         .field("expires_at", before.map(|b| b.expires_at), after.expires_at)
         .field(
             "rate_limit",
@@ -207,6 +220,7 @@ pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
         client_id: record.client_id,
         secret_last_four: record.secret_last_four,
         allowed_origins: record.allowed_origins,
+        application_type: record.application_type,
         scopes: record
             .scopes
             .split(' ')
@@ -271,6 +285,7 @@ impl Services {
             restricted_tokens: tokens.data,
             restricted_tokens_next: tokens.next_cursor,
             scopes: self.scope_catalog().clone(),
+            application_types: self.token_settings().application_types.clone(),
             api_name: self.token_settings().api_name.clone(),
             now,
         })
@@ -282,7 +297,13 @@ impl Services {
         form: &ApiClientForm,
         now: i64,
     ) -> Result<CreatedApiClient, ServiceError> {
-        let parsed = parse_client(form, self.scope_catalog(), None, now)?;
+        let parsed = parse_client(
+            form,
+            self.scope_catalog(),
+            &self.token_settings().application_types,
+            None,
+            now,
+        )?;
         self.insert_api_client(manager, parsed, now).await
     }
 
@@ -293,7 +314,12 @@ impl Services {
         input: &ApiClientInput,
         now: i64,
     ) -> Result<CreatedApiClient, ServiceError> {
-        let parsed = input.parse(self.scope_catalog(), None, now)?;
+        let parsed = input.parse(
+            self.scope_catalog(),
+            &self.token_settings().application_types,
+            None,
+            now,
+        )?;
         self.insert_api_client(manager, parsed, now).await
     }
 
@@ -362,7 +388,13 @@ impl Services {
             .store()
             .get_api_client(manager.organization_id(), id)
             .await?;
-        let parsed = parse_client(form, self.scope_catalog(), current.expires_at, now)?;
+        let parsed = parse_client(
+            form,
+            self.scope_catalog(),
+            &self.token_settings().application_types,
+            Some(&current),
+            now,
+        )?;
         self.save_api_client(manager, &current, parsed, now).await
     }
 
@@ -378,7 +410,12 @@ impl Services {
             .store()
             .get_api_client(manager.organization_id(), id)
             .await?;
-        let parsed = input.parse(self.scope_catalog(), Some(&current), now)?;
+        let parsed = input.parse(
+            self.scope_catalog(),
+            &self.token_settings().application_types,
+            Some(&current),
+            now,
+        )?;
         self.save_api_client(manager, &current, parsed, now).await
     }
 

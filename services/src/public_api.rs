@@ -80,6 +80,9 @@ pub struct ApiClientInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<QuotaSchema>)]
     pub quota: Option<Option<serde_json::Value>>,
+    /// `custom` (the default) or an `id` of the operator's application types.
+    #[serde(default)]
+    pub application_type: Option<String>,
 }
 
 /// A rate limit: at most `requests` per `per`.
@@ -176,6 +179,7 @@ impl ApiClientInput {
     pub(crate) fn parse(
         &self,
         catalog: &ScopeCatalog,
+        types: &domain::credentials::ApplicationTypes,
         current: Option<&ApiClientRecord>,
         now: i64,
     ) -> Result<ParsedClient, FieldError> {
@@ -205,11 +209,16 @@ impl ApiClientInput {
             )?,
             (None, None) => catalog.defaults(),
         };
+        let application_type = types.parse(
+            self.application_type.as_deref().unwrap_or_default(),
+            current.map(|c| c.application_type.as_str()),
+        )?;
         Ok(ParsedClient {
             name,
             description,
             origins: origins.to_strings(),
             scopes,
+            application_type,
             expires_at: expiry(&self.expires_at, current.and_then(|c| c.expires_at), now)?,
             limits: limits(
                 &self.rate_limit,
@@ -256,6 +265,8 @@ pub struct ApiClientItem {
     pub allowed_origins: Vec<String>,
     pub status: String,
     pub scopes: Vec<String>,
+    /// `custom` or an `id` of the operator's application types.
+    pub application_type: String,
     pub expires_at: Option<String>,
     pub created_at: String,
     #[schema(value_type = Option<RateLimitSchema>)]
@@ -279,6 +290,7 @@ impl From<ApiClientView> for ApiClientItem {
             allowed_origins: v.allowed_origins,
             status: v.status.as_str().to_string(),
             scopes: v.scopes,
+            application_type: v.application_type,
             expires_at: v.expires_at.map(rfc3339),
             created_at: rfc3339(v.created_at),
             rate_limit: v.limits.rate_limit,
@@ -399,16 +411,19 @@ mod tests {
     fn a_new_client_needs_a_name_and_gets_read_by_default() {
         let now = 1_000;
         let err = ApiClientInput::default()
-            .parse(&ScopeCatalog::default(), None, now)
+            .parse(&ScopeCatalog::default(), &Default::default(), None, now)
             .unwrap_err();
         assert_eq!(err.field, "name");
         let input = ApiClientInput {
             name: Some(" Backend ".into()),
             ..Default::default()
         };
-        let parsed = input.parse(&ScopeCatalog::default(), None, now).unwrap();
+        let parsed = input
+            .parse(&ScopeCatalog::default(), &Default::default(), None, now)
+            .unwrap();
         assert_eq!(parsed.name.as_str(), "Backend");
         assert_eq!(parsed.scopes.to_space_separated(), "credentials:read");
+        assert_eq!(parsed.application_type, "custom");
         assert_eq!(parsed.expires_at, None);
     }
 
@@ -429,7 +444,7 @@ mod tests {
         };
         assert_eq!(
             input
-                .parse(&ScopeCatalog::default(), None, 10)
+                .parse(&ScopeCatalog::default(), &Default::default(), None, 10)
                 .unwrap_err()
                 .field,
             "expires_at"

@@ -18,6 +18,7 @@ pub struct ApiClientRecord {
     pub secret_last_four: String,
     pub allowed_origins: Vec<String>,
     pub scopes: String,
+    pub application_type: String,
     pub disabled: bool,
     pub expires_at: Option<i64>,
     pub rate_limit: Option<RateLimit>,
@@ -74,6 +75,7 @@ pub struct ApiClientFields<'a> {
     pub description: Option<&'a str>,
     pub allowed_origins: &'a [String],
     pub scopes: &'a str,
+    pub application_type: &'a str,
     pub expires_at: Option<i64>,
     pub rate_limit: Option<RateLimit>,
     pub quota: Option<Quota>,
@@ -171,6 +173,7 @@ pub(crate) fn api_client_from_row(row: &AnyRow) -> Result<ApiClientRecord, Store
         secret_last_four: row.try_get("secret_last_four")?,
         allowed_origins: split_list(&row.try_get::<String, _>("allowed_origins")?),
         scopes: row.try_get("scopes")?,
+        application_type: row.try_get("application_type")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         expires_at: row.try_get("expires_at")?,
         secret_version: row.try_get("secret_version")?,
@@ -206,7 +209,8 @@ macro_rules! api_client_select {
     ($where:literal) => {
         concat!(
             "SELECT c.id, c.organization_id, c.name, c.name_key, c.description, c.client_id, ",
-            "c.secret_last_four, c.allowed_origins, c.scopes, c.disabled, c.expires_at, ",
+            "c.secret_last_four, c.allowed_origins, c.scopes, c.application_type, c.disabled, ",
+            "c.expires_at, ",
             "c.rate_limit, c.quota, c.secret_version, c.previous_secret_last_four, c.previous_secret_expires_at, ",
             "c.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name FROM api_clients c ",
             "LEFT JOIN users u ON u.id = c.created_by ",
@@ -265,8 +269,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO api_clients (id, organization_id, name, description, client_id, \
              secret_digest, secret_last_four, allowed_origins, scopes, disabled, expires_at, \
-             created_by, created_at, updated_at, rate_limit, quota, name_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $12, $13, $14, $15)",
+             created_by, created_at, updated_at, rate_limit, quota, name_key, application_type) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $12, $13, $14, $15, $16)",
         )
         .bind(new.id)
         .bind(new.organization_id)
@@ -283,6 +287,7 @@ impl Store {
         .bind(f.rate_limit.map(RateLimit::to_stored))
         .bind(f.quota.map(Quota::to_stored))
         .bind(name_key(f.name))
+        .bind(f.application_type)
         .execute(&mut *conn)
         .await?;
         let row = sqlx::query(api_client_select!(
@@ -311,7 +316,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE api_clients SET name = $1, description = $2, allowed_origins = $3, \
              scopes = $4, expires_at = $5, updated_at = $6, rate_limit = $9, quota = $10, \
-             name_key = $11 WHERE organization_id = $7 AND id = $8",
+             name_key = $11, application_type = $12 WHERE organization_id = $7 AND id = $8",
         )
         .bind(fields.name)
         .bind(fields.description)
@@ -324,6 +329,7 @@ impl Store {
         .bind(fields.rate_limit.map(RateLimit::to_stored))
         .bind(fields.quota.map(Quota::to_stored))
         .bind(name_key(fields.name))
+        .bind(fields.application_type)
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {

@@ -108,6 +108,7 @@ pub async fn create_api_client(
     #[server(default)] rate_limit_per: String,
     #[server(default)] quota_requests: String,
     #[server(default)] quota_per: String,
+    #[server(default)] application_type: String,
 ) -> Result<CreatedApiClient, AppError> {
     let who = principal().await?;
     let manager = who.client_manager().map_err(fail)?;
@@ -123,6 +124,7 @@ pub async fn create_api_client(
             quota_requests,
             quota_per,
         },
+        application_type,
     };
     let ctx = context()?;
     ctx.services
@@ -143,6 +145,7 @@ pub async fn update_api_client(
     #[server(default)] rate_limit_per: String,
     #[server(default)] quota_requests: String,
     #[server(default)] quota_per: String,
+    #[server(default)] application_type: String,
 ) -> Result<ApiClientView, AppError> {
     let who = principal().await?;
     let manager = who.client_manager().map_err(fail)?;
@@ -158,6 +161,7 @@ pub async fn update_api_client(
             quota_requests,
             quota_per,
         },
+        application_type,
     };
     let ctx = context()?;
     ctx.services

@@ -1,6 +1,7 @@
 //! API Clients and Restricted Access Tokens: their formats, their fields and the rules for
 //! them (PRODUCT.md §4). One place for every check, used by the console and the public API.
 
+mod app_types;
 mod dates;
 mod format;
 #[cfg(test)]
@@ -10,6 +11,7 @@ mod limits;
 mod origins;
 mod scopes;
 
+pub use app_types::{ApplicationType, ApplicationTypes, CUSTOM as CUSTOM_APPLICATION_TYPE};
 pub use dates::{ExpirationDate, date_of, form_date_of, unix_of_date};
 pub use format::{
     CLIENT_ID_PREFIX, CLIENT_ID_RANDOM_LEN, CLIENT_SECRET_PREFIX, CredentialFormatError,

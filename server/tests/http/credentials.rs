@@ -539,6 +539,7 @@ async fn a_thousand_credentials_list_sorted(app: TestApp) {
                         description: None,
                         allowed_origins: &[],
                         scopes: "credentials:read",
+                        application_type: "custom",
                         expires_at: None,
                         rate_limit: None,
                         quota: None,

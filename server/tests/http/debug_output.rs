@@ -24,6 +24,7 @@ fn no_secret_bearing_type_prints_its_secret() {
             secret_last_four: "abcd".into(),
             allowed_origins: Vec::new(),
             scopes: Vec::new(),
+            application_type: "custom".into(),
             status: domain::credentials::CredentialStatus::Active,
             expires_at: None,
             created_at: 0,

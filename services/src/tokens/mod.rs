@@ -38,6 +38,8 @@ pub struct TokenSettings {
     pub scopes: ScopeCatalog,
     /// The operator's API these tokens open, when the operator described one.
     pub api_name: Option<String>,
+    /// The application types an API Client may have: `custom` and the operator's.
+    pub application_types: domain::credentials::ApplicationTypes,
     /// Seals private signing keys at rest (`PORTCULLIS_KEY_ENCRYPTION_KEY`).
     pub key_encryption: Option<crate::KeyEncryptionKey>,
 }
@@ -52,6 +54,7 @@ impl TokenSettings {
             alg: SigningAlg::Es256,
             scopes: ScopeCatalog::default(),
             api_name: None,
+            application_types: Default::default(),
             key_encryption: None,
         }
     }

@@ -11,7 +11,8 @@ use crate::components::copy::{CopyValue, ShownOnceDialog};
 use crate::components::slide_over::SlideOver;
 use crate::error::AppError;
 use domain::credentials::{
-    AllowedOrigins, CredentialName, CredentialStatus, Description, ScopeCatalog, form_date_of,
+    AllowedOrigins, ApplicationTypes, CUSTOM_APPLICATION_TYPE, CredentialName, CredentialStatus,
+    Description, ScopeCatalog, form_date_of,
 };
 use domain::models::ApiClientView;
 use leptos::prelude::*;
@@ -27,10 +28,13 @@ struct ClientValues {
     catalog: RwSignal<ScopeCatalog>,
     expiration: RwSignal<String>,
     limits: LimitValues,
+    /// The chosen application type's id.
+    app_type: RwSignal<String>,
+    types: RwSignal<ApplicationTypes>,
 }
 
 impl ClientValues {
-    fn new(catalog: RwSignal<ScopeCatalog>) -> Self {
+    fn new(catalog: RwSignal<ScopeCatalog>, types: RwSignal<ApplicationTypes>) -> Self {
         let defaults = catalog
             .get_untracked()
             .defaults()
@@ -46,10 +50,16 @@ impl ClientValues {
             catalog,
             expiration: RwSignal::new(String::new()),
             limits: LimitValues::of(&Default::default()),
+            app_type: RwSignal::new(CUSTOM_APPLICATION_TYPE.to_string()),
+            types,
         }
     }
 
-    fn of(client: &ApiClientView, catalog: RwSignal<ScopeCatalog>) -> Self {
+    fn of(
+        client: &ApiClientView,
+        catalog: RwSignal<ScopeCatalog>,
+        types: RwSignal<ApplicationTypes>,
+    ) -> Self {
         ClientValues {
             name: RwSignal::new(client.name.clone()),
             description: RwSignal::new(client.description.clone().unwrap_or_default()),
@@ -58,6 +68,8 @@ impl ClientValues {
             catalog,
             expiration: RwSignal::new(client.expires_at.map(form_date_of).unwrap_or_default()),
             limits: LimitValues::of(&client.limits),
+            app_type: RwSignal::new(client.application_type.clone()),
+            types,
         }
     }
 
@@ -115,6 +127,7 @@ fn ClientFields(
             ></textarea>
             {field_error(outcome, "description")}
         </div>
+        <ApplicationTypeField values disabled outcome/>
         <BoundInput
             id="client-origins"
             label="Allowed Origins"
@@ -170,6 +183,63 @@ fn ClientFields(
     }
 }
 
+/// **Application type**: `Custom` or one of the operator's, with its guide when it has one.
+#[component]
+fn ApplicationTypeField(
+    values: ClientValues,
+    disabled: bool,
+    outcome: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let guide = move || {
+        let chosen = values.app_type.get();
+        values
+            .types
+            .get()
+            .find(&chosen)
+            .and_then(|t| t.guide_url.map(|url| (t.label, url)))
+            .map(|(label, url)| {
+                view! {
+                    <p class="hint">
+                        <a href=url target="_blank" rel="noopener noreferrer">{format!("{label} guide")}</a>
+                    </p>
+                }
+            })
+    };
+    view! {
+        <div class="field">
+            <label for="client-application-type">"Application type"</label>
+            <select
+                id="client-application-type"
+                disabled=disabled
+                aria-invalid=invalid(outcome, "application_type")
+                on:change=move |ev| values.app_type.set(event_target_value(&ev))
+            >
+                {move || {
+                    let chosen = values.app_type.get();
+                    let types = values.types.get();
+                    let mut all = types.all();
+                    // A type the operator has since removed stays visible on its clients.
+                    if types.find(&chosen).is_none() {
+                        all.push(domain::credentials::ApplicationType {
+                            id: chosen.clone(),
+                            label: chosen.clone(),
+                            guide_url: None,
+                        });
+                    }
+                    all.into_iter()
+                        .map(|t| {
+                            let selected = t.id == chosen;
+                            view! { <option value=t.id selected=selected>{t.label}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            {guide}
+            {field_error(outcome, "application_type")}
+        </div>
+    }
+}
+
 fn read_only_note(page: ApiPage) -> Option<AnyView> {
     (!page.can_manage_clients).then(|| {
         view! {
@@ -181,7 +251,7 @@ fn read_only_note(page: ApiPage) -> Option<AnyView> {
 
 #[component]
 pub(super) fn AddClientPanel(page: ApiPage) -> impl IntoView {
-    let values = ClientValues::new(page.scopes);
+    let values = ClientValues::new(page.scopes, page.app_types);
     let disabled = !page.can_manage_clients;
     let outcome = Signal::derive(move || page.create_client.value().get().and_then(Result::err));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -200,6 +270,7 @@ pub(super) fn AddClientPanel(page: ApiPage) -> impl IntoView {
             rate_limit_per: values.limits.rate_per.get_untracked(),
             quota_requests: values.limits.quota_requests.get_untracked(),
             quota_per: values.limits.quota_per.get_untracked(),
+            application_type: values.app_type.get_untracked(),
         });
     };
     view! {
@@ -224,7 +295,7 @@ pub(super) fn AddClientPanel(page: ApiPage) -> impl IntoView {
 
 #[component]
 pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl IntoView {
-    let values = ClientValues::of(&client, page.scopes);
+    let values = ClientValues::of(&client, page.scopes, page.app_types);
     let disabled = !page.can_manage_clients;
     let outcome = Signal::derive(move || {
         let update = page.update_client.value().get().and_then(Result::err);
@@ -248,6 +319,7 @@ pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl Into
             rate_limit_per: values.limits.rate_per.get_untracked(),
             quota_requests: values.limits.quota_requests.get_untracked(),
             quota_per: values.limits.quota_per.get_untracked(),
+            application_type: values.app_type.get_untracked(),
         });
     };
     let is_disabled = client.status == CredentialStatus::Disabled;

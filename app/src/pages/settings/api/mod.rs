@@ -15,7 +15,7 @@ use crate::api::credentials::{
     UpdateApiClient, UpdateRestrictedToken, list_credentials,
 };
 use crate::components::dialog::Dialog;
-use domain::credentials::ScopeCatalog;
+use domain::credentials::{ApplicationTypes, ScopeCatalog};
 use domain::models::{ApiClientView, Me, RestrictedTokenView};
 use leptos::prelude::*;
 
@@ -52,6 +52,8 @@ pub(super) struct ApiPage {
     pub is_admin: bool,
     /// The scopes API Clients may be given, as the server last listed them.
     pub scopes: RwSignal<ScopeCatalog>,
+    /// The application types API Clients may have, likewise.
+    pub app_types: RwSignal<ApplicationTypes>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -111,6 +113,7 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
         can_manage_clients: perms.can_manage_api_clients(),
         is_admin: perms.is_admin(),
         scopes: RwSignal::new(ScopeCatalog::default()),
+        app_types: RwSignal::new(ApplicationTypes::default()),
     };
     // Loaded in the browser only: the list is not part of the server-rendered page, so
     // hydration never depends on it.
@@ -133,6 +136,7 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
     Effect::new(move || {
         if let Some(Ok(list)) = credentials.get() {
             page.scopes.set(list.scopes.clone());
+            page.app_types.set(list.application_types.clone());
         }
     });
 

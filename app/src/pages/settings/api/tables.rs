@@ -6,7 +6,7 @@ use super::{ApiPage, Panel};
 use crate::api::credentials::{more_api_clients, more_restricted_tokens};
 use crate::components::copy::CopyValue;
 use crate::error::AppError;
-use domain::credentials::{CredentialStatus, TokenStatus};
+use domain::credentials::{ApplicationTypes, CredentialStatus, TokenStatus};
 use domain::models::{ApiClientView, CredentialsPage, RestrictedTokenView, time_ago};
 use leptos::prelude::*;
 
@@ -142,7 +142,8 @@ fn FilterInput(id: &'static str, #[prop(into)] on_input: Callback<String>) -> im
 pub(super) fn CredentialTables(list: CredentialsPage, page: ApiPage) -> impl IntoView {
     let clients = (!list.api_clients.is_empty()).then(|| {
         let paged = Paged::new(list.api_clients, list.api_clients_next);
-        view! { <ClientsTable paged now=list.now page/> }
+        let types = list.application_types.clone();
+        view! { <ClientsTable paged types now=list.now page/> }
     });
     let tokens = (!list.restricted_tokens.is_empty()).then(|| {
         let paged = Paged::new(list.restricted_tokens, list.restricted_tokens_next);
@@ -192,7 +193,12 @@ where
 }
 
 #[component]
-fn ClientsTable(paged: Paged<ApiClientView>, now: i64, page: ApiPage) -> impl IntoView {
+fn ClientsTable(
+    paged: Paged<ApiClientView>,
+    types: ApplicationTypes,
+    now: i64,
+    page: ApiPage,
+) -> impl IntoView {
     // Members with the flag may open an API Client, but only to see it (disabled form).
     let interactive = page.can_manage_tokens;
     let (filter, below) = filter_of(paged, "filter-api-clients", more_api_clients);
@@ -204,7 +210,10 @@ fn ClientsTable(paged: Paged<ApiClientView>, now: i64, page: ApiPage) -> impl In
             let status_class = if client.status == CredentialStatus::Active { "status status-ok" } else { "status status-bad" };
             view! {
                 <tr class:clickable=interactive tabindex=tabindex on:click=on_click on:keydown=on_key>
-                    <td>{client.name.clone()}</td>
+                    <td>
+                        <span class="credential-name">{client.name.clone()}</span>
+                        <span class="app-type muted">{types.label_of(&client.application_type)}</span>
+                    </td>
                     <td>{client.description.clone().unwrap_or_else(|| "-".to_string())}</td>
                     <td><CopyValue value=client.client_id.clone() label="Client ID"/></td>
                     <td class="mono">
