@@ -78,6 +78,15 @@ pub struct ApiClientView {
     /// The secret a rotation replaced, while it still works.
     #[serde(default)]
     pub previous_secret: Option<PreviousSecretView>,
+    /// Where its logo is served (for members who may see it); `None`: no logo.
+    #[serde(default)]
+    pub logo_url: Option<String>,
+}
+
+/// Where an API Client's logo is served: `/logos/{id}`, with the moment it was set so a new
+/// logo is not taken from a cache.
+pub fn logo_url(id: &str, updated_at: i64) -> String {
+    format!("/logos/{id}?v={updated_at}")
 }
 
 /// A secret or token replaced by a rotation and kept working until `expires_at`: its last four

@@ -156,3 +156,45 @@ test("Application type: chosen on Add, with its guide, and shown under the name"
     "active-directory",
   );
 });
+
+// An 8×8 PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAYAAADED76LAAAAEklEQVR4nGO4YGDwHx9mGBkKAAKgi8HP4iOoAAAAAElFTkSuQmCC",
+  "base64",
+);
+
+test("Client logo: uploaded in Edit, shown beside the name, anything else refused inline, removed", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  const settings = await openApiSettings(page);
+  const row = settings.getByRole("row", { name: /Billing sync/ });
+  await expect(row.locator("img.client-logo")).toHaveCount(0);
+  await row.click();
+  const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  await expect(edit.getByText("No logo")).toBeVisible();
+
+  await edit.getByLabel("Upload logo").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: PNG });
+  const current = edit.getByRole("img", { name: "Current logo" });
+  await expect(current).toBeVisible();
+  expect(await current.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(8);
+  await edit.getByRole("button", { name: "Cancel" }).click();
+  await expect(row.locator("img.client-logo")).toHaveCount(1);
+  await row.click();
+
+  // An HTML page named .png is refused under the field; the logo stays.
+  await edit.getByLabel("Upload logo").setInputFiles({
+    name: "evil.png",
+    mimeType: "image/png",
+    buffer: Buffer.from("<!doctype html><script>alert(1)</script>"),
+  });
+  await expect(edit.getByRole("alert").filter({ hasText: "The logo must be a PNG or JPEG image" })).toBeVisible();
+  await expect(current).toBeVisible();
+
+  await edit.getByRole("button", { name: "Remove logo" }).click();
+  await expect(edit.getByText("No logo")).toBeVisible();
+  await edit.getByRole("button", { name: "Cancel" }).click();
+  await expect(row.locator("img.client-logo")).toHaveCount(0);
+});

@@ -120,6 +120,12 @@ fn challenge(error: Option<&str>, scope: Option<&Scope>) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
 }
 
+impl From<domain::FieldError> for ApiError {
+    fn from(err: domain::FieldError) -> Self {
+        ServiceError::Invalid(err).into()
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
         match &err {

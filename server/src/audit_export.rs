@@ -4,13 +4,13 @@
 
 use crate::AppState;
 use crate::api::AuditQuery;
+use crate::api::rfc3339;
 use app::ssr::cookie_value;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::audit::{AuditEventView, AuditFilter};
-use services::public_api::rfc3339;
 use services::{Principal, ServiceError};
 
 pub const PATH: &str = "/audit-log.csv";
@@ -57,7 +57,7 @@ pub async fn export(
     response
 }
 
-async fn signed_in(
+pub(crate) async fn signed_in(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<Principal>, ServiceError> {

@@ -55,7 +55,8 @@ pub async fn guard(State(cookies): State<Cookies>, request: Request, next: Next)
 }
 
 fn needs_proof(method: &Method, path: &str) -> bool {
-    path.starts_with("/rpc/") && !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+    (path.starts_with("/rpc/") || path.starts_with("/logos/"))
+        && !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 fn is_console_path(path: &str) -> bool {

@@ -14,6 +14,7 @@ pub mod gate;
 mod gateway;
 mod headers;
 pub mod hosts;
+mod logos;
 mod oauth;
 pub mod operator;
 mod page_gate;
@@ -21,10 +22,12 @@ mod serve;
 pub mod telemetry;
 
 pub use api::{
-    ApiClientList, AuditActorBody, AuditEventBody, AuditEventList, AuditTargetBody,
-    RestrictedTokenList, UsageBody, UsageHour,
+    ApiClientInput, ApiClientItem, ApiClientList, AuditActorBody, AuditEventBody, AuditEventList,
+    AuditTargetBody, RestrictedTokenInput, RestrictedTokenItem, RestrictedTokenList, UsageBody,
+    UsageHour, rfc3339,
 };
 pub use api_error::ApiErrorBody;
+pub use logos::LogoUploaded;
 
 use app::ssr::{Cookies, ServerContext};
 use app::{App, shell};
@@ -367,10 +370,38 @@ fn router(config: &Config, state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
+    // Logo uploads are the one larger body: their routes join after the general limit, with
+    // the console's guards of their own.
+    let logos = Router::new()
+        .route(
+            logos::PATH,
+            get(logos::get_logo)
+                .post(logos::upload_logo)
+                .delete(logos::remove_logo),
+        )
+        .layer(RequestBodyLimitLayer::new(logos::MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.cookies,
+            csrf::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::console_client_address,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            headers::SITE_POLICY,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
     let mut router = Router::new()
         .merge(public)
         .merge(site)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(logos)
         .layer(RequestBodyTimeoutLayer::new(serve::BODY_READ_TIMEOUT));
     if config.secure_cookies() {
         router = router.layer(SetResponseHeaderLayer::overriding(

@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use services::keys::Jwk;
-use services::{ClientEntry, Introspection, OAuthError, ServiceError};
+use services::{ClientEntry, OAuthError, ServiceError};
 use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
@@ -86,7 +86,51 @@ pub struct ServerMetadata {
 /// The public signing keys (RFC 7517 JWK Set).
 #[derive(Serialize, ToSchema)]
 pub struct JwkSet {
+    #[schema(value_type = Vec<JwkSchema>)]
     keys: Vec<Jwk>,
+}
+
+/// A public key (RFC 7517): EC P-256 (`crv`, `x`, `y`) or RSA (`n`, `e`). Describes
+/// `services::keys::Jwk` for the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct JwkSchema {
+    /// `EC` or `RSA`.
+    kty: String,
+    /// `P-256` (EC).
+    crv: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+    /// Modulus (RSA).
+    n: Option<String>,
+    /// Exponent (RSA).
+    e: Option<String>,
+    kid: String,
+    /// `sig`.
+    #[schema(rename = "use")]
+    usage: String,
+    /// `ES256` or `RS256`.
+    alg: String,
+}
+
+/// The introspection answer (RFC 7662 §2.2): `{"active": false}`, or the token's details.
+/// Describes `services::Introspection` for the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct IntrospectionSchema {
+    active: bool,
+    /// `api_client` or `restricted_access_token`.
+    credential_type: Option<String>,
+    client_id: Option<String>,
+    sub: Option<String>,
+    scope: Option<String>,
+    exp: Option<i64>,
+    iat: Option<i64>,
+    iss: Option<String>,
+    aud: Option<String>,
+    jti: Option<String>,
+    token_type: Option<String>,
+    allowed_ips: Option<Vec<String>>,
 }
 
 /// An RFC 6749 §5.2 error.
@@ -422,7 +466,7 @@ async fn issue(
     request_body(content = TokenRequestAbout, content_type = "application/x-www-form-urlencoded"),
     security((), ("clientSecretBasic" = [])),
     responses(
-        (status = 200, description = "The token's status", body = Introspection),
+        (status = 200, description = "The token's status", body = IntrospectionSchema),
         (status = 400, description = "`invalid_request`: `token` missing, not form-encoded", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`: the caller's own authentication failed", body = OAuthErrorBody),
     )

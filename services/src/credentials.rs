@@ -4,15 +4,14 @@
 use crate::audit::{Changes, Target, event};
 use crate::pages::ListQuery;
 use crate::principal::{ClientManager, CredentialViewer, TokenManager};
-use crate::public_api::{ApiClientInput, RestrictedTokenInput};
 use crate::{AdminPrincipal, ServiceError, Services, secrets};
 use domain::FieldError;
 use domain::audit::AuditAction;
 use domain::credentials::{
-    AllowedIps, AllowedOrigins, ApplicationTypes, CLIENT_ID_RANDOM_LEN, CredentialName,
-    CredentialStatus, Description, ExpirationDate, Limits, MAX_CREDENTIALS_PER_KIND, RANDOM_LEN,
-    ScopeCatalog, Scopes, SecretKind, TokenStatus, client_id_from_random, form_date_of, last_four,
-    secret_from_random,
+    AllowedIps, ApiClientSpec, ApplicationTypes, CLIENT_ID_RANDOM_LEN, CredentialName,
+    CredentialStatus, Description, Limits, MAX_CREDENTIALS_PER_KIND, Quota, RANDOM_LEN, RateLimit,
+    RestrictedTokenSpec, ScopeCatalog, Scopes, SecretKind, TokenStatus, client_id_from_random,
+    last_four, secret_from_random,
 };
 use domain::models::{
     ApiClientView, CreatedApiClient, CreatedRestrictedToken, CredentialsPage, PreviousSecretView,
@@ -23,52 +22,9 @@ use store::{
     RestrictedTokenFields, RestrictedTokenRecord,
 };
 
-/// The API Client form as typed: lists comma-separated, scopes space-separated, the date as
-/// `YYYY-MM-DD` or empty.
-#[derive(Clone, Debug, Default)]
-pub struct ApiClientForm {
-    pub name: String,
-    pub description: String,
-    pub allowed_origins: String,
-    pub scopes: String,
-    pub expiration_date: String,
-    pub limits: LimitsForm,
-    /// `custom` or an operator's type id; empty keeps the current one (`custom` when new).
-    pub application_type: String,
-}
-
-/// The **Rate limit** and **Quota** inputs as typed: a number and a unit each; an empty number
-/// is no limit.
-#[derive(Clone, Debug, Default)]
-pub struct LimitsForm {
-    pub rate_limit_requests: String,
-    pub rate_limit_per: String,
-    pub quota_requests: String,
-    pub quota_per: String,
-}
-
-impl LimitsForm {
-    fn parse(&self) -> Result<Limits, FieldError> {
-        Limits::parse_form(
-            &self.rate_limit_requests,
-            &self.rate_limit_per,
-            &self.quota_requests,
-            &self.quota_per,
-        )
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct RestrictedTokenForm {
-    pub name: String,
-    pub allowed_ips: String,
-    pub expiration_date: String,
-    pub limits: LimitsForm,
-}
-
 const FORMER_MEMBER: &str = "a former member";
 
-/// An API Client's fields once validated, from the console's form or the public API's JSON.
+/// An API Client's fields once a spec is applied to what is there: what the store writes.
 #[derive(Debug)]
 pub(crate) struct ParsedClient {
     pub name: CredentialName,
@@ -88,48 +44,104 @@ pub(crate) struct ParsedToken {
     pub limits: Limits,
 }
 
-/// Parses the date, except that an unchanged past date on an edit is kept as it is (so an
-/// expired credential can still be renamed).
-fn parse_expiry(input: &str, current: Option<i64>, now: i64) -> Result<Option<i64>, FieldError> {
-    match ExpirationDate::parse_date(input, now) {
-        Ok(date) => Ok(date.unix()),
-        Err(e) => match current {
-            Some(at) if form_date_of(at) == input.trim() => Ok(Some(at)),
-            _ => Err(e),
-        },
+/// The name after a change: the new one, else the current one; a new credential needs one.
+fn resolve_name(
+    spec: Option<&CredentialName>,
+    current: Option<&str>,
+) -> Result<CredentialName, FieldError> {
+    match spec {
+        Some(name) => Ok(name.clone()),
+        None => CredentialName::parse(current.unwrap_or_default()),
     }
 }
 
-fn parse_client(
-    form: &ApiClientForm,
+/// Applies `spec` to the current client (`None` when creating): absent fields keep their
+/// values or take the defaults.
+fn resolve_client(
+    spec: &ApiClientSpec,
     catalog: &ScopeCatalog,
     types: &ApplicationTypes,
     current: Option<&ApiClientRecord>,
     now: i64,
 ) -> Result<ParsedClient, FieldError> {
-    let current_type = current.map(|c| c.application_type.as_str());
-    let current = current.and_then(|c| c.expires_at);
+    let name = resolve_name(spec.name.as_ref(), current.map(|c| c.name.as_str()))?;
+    let description = match &spec.description {
+        Some(description) => description.clone(),
+        None => Description::parse(
+            current
+                .and_then(|c| c.description.as_deref())
+                .unwrap_or_default(),
+        )?,
+    };
+    let origins = match (&spec.allowed_origins, current) {
+        (Some(origins), _) => origins.to_strings(),
+        (None, Some(c)) => c.allowed_origins.clone(),
+        (None, None) => Vec::new(),
+    };
+    let scopes = match (&spec.scopes, current) {
+        (Some(scopes), _) => scopes.clone(),
+        // A scope the operator has since removed is dropped, not refused.
+        (None, Some(c)) => catalog.parse_entries(
+            c.scopes
+                .split(' ')
+                .filter(|name| catalog.parse(name).is_some()),
+        )?,
+        (None, None) => catalog.defaults(),
+    };
+    let application_type = types.parse(
+        spec.application_type.as_deref().unwrap_or_default(),
+        current.map(|c| c.application_type.as_str()),
+    )?;
+    let current_expiry = current.and_then(|c| c.expires_at);
+    let expires_at = match spec.expires_at {
+        Some(expiry) => expiry.resolve(current_expiry, now)?,
+        None => current_expiry,
+    };
     Ok(ParsedClient {
-        name: CredentialName::parse(&form.name)?,
-        description: Description::parse(&form.description)?,
-        origins: AllowedOrigins::parse_list(&form.allowed_origins)?.to_strings(),
-        scopes: catalog.parse_scopes(&form.scopes)?,
-        application_type: types.parse(&form.application_type, current_type)?,
-        expires_at: parse_expiry(&form.expiration_date, current, now)?,
-        limits: form.limits.parse()?,
+        name,
+        description,
+        origins,
+        scopes,
+        application_type,
+        expires_at,
+        limits: resolve_limits(spec.rate_limit, spec.quota, current.map(|c| c.limits())),
     })
 }
 
-fn parse_token(
-    form: &RestrictedTokenForm,
-    current: Option<i64>,
+fn resolve_limits(
+    rate_limit: Option<Option<RateLimit>>,
+    quota: Option<Option<Quota>>,
+    current: Option<Limits>,
+) -> Limits {
+    let current = current.unwrap_or_default();
+    Limits {
+        rate_limit: rate_limit.unwrap_or(current.rate_limit),
+        quota: quota.unwrap_or(current.quota),
+    }
+}
+
+fn resolve_token(
+    spec: &RestrictedTokenSpec,
+    current: Option<&RestrictedTokenRecord>,
     now: i64,
 ) -> Result<ParsedToken, FieldError> {
+    let name = resolve_name(spec.name.as_ref(), current.map(|c| c.name.as_str()))?;
+    let ips = match (&spec.allowed_ips, current) {
+        (Some(ips), _) => ips.to_strings(),
+        (None, Some(c)) => c.allowed_ips.clone(),
+        // A new token needs at least one entry: the list's own rule says so.
+        (None, None) => AllowedIps::parse_entries([])?.to_strings(),
+    };
+    let current_expiry = current.and_then(|c| c.expires_at);
+    let expires_at = match spec.expires_at {
+        Some(expiry) => expiry.resolve(current_expiry, now)?,
+        None => current_expiry,
+    };
     Ok(ParsedToken {
-        name: CredentialName::parse(&form.name)?,
-        ips: AllowedIps::parse_list(&form.allowed_ips)?.to_strings(),
-        expires_at: parse_expiry(&form.expiration_date, current, now)?,
-        limits: form.limits.parse()?,
+        name,
+        ips,
+        expires_at,
+        limits: resolve_limits(spec.rate_limit, spec.quota, current.map(|c| c.limits())),
     })
 }
 
@@ -211,6 +223,9 @@ impl ParsedToken {
 }
 
 pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
+    let logo_url = record
+        .logo_updated_at
+        .map(|at| domain::models::logo_url(&record.id, at));
     ApiClientView {
         limits: record.limits(),
         status: CredentialStatus::of(record.disabled, record.expires_at, now),
@@ -234,6 +249,7 @@ pub fn api_client_view(record: ApiClientRecord, now: i64) -> ApiClientView {
             .unwrap_or_else(|| FORMER_MEMBER.to_string()),
         last_used_at: None,
         previous_secret: previous_view(record.previous_secret, now),
+        logo_url,
     }
 }
 
@@ -291,44 +307,20 @@ impl Services {
         })
     }
 
+    /// Creates an API Client from the console's form or `POST /api/v1/api-clients`.
     pub async fn create_api_client(
         &self,
         manager: ClientManager<'_>,
-        form: &ApiClientForm,
+        spec: &ApiClientSpec,
         now: i64,
     ) -> Result<CreatedApiClient, ServiceError> {
-        let parsed = parse_client(
-            form,
+        let parsed = resolve_client(
+            spec,
             self.scope_catalog(),
             &self.token_settings().application_types,
             None,
             now,
         )?;
-        self.insert_api_client(manager, parsed, now).await
-    }
-
-    /// `POST /api/v1/api-clients`.
-    pub async fn create_api_client_from_api(
-        &self,
-        manager: ClientManager<'_>,
-        input: &ApiClientInput,
-        now: i64,
-    ) -> Result<CreatedApiClient, ServiceError> {
-        let parsed = input.parse(
-            self.scope_catalog(),
-            &self.token_settings().application_types,
-            None,
-            now,
-        )?;
-        self.insert_api_client(manager, parsed, now).await
-    }
-
-    async fn insert_api_client(
-        &self,
-        manager: ClientManager<'_>,
-        parsed: ParsedClient,
-        now: i64,
-    ) -> Result<CreatedApiClient, ServiceError> {
         let scopes = parsed.scopes.to_space_separated();
         let secret = secret_from_random(
             SecretKind::ClientSecret,
@@ -377,56 +369,27 @@ impl Services {
         })
     }
 
+    /// Changes an API Client (the console's Edit form, `PATCH /api/v1/api-clients/{id}`): the
+    /// spec's absent fields keep their values.
     pub async fn update_api_client(
         &self,
         manager: ClientManager<'_>,
         id: &str,
-        form: &ApiClientForm,
+        spec: &ApiClientSpec,
         now: i64,
     ) -> Result<ApiClientView, ServiceError> {
         let current = self
             .store()
             .get_api_client(manager.organization_id(), id)
             .await?;
-        let parsed = parse_client(
-            form,
+        let parsed = resolve_client(
+            spec,
             self.scope_catalog(),
             &self.token_settings().application_types,
             Some(&current),
             now,
         )?;
-        self.save_api_client(manager, &current, parsed, now).await
-    }
-
-    /// `PATCH /api/v1/api-clients/{id}`: absent fields keep their values.
-    pub async fn update_api_client_from_api(
-        &self,
-        manager: ClientManager<'_>,
-        id: &str,
-        input: &ApiClientInput,
-        now: i64,
-    ) -> Result<ApiClientView, ServiceError> {
-        let current = self
-            .store()
-            .get_api_client(manager.organization_id(), id)
-            .await?;
-        let parsed = input.parse(
-            self.scope_catalog(),
-            &self.token_settings().application_types,
-            Some(&current),
-            now,
-        )?;
-        self.save_api_client(manager, &current, parsed, now).await
-    }
-
-    async fn save_api_client(
-        &self,
-        manager: ClientManager<'_>,
-        current: &ApiClientRecord,
-        parsed: ParsedClient,
-        now: i64,
-    ) -> Result<ApiClientView, ServiceError> {
-        let id = current.id.as_str();
+        let current = &current;
         let scopes = parsed.scopes.to_space_separated();
         let audit = event(
             manager.actor(),
@@ -536,33 +499,15 @@ impl Services {
         Ok(api_client_view(record, now))
     }
 
+    /// Creates a Restricted Access Token from the console's form or
+    /// `POST /api/v1/restricted-access-tokens`.
     pub async fn create_restricted_token(
         &self,
         manager: TokenManager<'_>,
-        form: &RestrictedTokenForm,
+        spec: &RestrictedTokenSpec,
         now: i64,
     ) -> Result<CreatedRestrictedToken, ServiceError> {
-        let parsed = parse_token(form, None, now)?;
-        self.insert_restricted_token(manager, parsed, now).await
-    }
-
-    /// `POST /api/v1/restricted-access-tokens`.
-    pub async fn create_restricted_token_from_api(
-        &self,
-        manager: TokenManager<'_>,
-        input: &RestrictedTokenInput,
-        now: i64,
-    ) -> Result<CreatedRestrictedToken, ServiceError> {
-        let parsed = input.parse(None, now)?;
-        self.insert_restricted_token(manager, parsed, now).await
-    }
-
-    async fn insert_restricted_token(
-        &self,
-        manager: TokenManager<'_>,
-        parsed: ParsedToken,
-        now: i64,
-    ) -> Result<CreatedRestrictedToken, ServiceError> {
+        let parsed = resolve_token(spec, None, now)?;
         let secret = secret_from_random(
             SecretKind::RestrictedToken,
             &secrets::random_base62(RANDOM_LEN),
@@ -607,47 +552,21 @@ impl Services {
         })
     }
 
+    /// Changes a Restricted Access Token (the console's Edit form,
+    /// `PATCH /api/v1/restricted-access-tokens/{id}`): absent fields keep their values.
     pub async fn update_restricted_token(
         &self,
         manager: TokenManager<'_>,
         id: &str,
-        form: &RestrictedTokenForm,
+        spec: &RestrictedTokenSpec,
         now: i64,
     ) -> Result<RestrictedTokenView, ServiceError> {
         let current = self
             .store()
             .get_restricted_token(manager.organization_id(), id)
             .await?;
-        let parsed = parse_token(form, current.expires_at, now)?;
-        self.save_restricted_token(manager, &current, parsed, now)
-            .await
-    }
-
-    /// `PATCH /api/v1/restricted-access-tokens/{id}`: absent fields keep their values.
-    pub async fn update_restricted_token_from_api(
-        &self,
-        manager: TokenManager<'_>,
-        id: &str,
-        input: &RestrictedTokenInput,
-        now: i64,
-    ) -> Result<RestrictedTokenView, ServiceError> {
-        let current = self
-            .store()
-            .get_restricted_token(manager.organization_id(), id)
-            .await?;
-        let parsed = input.parse(Some(&current), now)?;
-        self.save_restricted_token(manager, &current, parsed, now)
-            .await
-    }
-
-    async fn save_restricted_token(
-        &self,
-        manager: TokenManager<'_>,
-        current: &RestrictedTokenRecord,
-        parsed: ParsedToken,
-        now: i64,
-    ) -> Result<RestrictedTokenView, ServiceError> {
-        let id = current.id.as_str();
+        let parsed = resolve_token(spec, Some(&current), now)?;
+        let current = &current;
         let audit = event(
             manager.actor(),
             Some(manager.organization_id()),

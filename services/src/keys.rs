@@ -66,7 +66,7 @@ impl fmt::Display for SigningAlg {
 }
 
 /// A public key as RFC 7517 writes it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(tag = "kty")]
 pub enum Jwk {
     #[serde(rename = "EC")]

@@ -16,11 +16,11 @@ pub mod key_wrap;
 pub mod keys;
 mod lifecycle;
 pub mod limiter;
+pub mod logos;
 mod members;
 pub mod pages;
 pub mod password;
 mod principal;
-pub mod public_api;
 pub mod secrets;
 mod sessions;
 mod signing;
@@ -32,9 +32,7 @@ pub use accounts::{NewAccount, SignIn};
 pub use audit::{Actor, AuditReader};
 pub use caller::Caller;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use credentials::{
-    ApiClientForm, LimitsForm, RestrictedTokenForm, api_client_view, restricted_token_view,
-};
+pub use credentials::{api_client_view, restricted_token_view};
 pub use error::ServiceError;
 pub use follower::Follower;
 pub use gate_cache::{ClientEntry, TokenEntry};

@@ -138,27 +138,16 @@ impl Services {
         query: &ListQuery,
         now: i64,
     ) -> Result<Listed<ApiClientView>, ServiceError> {
-        let org = viewer.organization_id();
-        let (page, last_used) = tokio::try_join!(
-            async {
-                Ok::<_, ServiceError>(
-                    self.store()
-                        .api_clients_page(org, query.store_query())
-                        .await?,
-                )
-            },
-            self.last_used(org)
-        )?;
+        let page = self
+            .store()
+            .api_clients_page(viewer.organization_id(), query.store_query())
+            .await?;
+        let data = page.rows.into_iter().map(|r| api_client_view(r, now));
+        let data = self
+            .with_last_use(data.collect(), |v| &v.id, |v, at| v.last_used_at = at)
+            .await?;
         Ok(Listed {
-            data: page
-                .rows
-                .into_iter()
-                .map(|r| {
-                    let mut view = api_client_view(r, now);
-                    view.last_used_at = last_used.get(&view.id).copied();
-                    view
-                })
-                .collect(),
+            data,
             next_cursor: page.next.as_ref().map(cursor_of),
         })
     }
@@ -170,29 +159,36 @@ impl Services {
         query: &ListQuery,
         now: i64,
     ) -> Result<Listed<RestrictedTokenView>, ServiceError> {
-        let org = viewer.organization_id();
-        let (page, last_used) = tokio::try_join!(
-            async {
-                Ok::<_, ServiceError>(
-                    self.store()
-                        .restricted_tokens_page(org, query.store_query())
-                        .await?,
-                )
-            },
-            self.last_used(org)
-        )?;
+        let page = self
+            .store()
+            .restricted_tokens_page(viewer.organization_id(), query.store_query())
+            .await?;
+        let data = page.rows.into_iter().map(|r| restricted_token_view(r, now));
+        let data = self
+            .with_last_use(data.collect(), |v| &v.id, |v, at| v.last_used_at = at)
+            .await?;
         Ok(Listed {
-            data: page
-                .rows
-                .into_iter()
-                .map(|r| {
-                    let mut view = restricted_token_view(r, now);
-                    view.last_used_at = last_used.get(&view.id).copied();
-                    view
-                })
-                .collect(),
+            data,
             next_cursor: page.next.as_ref().map(cursor_of),
         })
+    }
+
+    /// Fills in **Last used** for one page's rows: a read of those rows' last uses only.
+    async fn with_last_use<V>(
+        &self,
+        mut rows: Vec<V>,
+        id: fn(&V) -> &String,
+        set: fn(&mut V, Option<i64>),
+    ) -> Result<Vec<V>, ServiceError> {
+        let last = {
+            let ids: Vec<&str> = rows.iter().map(|v| id(v).as_str()).collect();
+            self.last_used(&ids).await?
+        };
+        for row in &mut rows {
+            let at = last.get(id(row)).copied();
+            set(row, at);
+        }
+        Ok(rows)
     }
 }
 

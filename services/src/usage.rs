@@ -118,10 +118,14 @@ impl UsageRecorder {
     }
 
     /// The last use of each credential not yet written.
-    fn pending_last_uses(&self) -> HashMap<String, i64> {
+    /// The last uses not yet written of the credentials `ids`.
+    fn pending_last_uses(&self, ids: &[&str]) -> Vec<(String, i64)> {
         let all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        all.iter()
-            .filter_map(|(id, p)| p.last.map(|(at, _)| (id.clone(), at)))
+        ids.iter()
+            .filter_map(|id| {
+                let at = all.get(*id)?.last?.0;
+                Some((id.to_string(), at))
+            })
             .collect()
     }
 }
@@ -296,19 +300,16 @@ impl Services {
         })
     }
 
-    /// When each of an organization's credentials was last used (written or not).
-    pub async fn last_used(
-        &self,
-        organization_id: &str,
-    ) -> Result<HashMap<String, i64>, ServiceError> {
+    /// When each of the credentials `ids` was last used (written or not).
+    pub async fn last_used(&self, ids: &[&str]) -> Result<HashMap<String, i64>, ServiceError> {
         let mut last: HashMap<String, i64> = self
             .store()
-            .last_uses(organization_id)
+            .last_uses(ids)
             .await?
             .into_iter()
             .map(|u| (u.credential_id, u.used_at))
             .collect();
-        for (id, at) in self.usage_recorder().pending_last_uses() {
+        for (id, at) in self.usage_recorder().pending_last_uses(ids) {
             let entry = last.entry(id).or_insert(at);
             *entry = (*entry).max(at);
         }

@@ -692,6 +692,11 @@ async fn sign_up_is_refused_when_closed() {
     assert!(matches!(closed, Err(ServiceError::SignupClosed)));
 }
 
+/// The console form's spec (the catalog of Portcullis's own scopes).
+fn spec(form: &domain::credentials::ApiClientForm) -> domain::credentials::ApiClientSpec {
+    domain::credentials::ApiClientSpec::from_form(form, &Default::default()).unwrap()
+}
+
 async fn the_credential_limit_holds(services: Services) {
     let admin = services
         .set_up(account("ada@example.com", "Org"), NOW)
@@ -756,14 +761,14 @@ async fn expired_credentials_can_still_be_edited(services: Services) {
         .unwrap();
     let admin = principal(&services, admin.session_token.expose()).await;
     let today = date_of(NOW);
-    let form = services::ApiClientForm {
+    let form = domain::credentials::ApiClientForm {
         name: "Expiring".into(),
         scopes: "credentials:read".into(),
         expiration_date: today.clone(),
         ..Default::default()
     };
     let created = services
-        .create_api_client(admin.client_manager().unwrap(), &form, NOW)
+        .create_api_client(admin.client_manager().unwrap(), &spec(&form), NOW)
         .await
         .unwrap();
     assert_eq!(created.client.status, CredentialStatus::Active);
@@ -778,7 +783,7 @@ async fn expired_credentials_can_still_be_edited(services: Services) {
         .unwrap();
     assert_eq!(page.api_clients[0].status, CredentialStatus::Expired);
     // Renaming keeps the (past) date as it was...
-    let renamed = services::ApiClientForm {
+    let renamed = domain::credentials::ApiClientForm {
         name: "Renamed".into(),
         ..form.clone()
     };
@@ -786,7 +791,7 @@ async fn expired_credentials_can_still_be_edited(services: Services) {
         .update_api_client(
             admin.client_manager().unwrap(),
             &created.client.id,
-            &renamed,
+            &spec(&renamed),
             later,
         )
         .await
@@ -794,7 +799,7 @@ async fn expired_credentials_can_still_be_edited(services: Services) {
     assert_eq!(updated.name, "Renamed");
     assert_eq!(updated.expires_at, created.client.expires_at);
     // ...but a new date must be in the future.
-    let moved = services::ApiClientForm {
+    let moved = domain::credentials::ApiClientForm {
         expiration_date: date_of(NOW + 86_400),
         ..renamed
     };
@@ -802,7 +807,7 @@ async fn expired_credentials_can_still_be_edited(services: Services) {
         .update_api_client(
             admin.client_manager().unwrap(),
             &created.client.id,
-            &moved,
+            &spec(&moved),
             later,
         )
         .await;

@@ -27,6 +27,9 @@ pub struct ApiClientRecord {
     pub secret_version: i64,
     /// The secret before the last rotation, while it is kept.
     pub previous_secret: Option<PreviousSecret>,
+    /// When its logo was set (`None`: it has none); the logo's address carries it, so a new
+    /// logo is fetched again.
+    pub logo_updated_at: Option<i64>,
     /// The creator's name (a member, or the API Client that created it through the API), or
     /// `None` once they are gone.
     pub created_by: Option<String>,
@@ -182,6 +185,7 @@ pub(crate) fn api_client_from_row(row: &AnyRow) -> Result<ApiClientRecord, Store
             "previous_secret_last_four",
             "previous_secret_expires_at",
         )?,
+        logo_updated_at: row.try_get("logo_updated_at")?,
         created_by: row.try_get("creator_name")?,
         created_at: row.try_get("created_at")?,
     })
@@ -212,7 +216,7 @@ macro_rules! api_client_select {
             "c.secret_last_four, c.allowed_origins, c.scopes, c.application_type, c.disabled, ",
             "c.expires_at, ",
             "c.rate_limit, c.quota, c.secret_version, c.previous_secret_last_four, c.previous_secret_expires_at, ",
-            "c.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name FROM api_clients c ",
+            "c.logo_updated_at, c.created_at, COALESCE(u.name, 'API Client ' || creator.name) AS creator_name FROM api_clients c ",
             "LEFT JOIN users u ON u.id = c.created_by ",
             "LEFT JOIN api_clients creator ON creator.id = c.created_by ",
             $where

@@ -14,6 +14,7 @@ mod gate;
 mod invites;
 mod lifecycle;
 mod limit_counts;
+mod logos;
 mod pages;
 mod records;
 mod sessions;

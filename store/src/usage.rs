@@ -111,15 +111,23 @@ impl Store {
     }
 
     /// The last uses of every credential of an organization.
-    pub async fn last_uses(&self, organization_id: &str) -> Result<Vec<LastUse>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT l.credential_id, l.used_at, l.address FROM credential_last_use l \
-             WHERE l.credential_id IN (SELECT id FROM api_clients WHERE organization_id = $1) \
-                OR l.credential_id IN (SELECT id FROM restricted_tokens WHERE organization_id = $1)",
-        )
-        .bind(organization_id)
-        .fetch_all(&self.pool)
-        .await?;
+    /// The last uses of the credentials `ids` (one list page: at most a few hundred).
+    pub async fn last_uses(&self, ids: &[&str]) -> Result<Vec<LastUse>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT credential_id, used_at, address FROM credential_last_use \
+             WHERE credential_id IN ({})",
+            placeholders.join(", ")
+        );
+        // Only numbered placeholders are added to the text; the ids are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(last_use_from_row).collect()
     }
 

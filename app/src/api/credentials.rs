@@ -112,13 +112,13 @@ pub async fn create_api_client(
 ) -> Result<CreatedApiClient, AppError> {
     let who = principal().await?;
     let manager = who.client_manager().map_err(fail)?;
-    let form = services::ApiClientForm {
+    let form = domain::credentials::ApiClientForm {
         name,
         description,
         allowed_origins,
         scopes,
         expiration_date,
-        limits: services::LimitsForm {
+        limits: domain::credentials::LimitsForm {
             rate_limit_requests,
             rate_limit_per,
             quota_requests,
@@ -127,8 +127,10 @@ pub async fn create_api_client(
         application_type,
     };
     let ctx = context()?;
+    let spec = domain::credentials::ApiClientSpec::from_form(&form, ctx.services.scope_catalog())
+        .map_err(|e| fail(e.into()))?;
     ctx.services
-        .create_api_client(manager, &form, ctx.services.now())
+        .create_api_client(manager, &spec, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -149,13 +151,13 @@ pub async fn update_api_client(
 ) -> Result<ApiClientView, AppError> {
     let who = principal().await?;
     let manager = who.client_manager().map_err(fail)?;
-    let form = services::ApiClientForm {
+    let form = domain::credentials::ApiClientForm {
         name,
         description,
         allowed_origins,
         scopes,
         expiration_date,
-        limits: services::LimitsForm {
+        limits: domain::credentials::LimitsForm {
             rate_limit_requests,
             rate_limit_per,
             quota_requests,
@@ -164,8 +166,10 @@ pub async fn update_api_client(
         application_type,
     };
     let ctx = context()?;
+    let spec = domain::credentials::ApiClientSpec::from_form(&form, ctx.services.scope_catalog())
+        .map_err(|e| fail(e.into()))?;
     ctx.services
-        .update_api_client(manager, &id, &form, ctx.services.now())
+        .update_api_client(manager, &id, &spec, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -255,11 +259,11 @@ pub async fn create_restricted_token(
 ) -> Result<CreatedRestrictedToken, AppError> {
     let who = principal().await?;
     let manager = who.token_manager().map_err(fail)?;
-    let form = services::RestrictedTokenForm {
+    let form = domain::credentials::RestrictedTokenForm {
         name,
         allowed_ips,
         expiration_date,
-        limits: services::LimitsForm {
+        limits: domain::credentials::LimitsForm {
             rate_limit_requests,
             rate_limit_per,
             quota_requests,
@@ -267,8 +271,10 @@ pub async fn create_restricted_token(
         },
     };
     let ctx = context()?;
+    let spec =
+        domain::credentials::RestrictedTokenSpec::from_form(&form).map_err(|e| fail(e.into()))?;
     ctx.services
-        .create_restricted_token(manager, &form, ctx.services.now())
+        .create_restricted_token(manager, &spec, ctx.services.now())
         .await
         .map_err(fail)
 }
@@ -286,11 +292,11 @@ pub async fn update_restricted_token(
 ) -> Result<RestrictedTokenView, AppError> {
     let who = principal().await?;
     let manager = who.token_manager().map_err(fail)?;
-    let form = services::RestrictedTokenForm {
+    let form = domain::credentials::RestrictedTokenForm {
         name,
         allowed_ips,
         expiration_date,
-        limits: services::LimitsForm {
+        limits: domain::credentials::LimitsForm {
             rate_limit_requests,
             rate_limit_per,
             quota_requests,
@@ -298,8 +304,10 @@ pub async fn update_restricted_token(
         },
     };
     let ctx = context()?;
+    let spec =
+        domain::credentials::RestrictedTokenSpec::from_form(&form).map_err(|e| fail(e.into()))?;
     ctx.services
-        .update_restricted_token(manager, &id, &form, ctx.services.now())
+        .update_restricted_token(manager, &id, &spec, ctx.services.now())
         .await
         .map_err(fail)
 }

@@ -8,8 +8,10 @@ mod format;
 mod fuzz;
 mod ips;
 mod limits;
+mod logo;
 mod origins;
 mod scopes;
+mod spec;
 
 pub use app_types::{ApplicationType, ApplicationTypes, CUSTOM as CUSTOM_APPLICATION_TYPE};
 pub use dates::{ExpirationDate, date_of, form_date_of, unix_of_date};
@@ -20,10 +22,17 @@ pub use format::{
 };
 pub use ips::{AllowedIps, IpRule};
 pub use limits::{Limit, Limits, MAX_REQUESTS, Quota, QuotaUnit, RateLimit, RateUnit, Unit};
+pub use logo::{
+    LOGO_FIELD, LogoFormat, MAX_LOGO_BYTES, MAX_LOGO_SIDE, check_logo_file, not_an_image,
+    too_large, too_wide,
+};
 pub use origins::{AllowedOrigin, AllowedOrigins};
 pub use scopes::{
     MAX_SCOPE_NAME, Scope, ScopeCatalog, ScopeInfo, Scopes, check_operator_scope_name,
     space_separated,
+};
+pub use spec::{
+    ApiClientForm, ApiClientSpec, Expiry, LimitsForm, RestrictedTokenForm, RestrictedTokenSpec,
 };
 
 use crate::FieldError;

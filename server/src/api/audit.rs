@@ -2,13 +2,13 @@
 //! page at a time, for an API Client with `audit:read`. The query's rules are shared with the
 //! console's CSV export (`crate::audit_export`).
 
+use super::rfc3339;
 use super::{ApiError, ApiErrorBody, Caller};
 use crate::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use domain::audit::{AuditEventView, AuditFilter, MAX_PAGE};
 use serde::{Deserialize, Serialize};
-use services::public_api::rfc3339;
 use utoipa::ToSchema;
 
 /// How many events a page holds when `limit` is not given.

@@ -1,6 +1,7 @@
 //! The credential lifecycle through `/api/v1` (PRODUCT.md §10): rotate an API Client's
 //! secret, regenerate or revoke a Restricted Access Token.
 
+use super::RestrictedTokenItem;
 use super::{
     ApiError, ApiErrorBody, ApiJson, Caller, ClientIp, CreatedApiClientBody,
     CreatedRestrictedTokenBody,
@@ -11,7 +12,6 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use services::public_api::RestrictedTokenItem;
 use utoipa::ToSchema;
 
 /// How long the old secret (or token) keeps working.

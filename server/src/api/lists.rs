@@ -1,13 +1,13 @@
 //! `GET /api/v1/api-clients` and `GET /api/v1/restricted-access-tokens` (PRODUCT.md §6,
 //! §10): a page at a time, by name, with `?name=`, `?limit=` and `?cursor=`.
 
+use super::{ApiClientItem, RestrictedTokenItem};
 use super::{ApiError, ApiErrorBody, Caller};
 use crate::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde::{Deserialize, Serialize};
 use services::pages::ListQuery;
-use services::public_api::{ApiClientItem, RestrictedTokenItem};
 use utoipa::ToSchema;
 
 /// A page of API Clients.

@@ -7,6 +7,7 @@ mod gate;
 mod lifecycle;
 mod lists;
 mod usage;
+mod wire;
 
 pub(crate) use audit::AuditQuery;
 pub use audit::{AuditActorBody, AuditEventBody, AuditEventList, AuditTargetBody};
@@ -23,15 +24,15 @@ use axum::routing::any;
 use axum::{Json, Router};
 pub use extract::{ApiJson, Caller, ClientIp};
 use serde::Serialize;
-use services::public_api::{
-    ApiClientInput, ApiClientItem, MeResponse, RestrictedTokenInput, RestrictedTokenItem,
-};
 use services::{AuditReader, ClientManager, CredentialViewer, TokenManager};
 use std::sync::LazyLock;
 use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+pub use wire::{
+    ApiClientInput, ApiClientItem, MeResponse, RestrictedTokenInput, RestrictedTokenItem, rfc3339,
+};
 
 /// Who may call each endpoint of `/api/v1` (PRODUCT.md §6): the one statement of it. The gate
 /// enforces it, and the OpenAPI `security` of each operation is written from it. The scopes
@@ -201,9 +202,11 @@ async fn create_api_client(
     ClientIp(from): ClientIp,
     ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Response, ApiError> {
+    let manager = caller.client_manager(from)?;
+    let spec = input.spec(state.services.scope_catalog())?;
     let created = state
         .services
-        .create_api_client_from_api(caller.client_manager(from)?, &input, state.services.now())
+        .create_api_client(manager, &spec, state.services.now())
         .await?;
     Ok(created_response(CreatedApiClientBody {
         client: created.client.into(),
@@ -236,14 +239,11 @@ async fn update_api_client(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Json<ApiClientItem>, ApiError> {
+    let manager = caller.client_manager(from)?;
+    let spec = input.spec(state.services.scope_catalog())?;
     let view = state
         .services
-        .update_api_client_from_api(
-            caller.client_manager(from)?,
-            &id,
-            &input,
-            state.services.now(),
-        )
+        .update_api_client(manager, &id, &spec, state.services.now())
         .await?;
     Ok(Json(view.into()))
 }
@@ -300,9 +300,11 @@ async fn create_restricted_token(
     ClientIp(from): ClientIp,
     ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Response, ApiError> {
+    let manager = caller.token_manager(from)?;
+    let spec = input.spec()?;
     let created = state
         .services
-        .create_restricted_token_from_api(caller.token_manager(from)?, &input, state.services.now())
+        .create_restricted_token(manager, &spec, state.services.now())
         .await?;
     Ok(created_response(CreatedRestrictedTokenBody {
         restricted_token: created.token.into(),
@@ -335,14 +337,11 @@ async fn update_restricted_token(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Json<RestrictedTokenItem>, ApiError> {
+    let manager = caller.token_manager(from)?;
+    let spec = input.spec()?;
     let view = state
         .services
-        .update_restricted_token_from_api(
-            caller.token_manager(from)?,
-            &id,
-            &input,
-            state.services.now(),
-        )
+        .update_restricted_token(manager, &id, &spec, state.services.now())
         .await?;
     Ok(Json(view.into()))
 }

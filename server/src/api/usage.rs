@@ -2,12 +2,12 @@
 //! (PRODUCT.md §9): when and from where a credential was last used, and its requests per hour
 //! for the last 7 days.
 
+use super::rfc3339;
 use super::{ApiError, ApiErrorBody, Caller};
 use crate::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use services::public_api::rfc3339;
 use services::usage::{CredentialKind, Usage};
 use utoipa::ToSchema;
 

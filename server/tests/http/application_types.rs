@@ -5,8 +5,8 @@ use crate::guard::write_operator_file;
 use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use server::ApiClientItem;
 use server::ApiClientList;
-use services::public_api::ApiClientItem;
 use store::Backend;
 
 const FILE: &str = r#"[api]

@@ -32,6 +32,7 @@ fn no_secret_bearing_type_prints_its_secret() {
             limits: Default::default(),
             last_used_at: None,
             previous_secret: None,
+            logo_url: None,
         },
         client_secret: secret(),
     };

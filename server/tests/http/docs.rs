@@ -193,6 +193,9 @@ async fn the_description_covers_every_public_route() {
         // The console's CSV export of the audit log: a download for a signed-in Admin's
         // browser (session cookie), not part of the API.
         "audit_export::PATH",
+        // The console's logo upload and image, for a signed-in member's browser (session
+        // cookie and anti-forgery proof), not part of the API.
+        "logos::PATH",
         // The JSON 404 behind the gate for unknown paths under /api/v1.
         "PREFIX",
         "UNKNOWN",

@@ -7,7 +7,7 @@ use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::UsageBody;
-use services::public_api::{ApiClientItem, RestrictedTokenItem};
+use server::{ApiClientItem, RestrictedTokenItem};
 
 on_both_backends!(
     during_the_grace_both_secrets_work_on_every_instance,

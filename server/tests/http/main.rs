@@ -26,6 +26,7 @@ mod keys_at_rest;
 mod lifecycle;
 mod limits;
 mod lists;
+mod logos;
 mod oauth;
 mod process;
 mod rate_limits;

@@ -345,7 +345,7 @@ async fn unusable_clients_get_invalid_client_and_their_tokens_stop(app: TestApp)
 
 /// RFC 3339 for `seconds` from the instance's now.
 fn time_in(app: &TestApp, seconds: i64) -> String {
-    services::public_api::rfc3339(app.services.now() + seconds)
+    server::rfc3339(app.services.now() + seconds)
 }
 
 async fn scope_narrows_the_token(app: TestApp) {

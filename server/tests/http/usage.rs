@@ -88,7 +88,7 @@ async fn counts_match_what_was_sent_after_a_flush_and_a_restart(app: TestApp) {
     let before = before.unwrap();
     assert_eq!(current(&before), expected, "counted in memory");
     assert_eq!(before.last_used_ip.as_deref(), Some("127.0.0.1"));
-    let now = services::public_api::rfc3339(app.services.now());
+    let now = server::rfc3339(app.services.now());
     assert_eq!(before.last_used_at.as_deref(), Some(now.as_str()));
 
     app.services.flush_usage().await.unwrap();

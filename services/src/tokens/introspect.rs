@@ -8,7 +8,7 @@ use domain::credentials::space_separated;
 use serde::Serialize;
 
 /// The introspection answer (RFC 7662 §2.2): `{"active": false}` or the token's details.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Introspection {
     pub active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

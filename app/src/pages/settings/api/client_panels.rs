@@ -2,6 +2,7 @@
 
 use super::fields::{BoundInput, LimitFields, LimitValues, field_error, general_error, invalid};
 use super::lifecycle::{ReplaceSecret, previous_line};
+use super::logo::LogoField;
 use super::usage_chart::UsagePanel;
 use super::{ApiPage, Kind};
 use crate::api::credentials::{
@@ -371,6 +372,7 @@ pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl Into
                     <dd>{format!("{} by {}", domain::credentials::date_of(client.created_at), client.created_by)}</dd>
                 </dl>
                 <ClientFields values disabled outcome/>
+                <LogoField page id=client.id.clone() url=client.logo_url.clone() disabled/>
                 <ReplaceSecret
                     prefix="client"
                     button="Rotate secret"

@@ -5,6 +5,7 @@
 mod client_panels;
 mod fields;
 mod lifecycle;
+mod logo;
 mod tables;
 mod token_panels;
 mod usage_chart;
@@ -54,6 +55,8 @@ pub(super) struct ApiPage {
     pub scopes: RwSignal<ScopeCatalog>,
     /// The application types API Clients may have, likewise.
     pub app_types: RwSignal<ApplicationTypes>,
+    /// Counts logo uploads and removals: each one reloads the tables.
+    pub logo_version: RwSignal<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -114,6 +117,7 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
         is_admin: perms.is_admin(),
         scopes: RwSignal::new(ScopeCatalog::default()),
         app_types: RwSignal::new(ApplicationTypes::default()),
+        logo_version: RwSignal::new(0),
     };
     // Loaded in the browser only: the list is not part of the server-rendered page, so
     // hydration never depends on it.
@@ -129,6 +133,7 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             page.rotate_client.version().get(),
             page.regenerate_token.version().get(),
             page.revoke_token.version().get(),
+            page.logo_version.get(),
         );
         list_credentials(String::new())
     });

@@ -2,6 +2,7 @@
 //! sorted by name from the server. Managers open a row by click or Enter.
 
 use super::lifecycle::previous_line;
+use super::logo::logo_image;
 use super::{ApiPage, Panel};
 use crate::api::credentials::{more_api_clients, more_restricted_tokens};
 use crate::components::copy::CopyValue;
@@ -211,7 +212,7 @@ fn ClientsTable(
             view! {
                 <tr class:clickable=interactive tabindex=tabindex on:click=on_click on:keydown=on_key>
                     <td>
-                        <span class="credential-name">{client.name.clone()}</span>
+                        <span class="credential-name">{logo_image(client.logo_url.clone())}{client.name.clone()}</span>
                         <span class="app-type muted">{types.label_of(&client.application_type)}</span>
                     </td>
                     <td>{client.description.clone().unwrap_or_else(|| "-".to_string())}</td>

@@ -1,17 +1,17 @@
 //! The public API's JSON (PRODUCT.md §6): what `/api/v1` accepts and answers for API Clients and
-//! Restricted Access Tokens. Validation is the console's (`domain::credentials`); only the shapes
-//! differ (JSON arrays instead of comma-separated text, RFC 3339 instead of a date).
+//! Restricted Access Tokens, with their OpenAPI schemas. The JSON parses into the same specs as
+//! the console's forms (`domain::credentials::ApiClientSpec`, `RestrictedTokenSpec`), with the
+//! same rules; only the shapes differ (JSON arrays instead of comma-separated text, RFC 3339
+//! instead of a date, `null` to clear).
 
-use crate::caller::Caller;
-use crate::credentials::{ParsedClient, ParsedToken};
 use domain::FieldError;
 use domain::credentials::{
-    AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Limits, Quota,
-    RateLimit, Scope, ScopeCatalog,
+    AllowedIps, AllowedOrigins, ApiClientSpec, CredentialName, Description, ExpirationDate, Expiry,
+    Quota, RateLimit, RestrictedTokenSpec, Scope, ScopeCatalog,
 };
 use domain::models::{ApiClientView, RestrictedTokenView};
 use serde::{Deserialize, Deserializer, Serialize};
-use store::{ApiClientRecord, RestrictedTokenRecord};
+use services::Caller;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
@@ -105,23 +105,15 @@ pub struct QuotaSchema {
     per: String,
 }
 
-/// The limits after an edit: absent fields keep the current ones, `null` clears.
-fn limits(
-    rate: &Option<Option<serde_json::Value>>,
-    quota: &Option<Option<serde_json::Value>>,
-    current: Limits,
-) -> Result<Limits, FieldError> {
-    let null = serde_json::Value::Null;
-    Ok(Limits {
-        rate_limit: match rate {
-            None => current.rate_limit,
-            Some(value) => RateLimit::parse_json(value.as_ref().unwrap_or(&null))?,
-        },
-        quota: match quota {
-            None => current.quota,
-            Some(value) => Quota::parse_json(value.as_ref().unwrap_or(&null))?,
-        },
-    })
+/// A `rate_limit` or `quota` field: absent keeps, `null` clears, an object sets.
+fn limit<T>(
+    field: &Option<Option<serde_json::Value>>,
+    parse: fn(&serde_json::Value) -> Result<Option<T>, FieldError>,
+) -> Result<Option<Option<T>>, FieldError> {
+    field
+        .as_ref()
+        .map(|value| parse(value.as_ref().unwrap_or(&serde_json::Value::Null)))
+        .transpose()
 }
 
 /// `POST` / `PATCH /api/v1/restricted-access-tokens`.
@@ -148,108 +140,65 @@ pub struct RestrictedTokenInput {
     pub quota: Option<Option<serde_json::Value>>,
 }
 
-/// The expiry after an edit: a new moment must be in the future; the current one may stay.
-fn expiry(
-    input: &Option<Option<String>>,
-    current: Option<i64>,
-    now: i64,
-) -> Result<Option<i64>, FieldError> {
-    match input {
-        None => Ok(current),
-        Some(None) => Ok(None),
-        Some(Some(value)) => {
-            let at = parse_rfc3339(value)?;
-            if Some(at) == current {
-                Ok(current)
-            } else {
-                Ok(ExpirationDate::at(at, now)?.unix())
-            }
-        }
-    }
-}
-
-fn required_name(
-    input: &Option<String>,
-    current: Option<&str>,
-) -> Result<CredentialName, FieldError> {
-    CredentialName::parse(input.as_deref().or(current).unwrap_or_default())
+/// An `expires_at` field: absent keeps, `null` is never, a timestamp sets.
+fn expiry(field: &Option<Option<String>>) -> Result<Option<Expiry>, FieldError> {
+    field
+        .as_ref()
+        .map(|value| match value {
+            None => Ok(Expiry::Never),
+            Some(at) => parse_rfc3339(at).map(Expiry::At),
+        })
+        .transpose()
 }
 
 impl ApiClientInput {
-    pub(crate) fn parse(
-        &self,
-        catalog: &ScopeCatalog,
-        types: &domain::credentials::ApplicationTypes,
-        current: Option<&ApiClientRecord>,
-        now: i64,
-    ) -> Result<ParsedClient, FieldError> {
-        let name = required_name(&self.name, current.map(|c| c.name.as_str()))?;
-        let description = match &self.description {
-            Some(value) => Description::parse(value.as_deref().unwrap_or_default())?,
-            None => Description::parse(
-                current
-                    .and_then(|c| c.description.as_deref())
-                    .unwrap_or_default(),
-            )?,
-        };
-        let origins = match (&self.allowed_origins, current) {
-            (Some(list), _) => AllowedOrigins::parse_entries(list.iter().map(String::as_str))?,
-            (None, Some(c)) => {
-                AllowedOrigins::parse_entries(c.allowed_origins.iter().map(String::as_str))?
-            }
-            (None, None) => AllowedOrigins::parse_entries([])?,
-        };
-        let scopes = match (&self.scopes, current) {
-            (Some(list), _) => catalog.parse_entries(list.iter().map(String::as_str))?,
-            // A scope the operator has since removed is dropped, not refused.
-            (None, Some(c)) => catalog.parse_entries(
-                c.scopes
-                    .split(' ')
-                    .filter(|name| catalog.parse(name).is_some()),
-            )?,
-            (None, None) => catalog.defaults(),
-        };
-        let application_type = types.parse(
-            self.application_type.as_deref().unwrap_or_default(),
-            current.map(|c| c.application_type.as_str()),
-        )?;
-        Ok(ParsedClient {
-            name,
-            description,
-            origins: origins.to_strings(),
-            scopes,
-            application_type,
-            expires_at: expiry(&self.expires_at, current.and_then(|c| c.expires_at), now)?,
-            limits: limits(
-                &self.rate_limit,
-                &self.quota,
-                current.map(|c| c.limits()).unwrap_or_default(),
-            )?,
+    /// What this JSON asks for; the fields it leaves out are `None` (kept on `PATCH`).
+    pub fn spec(&self, catalog: &ScopeCatalog) -> Result<ApiClientSpec, FieldError> {
+        Ok(ApiClientSpec {
+            name: self
+                .name
+                .as_deref()
+                .map(CredentialName::parse)
+                .transpose()?,
+            description: self
+                .description
+                .as_ref()
+                .map(|value| Description::parse(value.as_deref().unwrap_or_default()))
+                .transpose()?,
+            allowed_origins: self
+                .allowed_origins
+                .as_ref()
+                .map(|list| AllowedOrigins::parse_entries(list.iter().map(String::as_str)))
+                .transpose()?,
+            scopes: self
+                .scopes
+                .as_ref()
+                .map(|list| catalog.parse_entries(list.iter().map(String::as_str)))
+                .transpose()?,
+            application_type: self.application_type.clone(),
+            expires_at: expiry(&self.expires_at)?,
+            rate_limit: limit(&self.rate_limit, RateLimit::parse_json)?,
+            quota: limit(&self.quota, Quota::parse_json)?,
         })
     }
 }
 
 impl RestrictedTokenInput {
-    pub(crate) fn parse(
-        &self,
-        current: Option<&RestrictedTokenRecord>,
-        now: i64,
-    ) -> Result<ParsedToken, FieldError> {
-        let name = required_name(&self.name, current.map(|c| c.name.as_str()))?;
-        let ips = match (&self.allowed_ips, current) {
-            (Some(list), _) => AllowedIps::parse_entries(list.iter().map(String::as_str))?,
-            (None, Some(c)) => AllowedIps::parse_entries(c.allowed_ips.iter().map(String::as_str))?,
-            (None, None) => AllowedIps::parse_entries([])?,
-        };
-        Ok(ParsedToken {
-            name,
-            ips: ips.to_strings(),
-            expires_at: expiry(&self.expires_at, current.and_then(|c| c.expires_at), now)?,
-            limits: limits(
-                &self.rate_limit,
-                &self.quota,
-                current.map(|c| c.limits()).unwrap_or_default(),
-            )?,
+    pub fn spec(&self) -> Result<RestrictedTokenSpec, FieldError> {
+        Ok(RestrictedTokenSpec {
+            name: self
+                .name
+                .as_deref()
+                .map(CredentialName::parse)
+                .transpose()?,
+            allowed_ips: self
+                .allowed_ips
+                .as_ref()
+                .map(|list| AllowedIps::parse_entries(list.iter().map(String::as_str)))
+                .transpose()?,
+            expires_at: expiry(&self.expires_at)?,
+            rate_limit: limit(&self.rate_limit, RateLimit::parse_json)?,
+            quota: limit(&self.quota, Quota::parse_json)?,
         })
     }
 }
@@ -408,23 +357,24 @@ mod tests {
     }
 
     #[test]
-    fn a_new_client_needs_a_name_and_gets_read_by_default() {
-        let now = 1_000;
-        let err = ApiClientInput::default()
-            .parse(&ScopeCatalog::default(), &Default::default(), None, now)
-            .unwrap_err();
-        assert_eq!(err.field, "name");
-        let input = ApiClientInput {
-            name: Some(" Backend ".into()),
-            ..Default::default()
-        };
-        let parsed = input
-            .parse(&ScopeCatalog::default(), &Default::default(), None, now)
+    fn absent_fields_are_kept_and_null_clears() {
+        let spec = ApiClientInput::default()
+            .spec(&ScopeCatalog::default())
             .unwrap();
-        assert_eq!(parsed.name.as_str(), "Backend");
-        assert_eq!(parsed.scopes.to_space_separated(), "credentials:read");
-        assert_eq!(parsed.application_type, "custom");
-        assert_eq!(parsed.expires_at, None);
+        assert_eq!(spec, ApiClientSpec::default());
+        let input: ApiClientInput = serde_json::from_str(
+            r#"{"name":" Backend ","expires_at":null,"rate_limit":null,"scopes":["credentials:read"]}"#,
+        )
+        .unwrap();
+        let spec = input.spec(&ScopeCatalog::default()).unwrap();
+        assert_eq!(spec.name.unwrap().as_str(), "Backend");
+        assert_eq!(spec.expires_at, Some(Expiry::Never));
+        assert_eq!(spec.rate_limit, Some(None));
+        assert_eq!(spec.quota, None);
+        assert_eq!(
+            spec.scopes.unwrap().to_space_separated(),
+            "credentials:read"
+        );
     }
 
     #[test]
@@ -434,20 +384,23 @@ mod tests {
             allowed_ips: Some(vec!["10.0.0.1".into(), "300.1.1.1".into()]),
             ..Default::default()
         };
-        let err = input.parse(None, 0).unwrap_err();
+        let err = input.spec().unwrap_err();
         assert_eq!(err.field, "allowed_ips");
         assert!(err.message.contains("300.1.1.1"), "{}", err.message);
         let input = ApiClientInput {
             name: Some("c".into()),
-            expires_at: Some(Some("1970-01-01T00:00:00Z".into())),
+            expires_at: Some(Some("tomorrow".into())),
+            ..Default::default()
+        };
+        let err = input.spec(&ScopeCatalog::default()).unwrap_err();
+        assert_eq!(err.field, "expires_at");
+        let input = ApiClientInput {
+            scopes: Some(vec!["credentials:admin".into()]),
             ..Default::default()
         };
         assert_eq!(
-            input
-                .parse(&ScopeCatalog::default(), &Default::default(), None, 10)
-                .unwrap_err()
-                .field,
-            "expires_at"
+            input.spec(&ScopeCatalog::default()).unwrap_err().field,
+            "scopes"
         );
     }
 }
