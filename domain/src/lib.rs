@@ -2,6 +2,8 @@
 //! server use. Nothing here knows about HTTP, Leptos or a database.
 
 pub mod audit;
+pub mod ids;
+pub use ids::{ClientId, CredentialId, OrgId};
 pub mod credentials;
 pub mod models;
 pub mod role;

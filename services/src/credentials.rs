@@ -5,6 +5,7 @@ use crate::audit::{Changes, Target, event};
 use crate::pages::ListQuery;
 use crate::principal::{ClientManager, CredentialViewer, TokenManager};
 use crate::{AdminPrincipal, ServiceError, Services, secrets};
+use domain::CredentialId;
 use domain::FieldError;
 use domain::audit::AuditAction;
 use domain::credentials::{
@@ -380,7 +381,7 @@ impl Services {
     ) -> Result<ApiClientView, ServiceError> {
         let current = self
             .store()
-            .get_api_client(manager.organization_id(), id)
+            .get_api_client(manager.org(), CredentialId::new(id))
             .await?;
         let parsed = resolve_client(
             spec,
@@ -406,8 +407,8 @@ impl Services {
         let record = self
             .store()
             .update_api_client(
-                manager.organization_id(),
-                id,
+                manager.org(),
+                CredentialId::new(id),
                 parsed.fields(&scopes),
                 now,
                 &audit,
@@ -430,7 +431,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let current = self
             .store()
-            .get_api_client(manager.organization_id(), id)
+            .get_api_client(manager.org(), CredentialId::new(id))
             .await?;
         let audit = event(
             manager.actor(),
@@ -446,7 +447,7 @@ impl Services {
         );
         let client_id = self
             .store()
-            .delete_api_client(manager.organization_id(), id, &audit)
+            .delete_api_client(manager.org(), CredentialId::new(id), &audit)
             .await?;
         self.forget_client(&client_id);
         tracing::info!(
@@ -467,7 +468,7 @@ impl Services {
     ) -> Result<ApiClientView, ServiceError> {
         let current = self
             .store()
-            .get_api_client(admin.organization_id(), id)
+            .get_api_client(admin.org(), CredentialId::new(id))
             .await?;
         let audit = event(
             admin.actor(),
@@ -487,7 +488,7 @@ impl Services {
         );
         let record = self
             .store()
-            .set_api_client_disabled(admin.organization_id(), id, disabled, now, &audit)
+            .set_api_client_disabled(admin.org(), CredentialId::new(id), disabled, now, &audit)
             .await?;
         self.forget_client(&record.client_id);
         tracing::info!(
@@ -563,7 +564,7 @@ impl Services {
     ) -> Result<RestrictedTokenView, ServiceError> {
         let current = self
             .store()
-            .get_restricted_token(manager.organization_id(), id)
+            .get_restricted_token(manager.org(), CredentialId::new(id))
             .await?;
         let parsed = resolve_token(spec, Some(&current), now)?;
         let current = &current;
@@ -581,7 +582,13 @@ impl Services {
         );
         let record = self
             .store()
-            .update_restricted_token(manager.organization_id(), id, parsed.fields(), now, &audit)
+            .update_restricted_token(
+                manager.org(),
+                CredentialId::new(id),
+                parsed.fields(),
+                now,
+                &audit,
+            )
             .await?;
         self.forget_token_id(id);
         tracing::info!(
@@ -600,7 +607,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let current = self
             .store()
-            .get_restricted_token(manager.organization_id(), id)
+            .get_restricted_token(manager.org(), CredentialId::new(id))
             .await?;
         let audit = event(
             manager.actor(),
@@ -615,7 +622,7 @@ impl Services {
             now,
         );
         self.store()
-            .delete_restricted_token(manager.organization_id(), id, &audit)
+            .delete_restricted_token(manager.org(), CredentialId::new(id), &audit)
             .await?;
         self.forget_token_id(id);
         tracing::info!(

@@ -13,6 +13,7 @@ use domain::credentials::{
     RANDOM_LEN, SecretKind, TokenStatus, last_four, parse_keep_old, secret_from_random,
 };
 use domain::models::{CreatedApiClient, CreatedRestrictedToken, RestrictedTokenView};
+use domain::{CredentialId, OrgId};
 use store::Replacement;
 
 /// A new random secret of `kind`, its digest and its last four.
@@ -40,7 +41,10 @@ impl Services {
     ) -> Result<CreatedApiClient, ServiceError> {
         let keep = parse_keep_old(keep_old_for_seconds)?;
         let org = manager.organization_id();
-        let current = self.store().get_api_client(org, id).await?;
+        let current = self
+            .store()
+            .get_api_client(OrgId::new(org), CredentialId::new(id))
+            .await?;
         let (secret, digest, four) = new_secret(SecretKind::ClientSecret);
         let until = keep_until(keep, now);
         let audit = event(
@@ -60,8 +64,8 @@ impl Services {
         let record = self
             .store()
             .rotate_api_client_secret(
-                org,
-                id,
+                OrgId::new(org),
+                CredentialId::new(id),
                 Replacement {
                     digest: &digest,
                     last_four: &four,
@@ -94,7 +98,10 @@ impl Services {
     ) -> Result<CreatedRestrictedToken, ServiceError> {
         let keep = parse_keep_old(keep_old_for_seconds)?;
         let org = manager.organization_id();
-        let current = self.store().get_restricted_token(org, id).await?;
+        let current = self
+            .store()
+            .get_restricted_token(OrgId::new(org), CredentialId::new(id))
+            .await?;
         if current.revoked_at.is_some() {
             return Err(ServiceError::Revoked);
         }
@@ -116,8 +123,8 @@ impl Services {
         let record = self
             .store()
             .regenerate_restricted_token(
-                org,
-                id,
+                OrgId::new(org),
+                CredentialId::new(id),
                 Replacement {
                     digest: &digest,
                     last_four: &four,
@@ -149,7 +156,10 @@ impl Services {
         now: i64,
     ) -> Result<RestrictedTokenView, ServiceError> {
         let org = manager.organization_id();
-        let current = self.store().get_restricted_token(org, id).await?;
+        let current = self
+            .store()
+            .get_restricted_token(OrgId::new(org), CredentialId::new(id))
+            .await?;
         if current.revoked_at.is_some() {
             return Err(ServiceError::Revoked);
         }
@@ -171,7 +181,7 @@ impl Services {
         );
         let record = self
             .store()
-            .revoke_restricted_token(org, id, now, &audit)
+            .revoke_restricted_token(OrgId::new(org), CredentialId::new(id), now, &audit)
             .await?;
         self.forget_token_id(id);
         tracing::info!(

@@ -7,6 +7,7 @@ use crate::audit::{Changes, Target, event};
 use crate::credentials::API_CLIENT;
 use crate::principal::{ClientManager, CredentialViewer};
 use crate::{ServiceError, Services};
+use domain::CredentialId;
 use domain::FieldError;
 use domain::audit::AuditAction;
 use domain::credentials::{LogoFormat, MAX_LOGO_SIDE, check_logo_file, not_an_image, too_wide};
@@ -91,7 +92,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let current = self
             .store()
-            .get_api_client(manager.organization_id(), id)
+            .get_api_client(manager.org(), CredentialId::new(id))
             .await?;
         let logo = tokio::task::spawn_blocking(move || Logo::from_upload(&upload))
             .await
@@ -108,7 +109,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let current = self
             .store()
-            .get_api_client(manager.organization_id(), id)
+            .get_api_client(manager.org(), CredentialId::new(id))
             .await?;
         if current.logo_updated_at.is_none() {
             return Ok(());
@@ -145,8 +146,8 @@ impl Services {
         );
         self.store()
             .set_api_client_logo(
-                manager.organization_id(),
-                &current.id,
+                manager.org(),
+                CredentialId::new(&current.id),
                 logo.map(|l| (l.format.content_type(), l.bytes.as_slice())),
                 now,
                 &audit,
@@ -169,7 +170,7 @@ impl Services {
     ) -> Result<Logo, ServiceError> {
         let (content_type, bytes) = self
             .store()
-            .api_client_logo(viewer.organization_id(), id)
+            .api_client_logo(viewer.org(), CredentialId::new(id))
             .await?;
         let format = LogoFormat::from_content_type(&content_type).ok_or(ServiceError::NotFound)?;
         Ok(Logo { format, bytes })

@@ -140,7 +140,7 @@ impl Services {
     ) -> Result<Listed<ApiClientView>, ServiceError> {
         let page = self
             .store()
-            .api_clients_page(viewer.organization_id(), query.store_query())
+            .api_clients_page(viewer.org(), query.store_query())
             .await?;
         let data = page.rows.into_iter().map(|r| api_client_view(r, now));
         let data = self
@@ -161,7 +161,7 @@ impl Services {
     ) -> Result<Listed<RestrictedTokenView>, ServiceError> {
         let page = self
             .store()
-            .restricted_tokens_page(viewer.organization_id(), query.store_query())
+            .restricted_tokens_page(viewer.org(), query.store_query())
             .await?;
         let data = page.rows.into_iter().map(|r| restricted_token_view(r, now));
         let data = self

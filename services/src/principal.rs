@@ -121,6 +121,11 @@ macro_rules! permission_handle {
                 self.organization_id
             }
 
+            /// The organization's id as the store takes it.
+            pub fn org(&self) -> domain::OrgId<'a> {
+                domain::OrgId::new(self.organization_id)
+            }
+
             pub fn user_id(&self) -> &str {
                 self.actor.id
             }

@@ -5,6 +5,7 @@
 
 use crate::principal::CredentialViewer;
 use crate::{ServiceError, Services};
+use domain::{CredentialId, OrgId};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -228,7 +229,11 @@ impl Services {
         let last_used_secret = match kind {
             CredentialKind::ApiClient => self.last_used_secret(org, id, now).await?,
             CredentialKind::RestrictedToken => {
-                drop(self.store().get_restricted_token(org, id).await?);
+                drop(
+                    self.store()
+                        .get_restricted_token(OrgId::new(org), CredentialId::new(id))
+                        .await?,
+                );
                 None
             }
         };
@@ -283,7 +288,10 @@ impl Services {
         id: &str,
         now: i64,
     ) -> Result<Option<SecretUsed>, ServiceError> {
-        let client = self.store().get_api_client(org, id).await?;
+        let client = self
+            .store()
+            .get_api_client(OrgId::new(org), CredentialId::new(id))
+            .await?;
         let current = client.secret_version;
         let stored = self.store().secret_last_use(id).await?;
         let pending = self.usage_recorder().pending_secret_of(id);

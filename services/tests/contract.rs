@@ -738,7 +738,7 @@ async fn the_credential_limit_holds(services: Services) {
     assert_eq!(
         store
             .restricted_tokens_page(
-                &admin.org.id,
+                domain::OrgId::new(&admin.org.id),
                 store::PageQuery {
                     name: None,
                     after: None,

@@ -5,6 +5,7 @@ use crate::audit::{NewAuditEvent, record_audit};
 use crate::change_log::{GateEventKind, record_client_event, record_event, record_token_event};
 use crate::{Store, StoreError, flag};
 use domain::credentials::{Quota, RateLimit};
+use domain::{CredentialId, OrgId};
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, Row};
 
@@ -244,9 +245,10 @@ pub(crate) use restricted_token_select;
 impl Store {
     pub async fn get_api_client(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
     ) -> Result<ApiClientRecord, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let row = sqlx::query(api_client_select!(
             "WHERE c.organization_id = $1 AND c.id = $2"
         ))
@@ -309,12 +311,13 @@ impl Store {
 
     pub async fn update_api_client(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         fields: ApiClientFields<'_>,
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<ApiClientRecord, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let done = sqlx::query(
@@ -342,17 +345,19 @@ impl Store {
         record_client_event(conn, organization_id, id).await?;
         record_audit(conn, audit).await?;
         tx.commit().await?;
-        self.get_api_client(organization_id, id).await
+        self.get_api_client(OrgId::new(organization_id), CredentialId::new(id))
+            .await
     }
 
     pub async fn set_api_client_disabled(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         disabled: bool,
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<ApiClientRecord, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let done = sqlx::query(
@@ -370,16 +375,18 @@ impl Store {
         record_client_event(conn, organization_id, id).await?;
         record_audit(conn, audit).await?;
         tx.commit().await?;
-        self.get_api_client(organization_id, id).await
+        self.get_api_client(OrgId::new(organization_id), CredentialId::new(id))
+            .await
     }
 
     /// Deletes an API Client; answers its Client ID (what caches key it by).
     pub async fn delete_api_client(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         audit: &NewAuditEvent,
     ) -> Result<String, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let row = sqlx::query(
@@ -399,9 +406,10 @@ impl Store {
 
     pub async fn get_restricted_token(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
     ) -> Result<RestrictedTokenRecord, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let row = sqlx::query(restricted_token_select!(
             "WHERE t.organization_id = $1 AND t.id = $2"
         ))
@@ -459,12 +467,13 @@ impl Store {
 
     pub async fn update_restricted_token(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         fields: RestrictedTokenFields<'_>,
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<RestrictedTokenRecord, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let done = sqlx::query(
@@ -489,15 +498,17 @@ impl Store {
         record_token_event(conn, organization_id, id).await?;
         record_audit(conn, audit).await?;
         tx.commit().await?;
-        self.get_restricted_token(organization_id, id).await
+        self.get_restricted_token(OrgId::new(organization_id), CredentialId::new(id))
+            .await
     }
 
     pub async fn delete_restricted_token(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         record_token_event(conn, organization_id, id).await?;

@@ -6,6 +6,7 @@ use crate::audit::{NewAuditEvent, record_audit};
 use crate::change_log::{GateEventKind, record_event};
 use crate::credentials::split_list;
 use crate::{Store, StoreError};
+use domain::ClientId;
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, AnyConnection, Row};
 
@@ -126,8 +127,9 @@ fn signing_key_from_row(row: &AnyRow) -> Result<SigningKeyRecord, StoreError> {
 impl Store {
     pub async fn gate_client(
         &self,
-        client_id: &str,
+        client_id: ClientId<'_>,
     ) -> Result<Option<GateClientRecord>, StoreError> {
+        let client_id = client_id.as_str();
         let row = sqlx::query(
             "SELECT c.id, c.organization_id, o.name AS organization_name, o.api_access, c.name, \
              c.client_id, c.secret_digest, c.allowed_origins, c.scopes, c.disabled, c.expires_at, \

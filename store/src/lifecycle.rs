@@ -9,6 +9,7 @@ use crate::credentials::{
     restricted_token_from_row, restricted_token_select,
 };
 use crate::{Store, StoreError};
+use domain::{CredentialId, OrgId};
 use sqlx::{Acquire, AnyConnection, Row};
 
 /// A new secret (or token) replacing the current one, which keeps working until
@@ -55,12 +56,13 @@ impl Store {
     /// dropped), replacing any earlier previous secret.
     pub async fn rotate_api_client_secret(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         new: Replacement<'_>,
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<ApiClientRecord, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let done = sqlx::query(
@@ -102,12 +104,13 @@ impl Store {
     /// `Revoked` for a revoked token.
     pub async fn regenerate_restricted_token(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         new: Replacement<'_>,
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<RestrictedTokenRecord, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         // Both digests the caches may know it by, before they change.
@@ -142,11 +145,12 @@ impl Store {
     /// previous one) is refused from the next request on. `Revoked` if it already is.
     pub async fn revoke_restricted_token(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<RestrictedTokenRecord, StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         record_token_event(conn, organization_id, id).await?;

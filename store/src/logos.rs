@@ -3,6 +3,7 @@
 
 use crate::audit::record_audit;
 use crate::{NewAuditEvent, Store, StoreError};
+use domain::{CredentialId, OrgId};
 use sqlx::{Acquire, Row};
 
 impl Store {
@@ -10,12 +11,13 @@ impl Store {
     /// audit event, in one transaction. The gate does not use logos: no change-log row.
     pub async fn set_api_client_logo(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
         logo: Option<(&str, &[u8])>,
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let done = sqlx::query(
@@ -41,9 +43,10 @@ impl Store {
     /// The logo's content type and bytes; `NotFound` when the client or its logo is not there.
     pub async fn api_client_logo(
         &self,
-        organization_id: &str,
-        id: &str,
+        organization_id: OrgId<'_>,
+        id: CredentialId<'_>,
     ) -> Result<(String, Vec<u8>), StoreError> {
+        let (organization_id, id) = (organization_id.as_str(), id.as_str());
         let row = sqlx::query(
             "SELECT logo_content_type, logo FROM api_clients \
              WHERE organization_id = $1 AND id = $2 AND logo IS NOT NULL",

@@ -8,6 +8,7 @@ use crate::credentials::{
     restricted_token_from_row, restricted_token_select,
 };
 use crate::{Store, StoreError};
+use domain::OrgId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -86,9 +87,10 @@ fn paged<T>(
 impl Store {
     pub async fn api_clients_page(
         &self,
-        organization_id: &str,
+        organization_id: OrgId<'_>,
         query: PageQuery<'_>,
     ) -> Result<Page<ApiClientRecord>, StoreError> {
+        let organization_id = organization_id.as_str();
         let after = query.after.cloned().unwrap_or_else(start);
         let rows = sqlx::query(api_client_select!(
             "WHERE c.organization_id = $1 AND c.name_key LIKE $2 ESCAPE '\\' \
@@ -108,9 +110,10 @@ impl Store {
 
     pub async fn restricted_tokens_page(
         &self,
-        organization_id: &str,
+        organization_id: OrgId<'_>,
         query: PageQuery<'_>,
     ) -> Result<Page<RestrictedTokenRecord>, StoreError> {
+        let organization_id = organization_id.as_str();
         let after = query.after.cloned().unwrap_or_else(start);
         let rows = sqlx::query(restricted_token_select!(
             "WHERE t.organization_id = $1 AND t.name_key LIKE $2 ESCAPE '\\' \

@@ -3,6 +3,7 @@
 
 use crate::gate_cache::{ClientEntry, TokenEntry};
 use crate::{ServiceError, Services};
+use domain::ClientId;
 use std::sync::Arc;
 
 impl Services {
@@ -19,7 +20,7 @@ impl Services {
         let generation = cache.generation();
         let entry = self
             .store()
-            .gate_client(client_id)
+            .gate_client(ClientId::new(client_id))
             .await?
             .map(|record| Arc::new(ClientEntry::from(record)));
         cache.put_client(client_id.to_string(), entry.clone(), generation, now);
