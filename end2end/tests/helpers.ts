@@ -30,6 +30,15 @@ export async function signUp(page: Page, who: Person) {
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
 }
 
+/** Signs `who` in at /login and waits for the overview. */
+export async function signIn(page: Page, who: { email: string; password: string }) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+}
+
 /** Opens Settings › Developer › API on a full load, once the page is hydrated. */
 export async function openApiSettings(page: Page) {
   await page.goto("/?settings-modal=open&path=api");

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { ensureInstance, openAddApiClient, openApiSettings, signUp, takeCreatedClient } from "./helpers";
+import { ensureInstance, openAddApiClient, openApiSettings, signIn, signUp, takeCreatedClient } from "./helpers";
 
 // The credential lifecycle (PRODUCT.md §10): Rotate secret with a grace period shows the new
 // secret once and both last fours; Revoke leaves the token listed as revoked, in red.
@@ -45,11 +45,7 @@ test("Rotate secret keeping the old one for 24 hours: both secrets work, both la
 });
 
 test("Revoke asks first, then the token stays listed as revoked, in red, and is refused", async ({ page }) => {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(admin.email);
-  await page.getByLabel("Password").fill(admin.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await signIn(page, admin);
   const settings = await openApiSettings(page);
   await settings.getByRole("button", { name: "Add New" }).click();
   await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
@@ -130,11 +126,7 @@ test("Filter by name narrows a 12-row table at once", async ({ page }) => {
 });
 
 test("Application type: chosen on Add, with its guide, and shown under the name", async ({ page }) => {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(admin.email);
-  await page.getByLabel("Password").fill(admin.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await signIn(page, admin);
   const settings = await openApiSettings(page);
   const add = await openAddApiClient(page, settings);
   const select = add.getByLabel("Application type");
@@ -164,11 +156,7 @@ const PNG = Buffer.from(
 );
 
 test("Client logo: uploaded in Edit, shown beside the name, anything else refused inline, removed", async ({ page }) => {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(admin.email);
-  await page.getByLabel("Password").fill(admin.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await signIn(page, admin);
   const settings = await openApiSettings(page);
   const row = settings.getByRole("row", { name: /Billing sync/ });
   await expect(row.locator("img.client-logo")).toHaveCount(0);

@@ -61,14 +61,9 @@ impl ExpirationDate {
 
     /// Parses the form's date; empty means none. The day must not be over.
     pub fn parse_date(input: &str, now: i64) -> Result<Self, FieldError> {
-        let input = input.trim();
-        if input.is_empty() {
-            return Ok(ExpirationDate(None));
-        }
-        let start = unix_of_date(input).ok_or_else(|| {
-            FieldError::new(Self::FIELD, format!("not a date (YYYY-MM-DD): {input}"))
-        })?;
-        Self::at(start + DAY, now)
+        Ok(ExpirationDate(
+            super::Expiry::from_form_date(input)?.resolve(None, now)?,
+        ))
     }
 
     /// An exact moment (the public API's RFC 3339 `expires_at`), which must be in the future.

@@ -91,6 +91,16 @@ pub struct LimitsForm {
     pub quota_per: String,
 }
 
+impl LimitsForm {
+    /// Both limits as set by the form (an empty number clears one).
+    fn parse(&self) -> Result<(Option<RateLimit>, Option<Quota>), FieldError> {
+        Ok((
+            RateLimit::parse_form(&self.rate_limit_requests, &self.rate_limit_per)?,
+            Quota::parse_form(&self.quota_requests, &self.quota_per)?,
+        ))
+    }
+}
+
 /// The API Client form as typed: lists comma-separated, scopes space-separated, the date as
 /// `YYYY-MM-DD` or empty.
 #[derive(Clone, Debug, Default)]
@@ -117,39 +127,37 @@ impl ApiClientSpec {
     /// The form sets every field (an empty application type keeps the current one).
     pub fn from_form(form: &ApiClientForm, catalog: &ScopeCatalog) -> Result<Self, FieldError> {
         let application_type = form.application_type.trim();
+        let name = CredentialName::parse(&form.name)?;
+        let description = Description::parse(&form.description)?;
+        let allowed_origins = AllowedOrigins::parse_list(&form.allowed_origins)?;
+        let scopes = catalog.parse_scopes(&form.scopes)?;
+        let expires_at = Expiry::from_form_date(&form.expiration_date)?;
+        let (rate_limit, quota) = form.limits.parse()?;
         Ok(ApiClientSpec {
-            name: Some(CredentialName::parse(&form.name)?),
-            description: Some(Description::parse(&form.description)?),
-            allowed_origins: Some(AllowedOrigins::parse_list(&form.allowed_origins)?),
-            scopes: Some(catalog.parse_scopes(&form.scopes)?),
+            name: Some(name),
+            description: Some(description),
+            allowed_origins: Some(allowed_origins),
+            scopes: Some(scopes),
             application_type: (!application_type.is_empty()).then(|| application_type.to_string()),
-            expires_at: Some(Expiry::from_form_date(&form.expiration_date)?),
-            rate_limit: Some(RateLimit::parse_form(
-                &form.limits.rate_limit_requests,
-                &form.limits.rate_limit_per,
-            )?),
-            quota: Some(Quota::parse_form(
-                &form.limits.quota_requests,
-                &form.limits.quota_per,
-            )?),
+            expires_at: Some(expires_at),
+            rate_limit: Some(rate_limit),
+            quota: Some(quota),
         })
     }
 }
 
 impl RestrictedTokenSpec {
     pub fn from_form(form: &RestrictedTokenForm) -> Result<Self, FieldError> {
+        let name = CredentialName::parse(&form.name)?;
+        let allowed_ips = AllowedIps::parse_list(&form.allowed_ips)?;
+        let expires_at = Expiry::from_form_date(&form.expiration_date)?;
+        let (rate_limit, quota) = form.limits.parse()?;
         Ok(RestrictedTokenSpec {
-            name: Some(CredentialName::parse(&form.name)?),
-            allowed_ips: Some(AllowedIps::parse_list(&form.allowed_ips)?),
-            expires_at: Some(Expiry::from_form_date(&form.expiration_date)?),
-            rate_limit: Some(RateLimit::parse_form(
-                &form.limits.rate_limit_requests,
-                &form.limits.rate_limit_per,
-            )?),
-            quota: Some(Quota::parse_form(
-                &form.limits.quota_requests,
-                &form.limits.quota_per,
-            )?),
+            name: Some(name),
+            allowed_ips: Some(allowed_ips),
+            expires_at: Some(expires_at),
+            rate_limit: Some(rate_limit),
+            quota: Some(quota),
         })
     }
 }
