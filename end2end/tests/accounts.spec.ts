@@ -1,5 +1,6 @@
 import { test, expect, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
+import AxeBuilder from "@axe-core/playwright";
 
 // One instance for the whole file: setup happens once, so the steps run in order.
 test.describe.configure({ mode: "serial" });
@@ -26,6 +27,10 @@ test("a fresh instance sends the first visitor to setup, which refuses bad input
   await expect(page).toHaveURL(/\/setup$/);
   await expect(page.getByRole("heading", { name: "Set up Portcullis" })).toBeVisible();
   await waitForHydration(page);
+  // Nothing serious or critical for axe-core on the first page anyone sees.
+  const axe = await new AxeBuilder({ page }).analyze();
+  const serious = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   await page.getByLabel("Your name").fill(admin.name);
   await page.getByLabel("Email").fill(admin.email);
   await page.getByLabel("Password").fill("short");

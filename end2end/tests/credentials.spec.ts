@@ -146,7 +146,7 @@ test("creating an API Client refuses a bad origin inline, then shows the secret 
   await expect(row).toContainText("Nightly warehouse load");
   await expect(row).toContainText("https://app.example.com");
   await expect(row).toContainText("http://localhost:3000");
-  await expect(row.getByText("active")).toHaveCSS("color", "rgb(43, 138, 62)");
+  await expect(row.getByText("active")).toHaveCSS("color", "rgb(30, 118, 52)");
   expect(await page.content()).not.toContain(clientSecret);
   await page.reload();
   await expect(page_settings(page).getByRole("row", { name: /beta sync/ })).toBeVisible();

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
-/// A modal dialog with an accessible name. Escape calls `on_close`.
+/// A modal dialog with an accessible name. Escape calls `on_close`; Tab stays inside; the focus
+/// goes back to what had it when the dialog closes.
 #[component]
 pub fn Dialog(
     title: String,
@@ -10,7 +11,7 @@ pub fn Dialog(
 ) -> impl IntoView {
     let title_id = format!("dialog-title-{}", title.to_lowercase().replace(' ', "-"));
     let labelled_by = title_id.clone();
-    super::focus::restore_focus_on_close();
+    let mark = super::focus::restore_focus_on_close(None);
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {
@@ -24,13 +25,16 @@ pub fn Dialog(
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby=labelled_by
+                data-modal=mark
                 tabindex="-1"
                 node_ref=node
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
                         ev.stop_propagation();
+                        ev.prevent_default();
                         on_close.run(());
                     }
+                    super::focus::keep_tab_inside(&ev, node.get().map(web_sys::HtmlElement::from));
                 }
             >
                 <h2 id=title_id class="dialog-title">{title}</h2>

@@ -1,6 +1,18 @@
+//! Focus for modal dialogs (PRODUCT.md §3): it starts inside, stays inside while Tab and
+//! Shift+Tab walk the dialog, and goes back to what opened it when the dialog closes.
+
 /// Remembers which element had focus when a dialog opened, and gives focus back to it when
-/// the dialog goes away, so keyboard users stay where they were.
-pub fn restore_focus_on_close() {
+/// the dialog goes away, so keyboard users stay where they were. Answers the dialog's mark, for
+/// its `data-modal` attribute: the focus goes back only if it was inside this dialog (or lost),
+/// never when another dialog has taken it (the created-secret dialog replacing a slide-over).
+/// A dialog the server renders passes its own `fixed` mark, the same in both renders.
+pub fn restore_focus_on_close(fixed: Option<&'static str>) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let mark = match fixed {
+        Some(mark) => mark.to_string(),
+        None => NEXT.fetch_add(1, Ordering::Relaxed).to_string(),
+    };
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast;
@@ -8,10 +20,200 @@ pub fn restore_focus_on_close() {
             .active_element()
             .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
             .map(send_wrapper::SendWrapper::new);
+        let ours = mark.clone();
         leptos::prelude::on_cleanup(move || {
-            if let Some(el) = previous {
+            let document = leptos::prelude::document();
+            let give_back = match document.active_element() {
+                None => true,
+                Some(active) if !active.is_connected() => true,
+                Some(active) if document.body().is_some_and(|b| *b == active) => true,
+                Some(active) => match active.closest("[aria-modal=\"true\"]").ok().flatten() {
+                    Some(modal) => modal.get_attribute("data-modal").as_deref() == Some(&ours),
+                    None => true,
+                },
+            };
+            if let Some(el) = previous.filter(|_| give_back) {
                 let _ = el.focus();
             }
         });
+    }
+    mark
+}
+
+/// For a key the page's elements did not take (the focus is on the page's body, or behind the
+/// dialogs): Tab goes into the topmost open modal dialog, the last in the document that is not
+/// itself hidden behind another.
+pub fn keep_tab_in_topmost_modal(ev: &leptos::ev::KeyboardEvent) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        if ev.key() != "Tab" {
+            return;
+        }
+        let Ok(list) = leptos::prelude::document().query_selector_all("[aria-modal=\"true\"]")
+        else {
+            return;
+        };
+        let topmost = (0..list.length())
+            .rev()
+            .filter_map(|i| list.item(i))
+            .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+            .find(|el| {
+                el.closest("[aria-hidden=\"true\"]")
+                    .ok()
+                    .flatten()
+                    .is_none()
+            });
+        keep_tab_inside(ev, topmost);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = ev;
+}
+
+/// What Tab can reach.
+#[cfg(target_arch = "wasm32")]
+const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]):not([type=\"hidden\"]), \
+     select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex=\"-1\"])";
+
+/// On Tab in a modal dialog `container`: from its last focusable element Tab goes to the first,
+/// from the first Shift+Tab goes to the last, and from outside (or the dialog itself) into it.
+/// The innermost dialog decides: the event goes no further.
+pub fn keep_tab_inside(ev: &leptos::ev::KeyboardEvent, container: Option<web_sys::HtmlElement>) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        if ev.key() != "Tab" {
+            return;
+        }
+        let Some(container) = container else {
+            return;
+        };
+        ev.stop_propagation();
+        let reachable = |el: &web_sys::HtmlElement| {
+            // Shown, and not in a part of the dialog hidden behind another layer.
+            el.get_client_rects().length() > 0
+                && el
+                    .closest("[aria-hidden=\"true\"]")
+                    .ok()
+                    .flatten()
+                    .is_none_or(|hidden| !container.contains(Some(&hidden)))
+        };
+        let items: Vec<web_sys::HtmlElement> = match container.query_selector_all(FOCUSABLE) {
+            Ok(list) => (0..list.length())
+                .filter_map(|i| list.item(i))
+                .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+                .filter(reachable)
+                .collect(),
+            Err(_) => return,
+        };
+        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+            ev.prevent_default();
+            let _ = container.focus();
+            return;
+        };
+        let active = leptos::prelude::document().active_element();
+        let is = |el: &web_sys::HtmlElement| {
+            active
+                .as_ref()
+                .is_some_and(|a| a == AsRef::<web_sys::Element>::as_ref(el))
+        };
+        let inside = active.as_ref().is_some_and(|a| {
+            container.contains(Some(a)) && a != AsRef::<web_sys::Element>::as_ref(&container)
+        });
+        let to = if ev.shift_key() {
+            (!inside || is(first)).then_some(last)
+        } else {
+            (!inside || is(last)).then_some(first)
+        };
+        if let Some(target) = to {
+            ev.prevent_default();
+            let _ = target.focus();
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (ev, container);
+}
+
+/// Where an arrow key moves focus in a menu (the WAI-ARIA menu button pattern).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuMove {
+    First,
+    Last,
+    Next,
+    Previous,
+}
+
+impl MenuMove {
+    /// The move a key asks for: ArrowDown, ArrowUp, Home, End.
+    pub fn of_key(key: &str) -> Option<MenuMove> {
+        match key {
+            "ArrowDown" => Some(MenuMove::Next),
+            "ArrowUp" => Some(MenuMove::Previous),
+            "Home" => Some(MenuMove::First),
+            "End" => Some(MenuMove::Last),
+            _ => None,
+        }
+    }
+
+    /// The index to go to among `len` items from `current` (wrapping at both ends).
+    // Called by the browser build only (and the tests).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub fn target(self, current: Option<usize>, len: usize) -> Option<usize> {
+        if len == 0 {
+            return None;
+        }
+        Some(match (self, current) {
+            (MenuMove::First, _) | (MenuMove::Next, None) => 0,
+            (MenuMove::Last, _) | (MenuMove::Previous, None) => len - 1,
+            (MenuMove::Next, Some(i)) => (i + 1) % len,
+            (MenuMove::Previous, Some(i)) => (i + len - 1) % len,
+        })
+    }
+}
+
+/// Moves focus among the `[role="menuitem"]` elements of `menu`.
+pub fn move_in_menu(menu: Option<web_sys::HtmlElement>, to: MenuMove) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(menu) = menu else {
+            return;
+        };
+        let Ok(list) = menu.query_selector_all("[role=\"menuitem\"]") else {
+            return;
+        };
+        let items: Vec<web_sys::HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+            .collect();
+        let active = leptos::prelude::document().active_element();
+        let current = items.iter().position(|el| {
+            active
+                .as_ref()
+                .is_some_and(|a| a == AsRef::<web_sys::Element>::as_ref(el))
+        });
+        if let Some(i) = to.target(current, items.len()) {
+            let _ = items[i].focus();
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (menu, to);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MenuMove;
+
+    #[test]
+    fn arrows_wrap_and_home_and_end_go_to_the_ends() {
+        assert_eq!(MenuMove::Next.target(Some(1), 2), Some(0));
+        assert_eq!(MenuMove::Previous.target(Some(0), 2), Some(1));
+        assert_eq!(MenuMove::Next.target(None, 3), Some(0));
+        assert_eq!(MenuMove::Previous.target(None, 3), Some(2));
+        assert_eq!(MenuMove::Last.target(Some(0), 3), Some(2));
+        assert_eq!(MenuMove::First.target(Some(2), 3), Some(0));
+        assert_eq!(MenuMove::First.target(None, 0), None);
+        assert_eq!(MenuMove::of_key("ArrowDown"), Some(MenuMove::Next));
+        assert_eq!(MenuMove::of_key("a"), None);
     }
 }

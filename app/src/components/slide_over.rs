@@ -13,7 +13,7 @@ pub fn SlideOver(
 ) -> impl IntoView {
     let title_id = format!("slideover-{}", title.to_lowercase().replace(' ', "-"));
     let labelled_by = title_id.clone();
-    super::focus::restore_focus_on_close();
+    let mark = super::focus::restore_focus_on_close(None);
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {
@@ -27,6 +27,7 @@ pub fn SlideOver(
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby=labelled_by
+                data-modal=mark
                 tabindex="-1"
                 node_ref=node
                 on:keydown=move |ev| {
@@ -35,6 +36,7 @@ pub fn SlideOver(
                         ev.prevent_default();
                         on_close.run(());
                     }
+                    super::focus::keep_tab_inside(&ev, node.get().map(web_sys::HtmlElement::from));
                 }
             >
                 <h3 id=title_id class="slideover-title">{title}</h3>

@@ -20,13 +20,18 @@ pub fn SettingsModal(me: Me) -> impl IntoView {
     let page = move || query.read().get("path").unwrap_or_else(|| "general".into());
     let navigate = use_navigate();
     let close = Callback::new(move |()| navigate("/", Default::default()));
-    let on_escape = window_event_listener(ev::keydown, move |ev| {
+    let node = NodeRef::<leptos::html::Div>::new();
+    // Keys the dialogs' own elements did not take: Escape closes, and Tab from wherever the
+    // focus is (the page's body after a full load) goes into the topmost dialog.
+    let on_key = window_event_listener(ev::keydown, move |ev| {
         if ev.key() == "Escape" && !ev.default_prevented() {
             close.run(());
+        } else {
+            crate::components::focus::keep_tab_in_topmost_modal(&ev);
         }
     });
-    on_cleanup(move || on_escape.remove());
-    let node = NodeRef::<leptos::html::Div>::new();
+    on_cleanup(move || on_key.remove());
+    let mark = crate::components::focus::restore_focus_on_close(Some("settings"));
     Effect::new(move |_| {
         if let Some(el) = node.get() {
             let _ = el.focus();
@@ -54,8 +59,12 @@ pub fn SettingsModal(me: Me) -> impl IntoView {
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby="settings-title"
+                data-modal=mark
                 tabindex="-1"
                 node_ref=node
+                on:keydown=move |ev| {
+                    crate::components::focus::keep_tab_inside(&ev, node.get().map(web_sys::HtmlElement::from));
+                }
             >
                 <nav class="settings-nav" aria-label="Settings pages">
                     <h2 id="settings-title" class="settings-title">"Settings"</h2>

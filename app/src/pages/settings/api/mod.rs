@@ -263,10 +263,59 @@ fn watch_outcomes(page: ApiPage) {
 
 #[component]
 fn Actions(page: ApiPage) -> impl IntoView {
+    use crate::components::focus::{MenuMove, move_in_menu};
     let menu_open = RwSignal::new(false);
-    let choose = move |panel: Panel| {
+    let button = NodeRef::<leptos::html::Button>::new();
+    let menu = NodeRef::<leptos::html::Div>::new();
+    // Which item takes focus when the menu appears: the first, or the last after ArrowUp.
+    let start_at = StoredValue::new(MenuMove::First);
+    let menu_element = move || menu.get().map(web_sys::HtmlElement::from);
+    Effect::new(move |_| {
+        if menu.get().is_some() {
+            move_in_menu(menu_element(), start_at.get_value());
+        }
+    });
+    let open_at = move |at: MenuMove| {
+        start_at.set_value(at);
+        menu_open.set(true);
+    };
+    let close_to_button = move || {
         menu_open.set(false);
+        if let Some(b) = button.get() {
+            let _ = b.focus();
+        }
+    };
+    // The slide-over gives the focus back to the button when it closes.
+    let choose = move |panel: Panel| {
+        close_to_button();
         page.open(panel);
+    };
+    let on_button_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "ArrowDown" => {
+            ev.prevent_default();
+            open_at(MenuMove::First);
+        }
+        "ArrowUp" => {
+            ev.prevent_default();
+            open_at(MenuMove::Last);
+        }
+        _ => {}
+    };
+    let on_menu_key = move |ev: leptos::ev::KeyboardEvent| {
+        let key = ev.key();
+        if let Some(to) = MenuMove::of_key(&key) {
+            ev.prevent_default();
+            move_in_menu(menu_element(), to);
+        } else if key == "Escape" {
+            ev.stop_propagation();
+            ev.prevent_default();
+            close_to_button();
+        } else if key == "Tab" {
+            // Out of the menu: it closes and the focus goes back to its button (the items
+            // are about to leave the page).
+            ev.prevent_default();
+            close_to_button();
+        }
     };
     view! {
         <div class="api-actions">
@@ -278,28 +327,29 @@ fn Actions(page: ApiPage) -> impl IntoView {
                 <button
                     type="button"
                     class="btn btn-primary"
+                    id="add-new-button"
                     aria-haspopup="menu"
+                    aria-controls="add-new-menu"
                     aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| menu_open.update(|o| *o = !*o)
+                    node_ref=button
+                    on:keydown=on_button_key
+                    on:click=move |_| {
+                        if menu_open.get_untracked() {
+                            menu_open.set(false);
+                        } else {
+                            open_at(MenuMove::First);
+                        }
+                    }
                 >
                     "Add New"
                 </button>
                 <Show when=move || menu_open.get()>
-                    <div
-                        class="menu"
-                        role="menu"
-                        on:keydown=move |ev| {
-                            if ev.key() == "Escape" {
-                                ev.stop_propagation();
-                                menu_open.set(false);
-                            }
-                        }
-                    >
-                        <button type="button" role="menuitem" class="menu-item" on:click=move |_| choose(Panel::AddClient)>
+                    <div class="menu" role="menu" id="add-new-menu" aria-labelledby="add-new-button" node_ref=menu on:keydown=on_menu_key>
+                        <button type="button" role="menuitem" tabindex="-1" class="menu-item" on:click=move |_| choose(Panel::AddClient)>
                             <strong>"API Client"</strong>
                             <span class="muted">"Create a secure API client"</span>
                         </button>
-                        <button type="button" role="menuitem" class="menu-item" on:click=move |_| choose(Panel::AddToken)>
+                        <button type="button" role="menuitem" tabindex="-1" class="menu-item" on:click=move |_| choose(Panel::AddToken)>
                             <strong>"Restricted Access Token"</strong>
                             <span class="muted">"Create a restricted access token"</span>
                         </button>

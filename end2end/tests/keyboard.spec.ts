@@ -1,0 +1,141 @@
+import { test, expect, type Locator, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { ensureInstance, openAddApiClient, openApiSettings, signIn, signUp, takeCreatedClient } from "./helpers";
+
+// The keyboard alone (PRODUCT.md §3): focus stays inside an open dialog or slide-over and goes
+// back to what opened it; Escape closes; Add New is a WAI-ARIA menu button. And an automated
+// accessibility check (axe-core) finds nothing serious or critical on the console's pages.
+test.describe.configure({ mode: "serial" });
+
+const admin = { name: "Kim Keys", email: "kim@keyboard.test", password: "kim's long password", org: "Keyboard Org" };
+
+/** Presses `key` 30 times; after each press the focus is inside `dialog`. */
+async function focusStaysInside(page: Page, dialog: Locator, key: "Tab" | "Shift+Tab") {
+  await expect(dialog).toBeVisible();
+  const handle = await dialog.elementHandle();
+  for (let i = 1; i <= 30; i++) {
+    await page.keyboard.press(key);
+    const inside = await page.evaluate((el) => !!el && el.contains(document.activeElement), handle);
+    expect(inside, `${key} #${i} left the dialog`).toBe(true);
+  }
+}
+
+async function bothWays(page: Page, dialog: Locator) {
+  await focusStaysInside(page, dialog, "Tab");
+  await focusStaysInside(page, dialog, "Shift+Tab");
+}
+
+/** No serious or critical axe-core violation on what the page shows now. */
+async function accessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(bad, what).toEqual([]);
+}
+
+const focused = (page: Page) => page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+
+test("Settings, slide-overs and confirmations keep the focus inside and give it back", async ({ page }) => {
+  await ensureInstance(page, "keyboard.test");
+  await signUp(page, admin);
+  const settings = await openApiSettings(page);
+  await bothWays(page, settings);
+
+  const add = await openAddApiClient(page, settings);
+  await bothWays(page, add);
+  await page.keyboard.press("Escape");
+  await expect(add).toHaveCount(0);
+  await expect(settings.getByRole("button", { name: "Add New" })).toBeFocused();
+
+  const again = await openAddApiClient(page, settings);
+  await again.getByLabel("Client Name").fill("Keyboard client");
+  await again.getByRole("button", { name: "Add" }).click();
+  const created = page.getByRole("dialog", { name: "API Client Created" });
+  await bothWays(page, created);
+  await takeCreatedClient(page);
+
+  const row = settings.getByRole("row", { name: /Keyboard client/ });
+  await row.focus();
+  await page.keyboard.press("Enter");
+  const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  await bothWays(page, edit);
+  await edit.getByRole("button", { name: "Delete" }).focus();
+  await page.keyboard.press("Enter");
+  const confirm = page.getByRole("dialog", { name: "Delete Keyboard client?" });
+  await bothWays(page, confirm);
+  await page.keyboard.press("Escape");
+  await expect(confirm).toHaveCount(0);
+  await expect(edit.getByRole("button", { name: "Delete" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(edit).toHaveCount(0);
+  await expect(row).toBeFocused();
+  // Escape closes the Settings dialog itself too.
+  await page.keyboard.press("Escape");
+  await expect(settings).toHaveCount(0);
+});
+
+test("Add New follows the menu button pattern: arrows, Home, End, Escape", async ({ page }) => {
+  await signIn(page, admin);
+  const settings = await openApiSettings(page);
+  const button = settings.getByRole("button", { name: "Add New" });
+  await button.focus();
+  await page.keyboard.press("ArrowDown");
+  const menu = page.getByRole("menu");
+  await expect(menu).toBeVisible();
+  await expect(menu.getByRole("menuitem", { name: /API Client/ })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(menu.getByRole("menuitem", { name: /Restricted Access Token/ })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(menu.getByRole("menuitem", { name: /API Client/ })).toBeFocused();
+  await page.keyboard.press("End");
+  await expect(menu.getByRole("menuitem", { name: /Restricted Access Token/ })).toBeFocused();
+  await page.keyboard.press("Home");
+  await expect(menu.getByRole("menuitem", { name: /API Client/ })).toBeFocused();
+  await page.keyboard.press("ArrowUp");
+  await expect(menu.getByRole("menuitem", { name: /Restricted Access Token/ })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(menu).toHaveCount(0);
+  await expect(button).toBeFocused();
+  await expect(settings).toBeVisible();
+  await page.keyboard.press("ArrowUp");
+  await expect(menu.getByRole("menuitem", { name: /Restricted Access Token/ })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("dialog", { name: "Add Restricted Access Token" })).toBeVisible();
+  expect(await focused(page)).not.toBe("");
+});
+
+test("axe-core finds no serious or critical violation on sign-in, the overview, Settings and its dialogs", async ({ page }) => {
+  await page.goto("/login");
+  await accessible(page, "sign-in");
+  await signIn(page, admin);
+  await accessible(page, "overview");
+  for (const path of ["general", "members", "audit", "api"]) {
+    await page.goto(`/?settings-modal=open&path=${path}`);
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    await expect(page.getByRole("dialog", { name: "Settings" })).toBeVisible();
+    await page.waitForLoadState("networkidle");
+    await accessible(page, `Settings › ${path}`);
+  }
+  const settings = await openApiSettings(page);
+  const add = await openAddApiClient(page, settings);
+  await accessible(page, "Add API Client");
+  await add.getByLabel("Client Name").fill("Checked client");
+  await add.getByRole("button", { name: "Add" }).click();
+  await expect(page.getByRole("dialog", { name: "API Client Created" })).toBeVisible();
+  await accessible(page, "API Client Created");
+  await takeCreatedClient(page);
+  await settings.getByRole("row", { name: /Checked client/ }).click();
+  const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  await expect(edit).toBeVisible();
+  await accessible(page, "Edit API Client");
+  await edit.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("dialog", { name: "Delete Checked client?" })).toBeVisible();
+  await accessible(page, "Delete confirmation");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Escape");
+  await settings.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
+  await expect(page.getByRole("dialog", { name: "Add Restricted Access Token" })).toBeVisible();
+  await accessible(page, "Add Restricted Access Token");
+});
