@@ -75,6 +75,39 @@ test("Settings, slide-overs and confirmations keep the focus inside and give it 
   await expect(settings).toHaveCount(0);
 });
 
+test("Restricted Access Token slide-overs, their dialogs and the revoke confirmation keep the focus too", async ({ page }) => {
+  await signIn(page, admin);
+  const settings = await openApiSettings(page);
+  await settings.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
+  const add = page.getByRole("dialog", { name: "Add Restricted Access Token" });
+  await bothWays(page, add);
+  await add.getByLabel("Token Name").fill("Keyboard kiosk");
+  await add.getByLabel("Allowed IP Addresses").fill("127.0.0.1");
+  await add.getByRole("button", { name: "Add" }).click();
+  const created = page.getByRole("dialog", { name: "Restricted Access Token Created" });
+  await bothWays(page, created);
+  await created.getByRole("button", { name: "Ok" }).click();
+
+  const row = settings.getByRole("row", { name: /Keyboard kiosk/ });
+  await row.focus();
+  await page.keyboard.press("Enter");
+  const edit = page.getByRole("dialog", { name: "Edit Restricted Access Token" });
+  await bothWays(page, edit);
+  await edit.getByRole("button", { name: "Regenerate token" }).click();
+  const regenerated = page.getByRole("dialog", { name: "Restricted Access Token Regenerated" });
+  await bothWays(page, regenerated);
+  await regenerated.getByRole("button", { name: "Ok" }).click();
+  await row.click();
+  await edit.getByRole("button", { name: "Revoke" }).focus();
+  await page.keyboard.press("Enter");
+  const confirm = page.getByRole("dialog", { name: "Revoke Keyboard kiosk?" });
+  await bothWays(page, confirm);
+  await page.keyboard.press("Escape");
+  await expect(confirm).toHaveCount(0);
+  await expect(edit.getByRole("button", { name: "Revoke" })).toBeFocused();
+});
+
 test("Add New follows the menu button pattern: arrows, Home, End, Escape", async ({ page }) => {
   await signIn(page, admin);
   const settings = await openApiSettings(page);

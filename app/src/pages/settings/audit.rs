@@ -115,7 +115,8 @@ fn AuditTable(
     let has_newer = move || !newer.read().is_empty();
     let older = next.clone();
     view! {
-        <div class="table-scroll">
+        // Focusable so the keyboard can scroll it sideways when it is wider than the page.
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Audit events">
             <table class="table audit-table">
                 <thead>
                     <tr>

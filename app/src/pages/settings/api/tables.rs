@@ -233,7 +233,8 @@ fn ClientsTable(
         <section class="credential-section">
             <h4>"API Clients"</h4>
             {filter}
-            <div class="table-scroll">
+            // Focusable so the keyboard can scroll it sideways when it is wider than the page.
+            <div class="table-scroll" tabindex="0" role="region" aria-label="API Clients">
                 <table class="table credentials-table">
                     <thead>
                         <tr>
@@ -286,7 +287,7 @@ fn TokensTable(paged: Paged<RestrictedTokenView>, now: i64, page: ApiPage) -> im
         <section class="credential-section">
             <h4>"Restricted Access Tokens"</h4>
             {filter}
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Restricted Access Tokens">
                 <table class="table credentials-table">
                     <thead>
                         <tr>
