@@ -211,19 +211,19 @@ fn ClientsTable(
             let status_class = if client.status == CredentialStatus::Active { "status status-ok" } else { "status status-bad" };
             view! {
                 <tr class:clickable=interactive tabindex=tabindex on:click=on_click on:keydown=on_key>
-                    <td>
+                    <td data-label="Name">
                         <span class="credential-name">{logo_image(client.logo_url.clone())}{client.name.clone()}</span>
                         <span class="app-type muted">{types.label_of(&client.application_type)}</span>
                     </td>
-                    <td>{client.description.clone().unwrap_or_else(|| "-".to_string())}</td>
-                    <td><CopyValue value=client.client_id.clone() label="Client ID"/></td>
-                    <td class="mono">
+                    <td data-label="Description">{client.description.clone().unwrap_or_else(|| "-".to_string())}</td>
+                    <td data-label="Client ID" class="client-id"><CopyValue value=client.client_id.clone() label="Client ID"/></td>
+                    <td data-label="Client Secret" class="mono">
                         {format!("•••• {}", client.secret_last_four)}
                         {previous_line(client.previous_secret.clone())}
                     </td>
-                    <td>{dash_or_pills(client.allowed_origins.clone())}</td>
-                    <td><span class=status_class>{client.status.as_str()}</span></td>
-                    <td>{time_ago(client.last_used_at, now)}</td>
+                    <td data-label="Allowed Origins">{dash_or_pills(client.allowed_origins.clone())}</td>
+                    <td data-label="Status"><span class=status_class>{client.status.as_str()}</span></td>
+                    <td data-label="Last used">{time_ago(client.last_used_at, now)}</td>
                 </tr>
             }
         })
@@ -270,14 +270,14 @@ fn TokensTable(paged: Paged<RestrictedTokenView>, now: i64, page: ApiPage) -> im
             let status_class = if token.status == TokenStatus::Active { "status status-ok" } else { "status status-bad" };
             view! {
                 <tr class:clickable=interactive tabindex=tabindex on:click=on_click on:keydown=on_key>
-                    <td>{token.name.clone()}</td>
-                    <td class="mono">
+                    <td data-label="Name">{token.name.clone()}</td>
+                    <td data-label="Token" class="mono">
                         {format!("•••• {}", token.token_last_four)}
                         {previous_line(token.previous_token.clone())}
                     </td>
-                    <td>{dash_or_pills(token.allowed_ips.clone())}</td>
-                    <td><span class=status_class>{token.status.as_str()}</span></td>
-                    <td>{time_ago(token.last_used_at, now)}</td>
+                    <td data-label="Allowed IPs">{dash_or_pills(token.allowed_ips.clone())}</td>
+                    <td data-label="Status"><span class=status_class>{token.status.as_str()}</span></td>
+                    <td data-label="Last used">{time_ago(token.last_used_at, now)}</td>
                 </tr>
             }
         })
