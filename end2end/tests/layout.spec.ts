@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { ensureInstance, openAddApiClient, openApiSettings, signUp, takeCreatedClient } from "./helpers";
+import { ensureInstance, openAddApiClient, openApiSettings, signIn, signUp, takeCreatedClient } from "./helpers";
 
 // The API Clients table fits the Settings dialog at 1280 px: long names and five origins per
 // client wrap instead of pushing the Status column off to the right; Close stays in view while
@@ -56,11 +56,7 @@ test("at 1280×800 every column shows without sideways scrolling, with 12 long n
 
 test("at 390 px each credential is a card that names its fields", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await signIn(page, who);
   const settings = await openApiSettings(page);
   const table = settings.getByRole("region", { name: "API Clients" });
   const row = table.getByRole("row", { name: /Writer/ });
