@@ -108,6 +108,22 @@ test("Restricted Access Token slide-overs, their dialogs and the revoke confirma
   await expect(edit.getByRole("button", { name: "Revoke" })).toBeFocused();
 });
 
+test("the Members page's Invite member dialog keeps the focus and gives it back to its button", async ({ page }) => {
+  await signIn(page, admin);
+  await page.goto("/?settings-modal=open&path=members");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  const settings = page.getByRole("dialog", { name: "Settings" });
+  const open = settings.getByRole("button", { name: "Invite member" });
+  await open.focus();
+  await page.keyboard.press("Enter");
+  const invite = page.getByRole("dialog", { name: "Invite member" });
+  await bothWays(page, invite);
+  await page.keyboard.press("Escape");
+  await expect(invite).toHaveCount(0);
+  await expect(open).toBeFocused();
+  await expect(settings).toBeVisible();
+});
+
 test("Add New follows the menu button pattern: arrows, Home, End, Escape", async ({ page }) => {
   await signIn(page, admin);
   const settings = await openApiSettings(page);
