@@ -314,16 +314,19 @@ fn router(config: &Config, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             page_gate::gate,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.cookies,
-            csrf::guard,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            client_ip::console_client_address,
-        ))
-        .layer(axum::middleware::from_fn(headers::console));
+        ));
+    let console = console_guards(console, &state)
+        .layer(axum::middleware::from_fn(headers::console))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    // Logo uploads are the one larger body: the console's guards, a limit of their own.
+    let logos = Router::new().route(
+        logos::PATH,
+        get(logos::get_logo)
+            .post(logos::upload_logo)
+            .delete(logos::remove_logo),
+    );
+    let logos =
+        console_guards(logos, &state).layer(RequestBodyLimitLayer::new(logos::MAX_UPLOAD_BYTES));
     // The public API: its routes and its OpenAPI description come from the same declarations.
     let (oauth_routes, oauth_description) = oauth::routes().split_for_parts();
     let (api_routes, api_description) = api::routes(state.clone());
@@ -344,6 +347,7 @@ fn router(config: &Config, state: AppState) -> Router {
     if tracing::enabled!(tracing::Level::DEBUG) {
         public = public.layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
     }
+    let public = public.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     let site = Router::new()
         .route("/healthz", get(healthz))
         .merge(docs::routes(
@@ -352,7 +356,9 @@ fn router(config: &Config, state: AppState) -> Router {
             &settings.audience,
             Some(state.operator.name.as_str()).filter(|n| !n.is_empty()),
         ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(console)
+        .merge(logos)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             headers::SITE_POLICY,
@@ -370,38 +376,10 @@ fn router(config: &Config, state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
-    // Logo uploads are the one larger body: their routes join after the general limit, with
-    // the console's guards of their own.
-    let logos = Router::new()
-        .route(
-            logos::PATH,
-            get(logos::get_logo)
-                .post(logos::upload_logo)
-                .delete(logos::remove_logo),
-        )
-        .layer(RequestBodyLimitLayer::new(logos::MAX_UPLOAD_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.cookies,
-            csrf::guard,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            client_ip::console_client_address,
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            headers::SITE_POLICY,
-        ))
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
+    // Every body has a limit: 64 KiB, except the logo upload's own (above).
     let mut router = Router::new()
         .merge(public)
         .merge(site)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .merge(logos)
         .layer(RequestBodyTimeoutLayer::new(serve::BODY_READ_TIMEOUT));
     if config.secure_cookies() {
         router = router.layer(SetResponseHeaderLayer::overriding(
@@ -414,6 +392,20 @@ fn router(config: &Config, state: AppState) -> Router {
     router
         .layer(axum::middleware::from_fn_with_state(hosts, hosts::check))
         .with_state(state)
+}
+
+/// What every console route passes: the anti-forgery guard, then the client address the audit
+/// log records.
+fn console_guards(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.cookies,
+            csrf::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::console_client_address,
+        ))
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -317,7 +317,8 @@ impl Store {
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<ApiClientRecord, StoreError> {
-        let (organization_id, id) = (organization_id.as_str(), id.as_str());
+        let (org, credential) = (organization_id, id);
+        let (organization_id, id) = (org.as_str(), credential.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let done = sqlx::query(
@@ -345,8 +346,7 @@ impl Store {
         record_client_event(conn, organization_id, id).await?;
         record_audit(conn, audit).await?;
         tx.commit().await?;
-        self.get_api_client(OrgId::new(organization_id), CredentialId::new(id))
-            .await
+        self.get_api_client(org, credential).await
     }
 
     pub async fn set_api_client_disabled(
@@ -357,7 +357,8 @@ impl Store {
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<ApiClientRecord, StoreError> {
-        let (organization_id, id) = (organization_id.as_str(), id.as_str());
+        let (org, credential) = (organization_id, id);
+        let (organization_id, id) = (org.as_str(), credential.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let done = sqlx::query(
@@ -375,8 +376,7 @@ impl Store {
         record_client_event(conn, organization_id, id).await?;
         record_audit(conn, audit).await?;
         tx.commit().await?;
-        self.get_api_client(OrgId::new(organization_id), CredentialId::new(id))
-            .await
+        self.get_api_client(org, credential).await
     }
 
     /// Deletes an API Client; answers its Client ID (what caches key it by).
@@ -473,7 +473,8 @@ impl Store {
         now: i64,
         audit: &NewAuditEvent,
     ) -> Result<RestrictedTokenRecord, StoreError> {
-        let (organization_id, id) = (organization_id.as_str(), id.as_str());
+        let (org, credential) = (organization_id, id);
+        let (organization_id, id) = (org.as_str(), credential.as_str());
         let mut tx = self.pool.begin().await?;
         let conn = tx.acquire().await?;
         let done = sqlx::query(
@@ -498,8 +499,7 @@ impl Store {
         record_token_event(conn, organization_id, id).await?;
         record_audit(conn, audit).await?;
         tx.commit().await?;
-        self.get_restricted_token(OrgId::new(organization_id), CredentialId::new(id))
-            .await
+        self.get_restricted_token(org, credential).await
     }
 
     pub async fn delete_restricted_token(

@@ -12,6 +12,7 @@ pub fn Dialog(
     let title_id = format!("dialog-title-{}", title.to_lowercase().replace(' ', "-"));
     let labelled_by = title_id.clone();
     let mark = super::focus::restore_focus_on_close(None);
+    super::focus::trap_tab_while_mounted();
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {
@@ -34,7 +35,6 @@ pub fn Dialog(
                         ev.prevent_default();
                         on_close.run(());
                     }
-                    super::focus::keep_tab_inside(&ev, node.get().map(web_sys::HtmlElement::from));
                 }
             >
                 <h2 id=title_id class="dialog-title">{title}</h2>

@@ -40,10 +40,20 @@ pub fn restore_focus_on_close(fixed: Option<&'static str>) -> String {
     mark
 }
 
-/// For a key the page's elements did not take (the focus is on the page's body, or behind the
-/// dialogs): Tab goes into the topmost open modal dialog, the last in the document that is not
-/// itself hidden behind another.
-pub fn keep_tab_in_topmost_modal(ev: &leptos::ev::KeyboardEvent) {
+/// Keeps Tab inside the topmost open modal while the calling dialog is mounted: one listener on
+/// the window, so a Tab from anywhere (inside the dialog, or the page's body after a full load)
+/// is handled once, by the same rule.
+pub fn trap_tab_while_mounted() {
+    let listener = leptos::prelude::window_event_listener(leptos::ev::keydown, |ev| {
+        keep_tab_in_topmost_modal(&ev);
+    });
+    leptos::prelude::on_cleanup(move || listener.remove());
+}
+
+/// Tab goes into, and stays in, the topmost open modal dialog: the last in the document that is
+/// not itself hidden behind another. With several dialogs mounted (Settings, a slide-over in
+/// it, a confirmation above), each has a listener; the first to run decides for all.
+fn keep_tab_in_topmost_modal(ev: &leptos::ev::KeyboardEvent) {
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast;
@@ -64,6 +74,7 @@ pub fn keep_tab_in_topmost_modal(ev: &leptos::ev::KeyboardEvent) {
                     .flatten()
                     .is_none()
             });
+        ev.stop_immediate_propagation();
         keep_tab_inside(ev, topmost);
     }
     #[cfg(not(target_arch = "wasm32"))]
@@ -77,8 +88,8 @@ const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]):
 
 /// On Tab in a modal dialog `container`: from its last focusable element Tab goes to the first,
 /// from the first Shift+Tab goes to the last, and from outside (or the dialog itself) into it.
-/// The innermost dialog decides: the event goes no further.
-pub fn keep_tab_inside(ev: &leptos::ev::KeyboardEvent, container: Option<web_sys::HtmlElement>) {
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn keep_tab_inside(ev: &leptos::ev::KeyboardEvent, container: Option<web_sys::HtmlElement>) {
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast;
@@ -88,7 +99,6 @@ pub fn keep_tab_inside(ev: &leptos::ev::KeyboardEvent, container: Option<web_sys
         let Some(container) = container else {
             return;
         };
-        ev.stop_propagation();
         let reachable = |el: &web_sys::HtmlElement| {
             // Shown, and not in a part of the dialog hidden behind another layer.
             el.get_client_rects().length() > 0

@@ -14,6 +14,7 @@ pub fn SlideOver(
     let title_id = format!("slideover-{}", title.to_lowercase().replace(' ', "-"));
     let labelled_by = title_id.clone();
     let mark = super::focus::restore_focus_on_close(None);
+    super::focus::trap_tab_while_mounted();
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = node.get() {
@@ -36,7 +37,6 @@ pub fn SlideOver(
                         ev.prevent_default();
                         on_close.run(());
                     }
-                    super::focus::keep_tab_inside(&ev, node.get().map(web_sys::HtmlElement::from));
                 }
             >
                 <h3 id=title_id class="slideover-title">{title}</h3>

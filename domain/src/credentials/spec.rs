@@ -5,6 +5,7 @@
 //! or the clock (a kept past expiry, an application type the operator has since removed) is
 //! decided when the service applies the spec.
 
+use super::dates::DAY;
 use super::{
     AllowedIps, AllowedOrigins, CredentialName, Description, ExpirationDate, Quota, RateLimit,
     ScopeCatalog, Scopes, form_date_of, unix_of_date,
@@ -29,7 +30,7 @@ impl Expiry {
             return Ok(Expiry::Never);
         }
         unix_of_date(input)
-            .map(|start| Expiry::EndOfDay(start + 86_400))
+            .map(|start| Expiry::EndOfDay(start + DAY))
             .ok_or_else(|| {
                 FieldError::new(
                     ExpirationDate::FIELD,
@@ -165,8 +166,6 @@ impl RestrictedTokenSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const DAY: i64 = 86_400;
 
     #[test]
     fn a_new_expiry_must_be_ahead_and_an_unchanged_one_may_have_passed() {

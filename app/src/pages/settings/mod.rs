@@ -21,16 +21,14 @@ pub fn SettingsModal(me: Me) -> impl IntoView {
     let navigate = use_navigate();
     let close = Callback::new(move |()| navigate("/", Default::default()));
     let node = NodeRef::<leptos::html::Div>::new();
-    // Keys the dialogs' own elements did not take: Escape closes, and Tab from wherever the
-    // focus is (the page's body after a full load) goes into the topmost dialog.
-    let on_key = window_event_listener(ev::keydown, move |ev| {
+    // Escape that no dialog above took closes Settings.
+    let on_escape = window_event_listener(ev::keydown, move |ev| {
         if ev.key() == "Escape" && !ev.default_prevented() {
             close.run(());
-        } else {
-            crate::components::focus::keep_tab_in_topmost_modal(&ev);
         }
     });
-    on_cleanup(move || on_key.remove());
+    on_cleanup(move || on_escape.remove());
+    crate::components::focus::trap_tab_while_mounted();
     let mark = crate::components::focus::restore_focus_on_close(Some("settings"));
     Effect::new(move |_| {
         if let Some(el) = node.get() {
@@ -62,9 +60,6 @@ pub fn SettingsModal(me: Me) -> impl IntoView {
                 data-modal=mark
                 tabindex="-1"
                 node_ref=node
-                on:keydown=move |ev| {
-                    crate::components::focus::keep_tab_inside(&ev, node.get().map(web_sys::HtmlElement::from));
-                }
             >
                 <nav class="settings-nav" aria-label="Settings pages">
                     <h2 id="settings-title" class="settings-title">"Settings"</h2>
