@@ -10,6 +10,7 @@ use crate::gate::{self, Gated, identity};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 pub const PATH: &str = "/gate/check";
@@ -37,7 +38,7 @@ fn forwarded<'h>(headers: &'h HeaderMap, names: &[HeaderName]) -> Result<Option<
 }
 
 /// The original method and normalized path, or why they cannot be read.
-fn original(headers: &HeaderMap) -> Result<(Method, String), ApiError> {
+fn original(headers: &HeaderMap) -> Result<(Method, Cow<'_, str>), ApiError> {
     let method = forwarded(headers, &METHOD_HEADERS)
         .map_err(|()| ApiError::bad_request("the forwarded method is repeated or not text"))?
         .ok_or_else(|| {
@@ -101,7 +102,9 @@ mod tests {
         for (name, value) in pairs {
             headers.append(*name, HeaderValue::from_static(value));
         }
-        original(&headers).map_err(|e| e.body().error_description.clone())
+        original(&headers)
+            .map(|(method, path)| (method, path.into_owned()))
+            .map_err(|e| e.body().error_description.clone())
     }
 
     #[test]

@@ -8,12 +8,14 @@ use crate::gate::{self, Gated, Upstream, identity};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::uri::{self, PathAndQuery};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -79,17 +81,26 @@ fn drop_connection_named(headers: &mut HeaderMap) {
     }
 }
 
-fn upstream_uri(upstream: &Upstream, path: &str, query: Option<&str>) -> Option<Uri> {
-    let path_and_query = match query {
-        Some(query) => format!("{path}?{query}"),
-        None => path.to_string(),
+/// The upstream's URI for a request: the route's scheme and authority with the request's path
+/// (`rewritten` when normalization changed it) and query. A path normalization left as it was
+/// is passed on without a copy.
+fn upstream_uri(upstream: &Upstream, original: &Uri, rewritten: Option<&str>) -> Option<Uri> {
+    let path_and_query = match (rewritten, original.path_and_query()) {
+        (None, Some(unchanged)) => unchanged.clone(),
+        (path, _) => {
+            let path = path.unwrap_or(original.path());
+            let text = match original.query() {
+                Some(query) => format!("{path}?{query}"),
+                None => path.to_string(),
+            };
+            PathAndQuery::try_from(text).ok()?
+        }
     };
-    Uri::builder()
-        .scheme(upstream.base.scheme()?.clone())
-        .authority(upstream.base.authority()?.clone())
-        .path_and_query(path_and_query)
-        .build()
-        .ok()
+    let mut parts = uri::Parts::default();
+    parts.scheme = Some(upstream.base.scheme()?.clone());
+    parts.authority = Some(upstream.base.authority()?.clone());
+    parts.path_and_query = Some(path_and_query);
+    Uri::from_parts(parts).ok()
 }
 
 async fn proxy(
@@ -123,7 +134,11 @@ async fn proxy(
     let (Some(upstream), Some(client)) = (&route.upstream, &state.gateway_client) else {
         return ApiError::bad_gateway("this route has no upstream").into_response();
     };
-    let Some(uri) = upstream_uri(upstream, &path, parts.uri.query()) else {
+    let rewritten = match &path {
+        Cow::Owned(changed) => Some(changed.as_str()),
+        Cow::Borrowed(_) => None,
+    };
+    let Some(uri) = upstream_uri(upstream, &parts.uri, rewritten) else {
         return ApiError::bad_request("the request target cannot be passed on").into_response();
     };
     let headers = &mut parts.headers;
@@ -197,7 +212,7 @@ fn forwarded_headers(
     headers.remove(&xff);
     headers.remove(&proto);
     headers.remove(&fwd_host);
-    if let Ok(chain) = HeaderValue::from_str(&chain) {
+    if let Ok(chain) = HeaderValue::try_from(chain) {
         headers.insert(xff, chain);
     }
     headers.insert(
@@ -226,5 +241,26 @@ mod tests {
         drop_hop_by_hop(&mut headers);
         assert_eq!(headers.len(), 1);
         assert!(headers.contains_key(header::CONTENT_TYPE));
+    }
+
+    fn upstream() -> Upstream {
+        Upstream {
+            base: Uri::from_static("http://127.0.0.1:9000"),
+            timeout: std::time::Duration::from_secs(1),
+            forward_authorization: false,
+        }
+    }
+
+    #[test]
+    fn the_upstream_gets_the_normalized_path_and_the_query() {
+        let original = Uri::from_static("/orders/1?x=%20y&z");
+        let uri = upstream_uri(&upstream(), &original, None).unwrap();
+        assert_eq!(uri, "http://127.0.0.1:9000/orders/1?x=%20y&z");
+        let original = Uri::from_static("/%6Frders/1?x=1");
+        let uri = upstream_uri(&upstream(), &original, Some("/orders/1")).unwrap();
+        assert_eq!(uri, "http://127.0.0.1:9000/orders/1?x=1");
+        let original = Uri::from_static("/%6Frders/1");
+        let uri = upstream_uri(&upstream(), &original, Some("/orders/1")).unwrap();
+        assert_eq!(uri, "http://127.0.0.1:9000/orders/1");
     }
 }

@@ -18,7 +18,8 @@ pub fn headers_of(caller: &Caller) -> [(HeaderName, HeaderValue); 5] {
         Caller::ApiClient { client, scopes, .. } => (
             "api_client",
             value(&client.client_id),
-            value(&domain::credentials::space_separated(scopes)),
+            HeaderValue::try_from(domain::credentials::space_separated(scopes))
+                .unwrap_or(HeaderValue::from_static("")),
         ),
         Caller::RestrictedToken { .. } => (
             "restricted_access_token",

@@ -94,8 +94,12 @@ pub fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
     Some(Ok(token))
 }
 
-/// The caller behind the request's bearer value.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+/// The caller behind the request's bearer value at `now`.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<Caller, ApiError> {
     let token = match bearer(headers) {
         None => return Err(ApiError::unauthorized(None, "an access token is required")),
         Some(Err(())) => {
@@ -105,11 +109,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         }
         Some(Ok(token)) => token,
     };
-    match state
-        .services
-        .authenticate_bearer(token, state.services.now())
-        .await
-    {
+    match state.services.authenticate_bearer(token, now).await {
         Ok(caller) => Ok(caller),
         Err(BearerError::InvalidToken) => Err(ApiError::invalid_token(
             "the access token is invalid, expired or revoked",
@@ -128,10 +128,10 @@ pub async fn admit(
     peer: IpAddr,
 ) -> Result<Admitted, Refused> {
     let origin = headers.get(header::ORIGIN);
-    let caller = authenticate(state, headers)
+    let now = state.services.now();
+    let caller = authenticate(state, headers, now)
         .await
         .map_err(|e| Refused::new(e, origin))?;
-    let now = state.services.now();
     let from = client_ip(peer, headers, &state.trusted_proxies);
     let decided = check(state, access, &caller, origin, from, now);
     state
