@@ -8,11 +8,13 @@
 //! never resolved elsewhere by browsers; both keep health checks and local use working.
 //! `/gate/check` is exempt: proxies ask it with the guarded API's own `Host`.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::future::{Either, Ready, ready};
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
 
 /// The names this instance answers for (lower case, without port or trailing dot).
 #[derive(Clone, Debug)]
@@ -89,28 +91,77 @@ fn is_port(port: &str) -> bool {
     !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Refuses requests for other hosts with 421, and requests without a host with 400.
-pub async fn check(State(allowed): State<AllowedHosts>, request: Request, next: Next) -> Response {
-    if request.uri().path() == crate::forward_auth::PATH {
-        return next.run(request).await;
-    }
-    let authority = request.uri().authority().map(|a| a.as_str()).or_else(|| {
-        request
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-    });
-    match authority {
-        Some(authority) if allowed.allows(authority) => next.run(request).await,
-        Some(_) => {
-            tracing::warn!("request for another host refused");
-            refusal(
-                StatusCode::MISDIRECTED_REQUEST,
-                "This Portcullis instance does not answer for this host name. Use the issuer's \
-                 address, or add the name to PORTCULLIS_ALLOWED_HOSTS.\n",
-            )
+/// The layer that puts `CheckHosts` in front of a service.
+#[derive(Clone, Debug)]
+pub struct CheckHostsLayer(pub AllowedHosts);
+
+impl<S> Layer<S> for CheckHostsLayer {
+    type Service = CheckHosts<S>;
+
+    fn layer(&self, inner: S) -> CheckHosts<S> {
+        CheckHosts {
+            allowed: self.0.clone(),
+            inner,
         }
-        None => refusal(StatusCode::BAD_REQUEST, "The request has no Host header.\n"),
+    }
+}
+
+/// Refuses requests for other hosts with 421, and requests without a host with 400. It runs
+/// on every request, the hot paths included, so it is a plain service: no boxed future, no
+/// copy of the inner service per request (as `middleware::from_fn` makes).
+#[derive(Clone, Debug)]
+pub struct CheckHosts<S> {
+    allowed: AllowedHosts,
+    inner: S,
+}
+
+impl<S> Service<Request> for CheckHosts<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Either<Ready<Result<Response, S::Error>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match self.allowed.refusal(&request) {
+            Some(refused) => Either::Left(ready(Ok(refused))),
+            None => Either::Right(self.inner.call(request)),
+        }
+    }
+}
+
+impl AllowedHosts {
+    /// The answer to a request for another host, or without one; `None` lets it through.
+    fn refusal(&self, request: &Request) -> Option<Response> {
+        if request.uri().path() == crate::forward_auth::PATH {
+            return None;
+        }
+        let authority = request.uri().authority().map(|a| a.as_str()).or_else(|| {
+            request
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+        });
+        match authority {
+            Some(authority) if self.allows(authority) => None,
+            Some(_) => {
+                tracing::warn!("request for another host refused");
+                Some(refusal(
+                    StatusCode::MISDIRECTED_REQUEST,
+                    "This Portcullis instance does not answer for this host name. Use the \
+                     issuer's address, or add the name to PORTCULLIS_ALLOWED_HOSTS.\n",
+                ))
+            }
+            None => Some(refusal(
+                StatusCode::BAD_REQUEST,
+                "The request has no Host header.\n",
+            )),
+        }
     }
 }
 

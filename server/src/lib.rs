@@ -390,7 +390,7 @@ fn router(config: &Config, state: AppState) -> Router {
     // Outermost: a request for another host name is refused before anything else runs.
     let hosts = hosts::AllowedHosts::new(&config.issuer(), &config.allowed_hosts);
     router
-        .layer(axum::middleware::from_fn_with_state(hosts, hosts::check))
+        .layer(hosts::CheckHostsLayer(hosts))
         .with_state(state)
 }
 
