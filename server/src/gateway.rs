@@ -148,6 +148,8 @@ async fn proxy(
     if !upstream.forward_authorization {
         headers.remove(header::AUTHORIZATION);
     }
+    // The three X-Forwarded-* and five identity headers go in next: one growth at most.
+    headers.reserve(8);
     forwarded_headers(headers, &state, peer, host);
     for (name, value) in identity::headers_of(&admitted.caller) {
         headers.insert(name, value);

@@ -128,7 +128,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        match self.allowed.refusal(&request) {
+        match self.allowed.refuse(&request) {
             Some(refused) => Either::Left(ready(Ok(refused))),
             None => Either::Right(self.inner.call(request)),
         }
@@ -137,7 +137,7 @@ where
 
 impl AllowedHosts {
     /// The answer to a request for another host, or without one; `None` lets it through.
-    fn refusal(&self, request: &Request) -> Option<Response> {
+    fn refuse(&self, request: &Request) -> Option<Response> {
         if request.uri().path() == crate::forward_auth::PATH {
             return None;
         }

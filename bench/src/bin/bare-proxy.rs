@@ -17,6 +17,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::uri::{self, Authority, PathAndQuery, Scheme};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use hyper_util::client::legacy::Client;
@@ -47,23 +48,34 @@ async fn order() -> Response {
 #[derive(Clone)]
 struct Proxy {
     client: HttpClient,
-    upstream: String,
+    upstream: Authority,
 }
 
 impl Proxy {
     fn new(upstream: &str) -> Self {
+        let upstream = upstream
+            .parse()
+            .unwrap_or_else(|e| panic!("upstream {upstream}: {e}"));
         // Configured as the gateway's client is: pooled HTTP/1.1, no Nagle delay.
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         Proxy {
             client: Client::builder(TokioExecutor::new()).build(connector),
-            upstream: upstream.to_string(),
+            upstream,
         }
     }
 
+    /// The upstream's URI: its authority with the request's own path and query, not copied.
     fn target(&self, uri: &Uri) -> Option<Uri> {
-        let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        format!("http://{}{target}", self.upstream).parse().ok()
+        let mut parts = uri::Parts::default();
+        parts.scheme = Some(Scheme::HTTP);
+        parts.authority = Some(self.upstream.clone());
+        parts.path_and_query = Some(
+            uri.path_and_query()
+                .cloned()
+                .unwrap_or(PathAndQuery::from_static("/")),
+        );
+        Uri::from_parts(parts).ok()
     }
 }
 
@@ -91,15 +103,22 @@ const HOP_BY_HOP: [HeaderName; 8] = [
     header::UPGRADE,
 ];
 
+/// Drops the hop-by-hop headers and those a `Connection` header names (no allocation when
+/// there is none: the baseline must not do more work than the gateway does).
 fn drop_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named.iter().chain(&HOP_BY_HOP) {
+    if headers.contains_key(header::CONNECTION) {
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+            .collect();
+        for name in &named {
+            headers.remove(name);
+        }
+    }
+    for name in &HOP_BY_HOP {
         headers.remove(name);
     }
 }
