@@ -68,9 +68,11 @@ pub fn provide_request_nonce() {
     }
 }
 
+#[track_caller]
 pub fn context() -> Result<ServerContext, AppError> {
+    let caller = std::panic::Location::caller();
     use_context::<ServerContext>().ok_or_else(|| {
-        tracing::error!("server context missing from a server function");
+        tracing::error!(%caller, "server context missing from a server function");
         AppError::Internal
     })
 }

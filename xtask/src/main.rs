@@ -124,6 +124,17 @@ fn build(release: bool) -> Result {
     )
     .map_err(|e| format!("style/main.css: {e}"))?;
     copy_dir(&root().join("public"), &site)?;
+    for name in ["wasm", "js", "css"] {
+        let file = pkg.join(format!("{OUTPUT_NAME}.{name}"));
+        if release {
+            precompress(&file)?;
+        } else {
+            // A debug bundle must not be shadowed by an older release's compressed copies.
+            for suffix in ["gz", "br"] {
+                let _ = std::fs::remove_file(pkg.join(format!("{OUTPUT_NAME}.{name}.{suffix}")));
+            }
+        }
+    }
 
     step("server");
     let mut server = cargo();
@@ -132,6 +143,31 @@ fn build(release: bool) -> Result {
         server.arg("--release");
     }
     sh(&mut server)
+}
+
+/// Writes `FILE.gz` and `FILE.br` beside `file`, at the strongest settings (built once, served
+/// many times).
+fn precompress(file: &Path) -> Result {
+    use std::io::Write;
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let with_suffix = |suffix: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&bytes).map_err(|e| e.to_string())?;
+    let gzip = gzip.finish().map_err(|e| e.to_string())?;
+    std::fs::write(with_suffix(".gz"), gzip).map_err(|e| e.to_string())?;
+    let mut brotli = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut bytes.as_slice(), &mut brotli, &params)
+        .map_err(|e| e.to_string())?;
+    std::fs::write(with_suffix(".br"), brotli).map_err(|e| e.to_string())
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {

@@ -1,6 +1,5 @@
 //! Small pieces the pages share.
 
-pub mod client_only;
 pub mod clipboard;
 pub mod copy;
 pub mod dialog;

@@ -22,6 +22,8 @@ pub fn settings_link(page: &str) -> String {
 pub fn ConsolePage() -> impl IntoView {
     let me: MeResource = Resource::new(|| (), |_| get_me());
     provide_context(me);
+    // Here, outside the closures below, which the server runs more than once.
+    super::settings::SettingsData::provide();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -4,7 +4,6 @@ use super::split_list;
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use url::Url;
 
 pub const MAX_ORIGINS: usize = 50;
 
@@ -19,27 +18,29 @@ impl AllowedOrigin {
         if entry.contains('*') {
             return refuse("wildcards are not allowed");
         }
-        let Ok(url) = Url::parse(entry) else {
-            return refuse("expected scheme://host[:port]");
-        };
-        if url.scheme() != "http" && url.scheme() != "https" {
-            return refuse("only http and https");
-        }
-        let Some(host) = url.host_str() else {
-            return refuse("no host");
-        };
-        if !url.username().is_empty() || url.password().is_some() {
-            return refuse("no user information");
-        }
-        if url.path() != "/" || entry.trim_end_matches('/').matches('/').count() > 2 {
-            return refuse("no path");
-        }
-        if url.query().is_some() || url.fragment().is_some() {
+        // Checked on the text: the two parsers below differ on an empty `?` or `#`.
+        if entry.contains(['?', '#']) {
             return refuse("no query or fragment");
         }
-        let origin = match url.port() {
-            Some(port) => format!("{}://{host}:{port}", url.scheme()),
-            None => format!("{}://{host}", url.scheme()),
+        let Some(url) = whatwg::parse(entry) else {
+            return refuse("expected scheme://host[:port]");
+        };
+        if url.scheme != "http" && url.scheme != "https" {
+            return refuse("only http and https");
+        }
+        if url.host.is_empty() {
+            return refuse("no host");
+        }
+        if url.has_user_info {
+            return refuse("no user information");
+        }
+        if url.path != "/" || entry.trim_end_matches('/').matches('/').count() > 2 {
+            return refuse("no path");
+        }
+        let (scheme, host) = (url.scheme, url.host);
+        let origin = match url.port {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
         };
         Ok(AllowedOrigin(origin))
     }
@@ -100,6 +101,51 @@ impl AllowedOrigins {
     }
 }
 
+/// The parts of a URL the rules above look at, from the WHATWG URL parser: the `url` crate on
+/// the server, the browser's own `URL` in the WASM build (which then carries no IDNA tables).
+mod whatwg {
+    pub struct Parts {
+        /// Without the `:`.
+        pub scheme: String,
+        /// Lowercase, IDNA applied, IPv6 in brackets; empty when there is none.
+        pub host: String,
+        /// `None` for the scheme's default port.
+        pub port: Option<u16>,
+        pub has_user_info: bool,
+        pub path: String,
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn parse(entry: &str) -> Option<Parts> {
+        let url = url::Url::parse(entry).ok()?;
+        Some(Parts {
+            scheme: url.scheme().to_owned(),
+            host: url.host_str().unwrap_or_default().to_owned(),
+            port: url.port(),
+            has_user_info: !url.username().is_empty() || url.password().is_some(),
+            path: url.path().to_owned(),
+        })
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn parse(entry: &str) -> Option<Parts> {
+        let url = web_sys::Url::new(entry).ok()?;
+        let protocol = url.protocol();
+        let port = url.port();
+        Some(Parts {
+            scheme: protocol.strip_suffix(':').unwrap_or(&protocol).to_owned(),
+            host: url.hostname(),
+            port: if port.is_empty() {
+                None
+            } else {
+                Some(port.parse().ok()?)
+            },
+            has_user_info: !url.username().is_empty() || !url.password().is_empty(),
+            path: url.pathname(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +182,8 @@ mod tests {
             "https://example.com//",
             "https://example.com/?q=1",
             "https://example.com#top",
+            "https://example.com?",
+            "https://example.com/#",
             "ftp://example.com",
             "example.com",
             "https://user:pw@example.com",

@@ -1,15 +1,21 @@
 //! The gate in front of every `/api/v1` request: preflight, then the one authorization check
 //! (`crate::gate::admit`) against the route table `api::ROUTES`. What passes carries its
 //! `Caller` to the handler.
+//!
+//! A plain tower service rather than `middleware::from_fn`: the hot path pays for one boxed
+//! future and one copy of the inner route, not also for extractors and a boxed `Next`.
 
 use super::ROUTES;
 use crate::AppState;
 use crate::gate::{self, Access, Lookup};
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::future::BoxFuture;
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
 
 static ANY_CREDENTIAL: Access = Access {
     scopes: Vec::new(),
@@ -18,22 +24,76 @@ static ANY_CREDENTIAL: Access = Access {
 
 const ALLOWED_METHODS: HeaderValue = HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS");
 
-pub async fn gate(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// Puts the gate in front of `/api/v1`'s routes.
+#[derive(Clone)]
+pub struct GateLayer(pub AppState);
+
+impl<S> Layer<S> for GateLayer {
+    type Service = Gate<S>;
+
+    fn layer(&self, inner: S) -> Gate<S> {
+        Gate {
+            state: self.0.clone(),
+            inner,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Gate<S> {
+    state: AppState,
+    inner: S,
+}
+
+impl<S> Service<Request> for Gate<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The inner service that was polled ready goes with this request; a clone stays.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let state = self.state.clone();
+        Box::pin(async move { Ok(admit_then(state, inner, request).await) })
+    }
+}
+
+async fn admit_then<S>(state: AppState, mut inner: S, mut request: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     if request.method() == Method::OPTIONS {
         return gate::preflight(request.headers().get(header::ORIGIN), ALLOWED_METHODS);
     }
+    let Some(peer) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())
+    else {
+        // Every listener serves with connect info; without it no IP rule could be checked.
+        tracing::error!("request without its peer address");
+        return crate::api_error::ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the server could not tell where the request came from",
+        )
+        .into_response();
+    };
     // An unknown endpoint still needs a valid credential to learn that it is unknown.
     let access = match ROUTES.lookup(request.method(), request.uri().path()) {
         Lookup::Found(route) => &route.access,
         Lookup::OtherMethods(_) | Lookup::NoRoute => &ANY_CREDENTIAL,
     };
-    let admitted = gate::admit(&state, access, request.headers(), peer.ip()).await;
-    match admitted {
+    match gate::admit(&state, access, request.headers(), peer).await {
         Ok(admitted) => {
             let gate::Admitted {
                 caller,
@@ -43,7 +103,8 @@ pub async fn gate(
             } = admitted;
             request.extensions_mut().insert(caller);
             request.extensions_mut().insert(super::ClientIp(client_ip));
-            gate::finish(next.run(request).await, cors_origin.as_ref(), &rate_fields)
+            let Ok(response) = inner.call(request).await;
+            gate::finish(response, cors_origin.as_ref(), &rate_fields)
         }
         Err(refused) => refused.into_response(),
     }

@@ -128,7 +128,7 @@ pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
     let v1 = v1
         .route(UNKNOWN, any(not_found))
         .route(PREFIX, any(not_found))
-        .layer(axum::middleware::from_fn_with_state(state, gate::gate));
+        .layer(gate::GateLayer(state));
     (v1, description)
 }
 

@@ -2,39 +2,47 @@
 //! events newest first, filtered by action and by actor, a page at a time, and **Export CSV**
 //! (a plain link to `/audit-log.csv` with the same filters; the server streams it).
 
-use crate::api::audit::audit_log;
+use super::data::{AuditFilter, SettingsData};
 use domain::audit::{AuditAction, AuditEventView, AuditLogView, shown_change, shown_time};
 use domain::models::time_ago;
 use leptos::prelude::*;
 
 #[component]
 pub fn AuditLogSettings() -> impl IntoView {
-    let action = RwSignal::new(String::new());
-    let actor = RwSignal::new(String::new());
-    // The cursor of the page shown ("" for the newest) and those of the newer pages before it.
-    let cursor = RwSignal::new(String::new());
+    let data = SettingsData::get();
+    let filter = data.audit_filter;
+    // A page opened again starts unfiltered, as its selects do.
+    if filter.get_untracked() != AuditFilter::default() {
+        filter.set(AuditFilter::default());
+    }
+    // The cursors of the newer pages before the one shown.
     let newer = RwSignal::new(Vec::<String>::new());
-    // Loaded in the browser only (see the API page): hydration never depends on it.
-    let log = LocalResource::new(move || audit_log(action.get(), actor.get(), cursor.get()));
-    let restart = move || {
-        cursor.set(String::new());
+    let (log, actors) = (data.audit_log, data.audit_actors);
+    // A new filter shows its newest page.
+    let refilter = move |change: fn(&mut AuditFilter, String), value: String| {
         newer.set(Vec::new());
+        filter.update(|f| {
+            change(f, value);
+            f.cursor.clear();
+        });
     };
     let export_href = move || {
-        let mut query = Vec::new();
-        // Both values come from the lists below: action names and ids (letters, digits, `.`,
-        // `_`, `-`), which need no escaping in a query.
-        if !action.get().is_empty() {
-            query.push(format!("action={}", action.get()));
-        }
-        if !actor.get().is_empty() {
-            query.push(format!("actor={}", actor.get()));
-        }
-        if query.is_empty() {
-            "/audit-log.csv".to_string()
-        } else {
-            format!("/audit-log.csv?{}", query.join("&"))
-        }
+        filter.with(|f| {
+            let mut query = Vec::new();
+            // Both values come from the lists below: action names and ids (letters, digits,
+            // `.`, `_`, `-`), which need no escaping in a query.
+            if !f.action.is_empty() {
+                query.push(format!("action={}", f.action));
+            }
+            if !f.actor.is_empty() {
+                query.push(format!("actor={}", f.actor));
+            }
+            if query.is_empty() {
+                "/audit-log.csv".to_string()
+            } else {
+                format!("/audit-log.csv?{}", query.join("&"))
+            }
+        })
     };
     view! {
         <div class="settings-page audit-page">
@@ -50,8 +58,7 @@ pub fn AuditLogSettings() -> impl IntoView {
                 <label class="field-inline">
                     <span>"Action"</span>
                     <select on:change=move |ev| {
-                        action.set(event_target_value(&ev));
-                        restart();
+                        refilter(|f, v| f.action = v, event_target_value(&ev));
                     }>
                         <option value="">"All actions"</option>
                         {AuditAction::ALL
@@ -60,34 +67,45 @@ pub fn AuditLogSettings() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </label>
-                <label class="field-inline">
-                    <span>"Actor"</span>
-                    <select on:change=move |ev| {
-                        actor.set(event_target_value(&ev));
-                        restart();
-                    }>
-                        <option value="">"All actors"</option>
-                        {move || log.get().and_then(|r| r.ok()).map(|view| {
-                            view.actors
-                                .into_iter()
-                                .map(|a| {
-                                    let selected = actor.get_untracked() == a.id;
-                                    view! {
-                                        <option value=a.id.clone() selected=selected>
-                                            {format!("{} ({})", a.name, a.kind.as_str())}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()
-                        })}
-                    </select>
-                </label>
+                // The actors come from a load of their own that no filter changes, so the
+                // list is rendered once on the server and the select is never replaced (it
+                // keeps the focus while the table below reloads).
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let actors = match actors.await {
+                            Some(Ok(view)) => view.actors,
+                            _ => Vec::new(),
+                        };
+                        view! {
+                            <label class="field-inline">
+                                <span>"Actor"</span>
+                                <select on:change=move |ev| {
+                                    refilter(|f, v| f.actor = v, event_target_value(&ev));
+                                }>
+                                    <option value="">"All actors"</option>
+                                    {actors
+                                        .into_iter()
+                                        .map(|a| {
+                                            let selected = filter.with_untracked(|f| f.actor == a.id);
+                                            view! {
+                                                <option value=a.id.clone() selected=selected>
+                                                    {format!("{} ({})", a.name, a.kind.as_str())}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                        }
+                    })}
+                </Transition>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {
                     match log.await {
-                        Ok(view) => view! { <AuditTable view cursor newer/> }.into_any(),
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        None => ().into_any(),
+                        Some(Ok(view)) => view! { <AuditTable view filter newer/> }.into_any(),
+                        Some(Err(e)) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     }
                 })}
             </Transition>
@@ -98,7 +116,7 @@ pub fn AuditLogSettings() -> impl IntoView {
 #[component]
 fn AuditTable(
     view: AuditLogView,
-    cursor: RwSignal<String>,
+    filter: RwSignal<AuditFilter>,
     newer: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let now = view.now;
@@ -138,7 +156,7 @@ fn AuditTable(
                 disabled=move || !has_newer()
                 on:click=move |_| {
                     let previous = newer.try_update(|stack| stack.pop()).flatten();
-                    cursor.set(previous.unwrap_or_default());
+                    filter.update(|f| f.cursor = previous.unwrap_or_default());
                 }
             >
                 "Newer"
@@ -149,8 +167,8 @@ fn AuditTable(
                 disabled=next.is_none()
                 on:click=move |_| {
                     if let Some(older) = older.clone() {
-                        newer.update(|stack| stack.push(cursor.get_untracked()));
-                        cursor.set(older);
+                        newer.update(|stack| stack.push(filter.with_untracked(|f| f.cursor.clone())));
+                        filter.update(|f| f.cursor = older);
                     }
                 }
             >

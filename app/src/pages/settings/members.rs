@@ -1,4 +1,5 @@
-use crate::api::members::{InviteMember, RemoveMember, RevokeInvite, UpdateMember, list_members};
+use super::data::{SettingsData, reload_on_change};
+use crate::api::members::{InviteMember, RemoveMember, RevokeInvite, UpdateMember};
 use crate::components::dialog::Dialog;
 use crate::components::field::{Field, FormAlert};
 use crate::csrf::CsrfField;
@@ -14,16 +15,14 @@ pub fn MembersSettings(me: Me) -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let invite = ServerAction::<InviteMember>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
-    // Loaded in the browser only (see the API page): hydration never depends on it.
-    let page = LocalResource::new(move || {
-        let _ = (
-            update.version().get(),
-            remove.version().get(),
-            invite.version().get(),
-            revoke.version().get(),
-        );
-        list_members()
+    let data = SettingsData::get();
+    reload_on_change(data.members_changes, move || {
+        update.version().get()
+            + remove.version().get()
+            + invite.version().get()
+            + revoke.version().get()
     });
+    let page = data.members;
     let show_invite_form = RwSignal::new(false);
     let to_remove = RwSignal::new(None::<MemberView>);
 
@@ -79,8 +78,9 @@ pub fn MembersSettings(me: Me) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(page) => view! { <MembersTable page is_admin update to_remove revoke/> }.into_any(),
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Some(Ok(page)) => view! { <MembersTable page is_admin update to_remove revoke/> }.into_any(),
+                        Some(Err(e)) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        None => ().into_any(),
                     }
                 })}
             </Transition>

@@ -4,11 +4,12 @@
 
 mod api;
 mod audit;
+mod data;
 mod general;
 mod members;
 
 use super::console::settings_link;
-use crate::components::client_only::ClientOnly;
+pub use data::SettingsData;
 use domain::models::Me;
 use leptos::ev;
 use leptos::prelude::*;
@@ -76,22 +77,16 @@ pub fn SettingsModal(me: Me) -> impl IntoView {
                     <button type="button" class="btn btn-ghost close" on:click=move |_| close.run(())>
                         "Close"
                     </button>
-                    // The pages hold forms and lists that load their own data: they render in
-                    // the browser once the WASM has taken over.
-                    <ClientOnly>
-                        {
-                            let content_me = content_me.clone();
-                            move || {
-                                let me = content_me.clone();
-                                match page().as_str() {
-                                    "members" => view! { <members::MembersSettings me/> }.into_any(),
-                                    "audit" => view! { <audit::AuditLogSettings/> }.into_any(),
-                                    "api" => view! { <api::ApiSettings me/> }.into_any(),
-                                    _ => view! { <general::GeneralSettings me/> }.into_any(),
-                                }
-                            }
+                    // Rendered on the server with their data, then hydrated.
+                    {move || {
+                        let me = content_me.clone();
+                        match page().as_str() {
+                            "members" => view! { <members::MembersSettings me/> }.into_any(),
+                            "audit" => view! { <audit::AuditLogSettings/> }.into_any(),
+                            "api" => view! { <api::ApiSettings me/> }.into_any(),
+                            _ => view! { <general::GeneralSettings me/> }.into_any(),
                         }
-                    </ClientOnly>
+                    }}
                 </section>
             </div>
         </div>

@@ -13,7 +13,7 @@ mod usage_chart;
 use crate::api::credentials::{
     CreateApiClient, CreateRestrictedToken, DeleteApiClient, DeleteRestrictedToken,
     RegenerateRestrictedToken, RevokeRestrictedToken, RotateClientSecret, SetApiClientDisabled,
-    UpdateApiClient, UpdateRestrictedToken, list_credentials,
+    UpdateApiClient, UpdateRestrictedToken,
 };
 use crate::components::dialog::Dialog;
 use domain::credentials::{ApplicationTypes, ScopeCatalog};
@@ -119,27 +119,26 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
         app_types: RwSignal::new(ApplicationTypes::default()),
         logo_version: RwSignal::new(0),
     };
-    // Loaded in the browser only: the list is not part of the server-rendered page, so
-    // hydration never depends on it.
-    let credentials = LocalResource::new(move || {
-        let _ = (
-            page.create_client.version().get(),
-            page.update_client.version().get(),
-            page.delete_client.version().get(),
-            page.set_disabled.version().get(),
-            page.create_token.version().get(),
-            page.update_token.version().get(),
-            page.delete_token.version().get(),
-            page.rotate_client.version().get(),
-            page.regenerate_token.version().get(),
-            page.revoke_token.version().get(),
-            page.logo_version.get(),
-        );
-        list_credentials(String::new())
+    // Loaded on the server for the first render (the page works without JavaScript),
+    // reloaded after each change.
+    let data = super::data::SettingsData::get();
+    super::data::reload_on_change(data.credentials_changes, move || {
+        page.create_client.version().get()
+            + page.update_client.version().get()
+            + page.delete_client.version().get()
+            + page.set_disabled.version().get()
+            + page.create_token.version().get()
+            + page.update_token.version().get()
+            + page.delete_token.version().get()
+            + page.rotate_client.version().get()
+            + page.regenerate_token.version().get()
+            + page.revoke_token.version().get()
+            + page.logo_version.get() as usize
     });
+    let credentials = data.credentials;
     watch_outcomes(page);
     Effect::new(move || {
-        if let Some(Ok(list)) = credentials.get() {
+        if let Some(Some(Ok(list))) = credentials.get() {
             page.scopes.set(list.scopes.clone());
             page.app_types.set(list.application_types.clone());
         }
@@ -172,13 +171,14 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading credentials…"</p> }>
                 {move || Suspend::new(async move {
                     match credentials.await {
-                        Ok(list) => view! {
+                        None => ().into_any(),
+                        Some(Ok(list)) => view! {
                             {list.api_name.clone().map(|name| view! {
                                 <p class="api-name">"These credentials call " <strong>{name}</strong> "."</p>
                             })}
                             <tables::CredentialTables list page/>
                         }.into_any(),
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Some(Err(e)) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     }
                 })}
             </Transition>
