@@ -1,4 +1,4 @@
-import { test, expect, type Page } from "@playwright/test";
+import { test, expect, type Browser, type Page } from "@playwright/test";
 import { ensureInstance, openAddApiClient, openApiSettings, signIn, signUp, takeCreatedClient } from "./helpers";
 
 // The Settings pages are rendered on the server, data included (PRODUCT.md §7): with JavaScript
@@ -15,6 +15,18 @@ function errorsOf(page: Page) {
     if (m.type() === "error" || /hydrat/i.test(m.text())) errors.push(m.text());
   });
   return errors;
+}
+
+/** A browser context with JavaScript off, signed in as `who` through the plain form. */
+async function signInWithoutJavaScript(browser: Browser) {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  return { context, page };
 }
 
 test.beforeAll(async ({ browser }) => {
@@ -37,13 +49,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test("with JavaScript off the API page shows the banner and both tables", async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
+  const { context, page } = await signInWithoutJavaScript(browser);
   await page.goto("/?settings-modal=open&path=api");
   const settings = page.getByRole("dialog", { name: "Settings" });
   await expect(settings.getByRole("heading", { name: "Configure your API" })).toBeVisible();
@@ -57,13 +63,7 @@ test("with JavaScript off the API page shows the banner and both tables", async 
 });
 
 test("with JavaScript off the General and Members pages show their content", async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
+  const { context, page } = await signInWithoutJavaScript(browser);
   await page.goto("/?settings-modal=open&path=general");
   const settings = page.getByRole("dialog", { name: "Settings" });
   await expect(settings.getByLabel("Organization name")).toHaveValue(who.org);
