@@ -6,6 +6,12 @@ use services::Services;
 use std::process::ExitCode;
 use store::Store;
 
+/// glibc malloc's arena locks put the hot paths' worker threads to sleep on each other
+/// (futex calls per `/api/v1/me` answer: 0.12 with glibc, 0.026 with mimalloc, by `strace -c`);
+/// mimalloc serves the many small per-request allocations from per-thread pages.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     server::telemetry::init();

@@ -167,6 +167,8 @@ fn MembersTable(
         }
     });
     view! {
+        // Focusable so the keyboard can scroll it sideways on a narrow screen.
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Members">
         <table class="table members-table">
             <thead>
                 <tr>
@@ -179,6 +181,7 @@ fn MembersTable(
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
         {invites}
     }
     .into_any()
