@@ -1,8 +1,8 @@
-//! The **Audit log** page's server function (PRODUCT.md §9): Admins only.
+//! The **Audit log** page's server functions (PRODUCT.md §9): Admins only.
 
 use crate::error::AppError;
 use crate::rpc_client::CsrfClient;
-use domain::audit::AuditLogView;
+use domain::audit::{ActorView, AuditLogView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -33,10 +33,17 @@ pub async fn audit_log(
         .audit_page(reader, &filter, cursor, PAGE_SIZE)
         .await
         .map_err(fail)?;
-    let actors = ctx.services.audit_actors(reader).await.map_err(fail)?;
     Ok(AuditLogView {
         page,
-        actors,
         now: ctx.services.now(),
     })
+}
+
+/// Who appears in the organization's log, for the actor filter.
+#[server(prefix = "/rpc", endpoint = "audit/actors", client = CsrfClient)]
+pub async fn audit_actor_list() -> Result<Vec<ActorView>, AppError> {
+    let who = principal().await?;
+    let reader = who.audit_reader().map_err(fail)?;
+    let ctx = context()?;
+    ctx.services.audit_actors(reader).await.map_err(fail)
 }

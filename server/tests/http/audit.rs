@@ -295,6 +295,8 @@ async fn only_admins_and_audit_readers_of_the_organization_read_it(app: TestApp)
     for (who, browser) in [("Member", &member), ("Developer", &developer)] {
         let (status, _) = browser.rpc("audit/list", &[]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+        let (status, _) = browser.rpc("audit/actors", &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
         let (status, body, _) = export(browser, "").await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {body}");
     }
@@ -303,6 +305,11 @@ async fn only_admins_and_audit_readers_of_the_organization_read_it(app: TestApp)
     let (status, page) = admin.rpc("audit/list", &[]).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(!page["page"]["data"].as_array().unwrap().is_empty());
+    // The actor filter's list is a load of its own; the Admin who acted is in it.
+    let (status, actors) = admin.rpc("audit/actors", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{actors}");
+    let actors = actors.as_array().expect("a list of actors");
+    assert!(actors.iter().any(|a| a["type"] == "user"), "{actors:?}");
 
     // Credentials without audit:read, and Restricted Access Tokens, are refused.
     let plain = app

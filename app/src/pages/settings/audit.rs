@@ -73,7 +73,7 @@ pub fn AuditLogSettings() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let actors = match actors.await {
-                            Some(Ok(view)) => view.actors,
+                            Some(Ok(actors)) => actors,
                             _ => Vec::new(),
                         };
                         view! {

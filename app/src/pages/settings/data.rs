@@ -7,11 +7,11 @@
 //! when their owner goes, and the browser hydrating from a different one than the server
 //! rendered.
 
-use crate::api::audit::audit_log;
+use crate::api::audit::{audit_actor_list, audit_log};
 use crate::api::credentials::list_credentials;
 use crate::api::members::list_members;
 use crate::error::AppError;
-use domain::audit::AuditLogView;
+use domain::audit::{ActorView, AuditLogView};
 use domain::models::{CredentialsPage, MembersPage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -38,7 +38,7 @@ pub struct SettingsData {
     pub audit_filter: RwSignal<AuditFilter>,
     pub audit_log: Loaded<AuditLogView>,
     /// The actors of the log, for its filter: a load of its own that no filter changes.
-    pub audit_actors: Loaded<AuditLogView>,
+    pub audit_actors: Loaded<Vec<ActorView>>,
 }
 
 impl SettingsData {
@@ -91,7 +91,7 @@ impl SettingsData {
                 move || is_open("audit"),
                 |open| async move {
                     if open {
-                        Some(audit_log(String::new(), String::new(), String::new()).await)
+                        Some(audit_actor_list().await)
                     } else {
                         None
                     }
