@@ -45,7 +45,8 @@ fn bare_proxy(args: &[&str]) -> Result<Running, String> {
         .map_err(|e| format!("cannot start bare-proxy: {e}"))
 }
 
-async fn listening(addr: &str) -> Result<(), String> {
+/// Waits until something accepts connections at `addr`.
+pub async fn listening(addr: &str) -> Result<(), String> {
     for _ in 0..300 {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {
             return Ok(());

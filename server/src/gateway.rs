@@ -17,7 +17,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::timeout::RequestBodyTimeout;
 
 pub type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
 
@@ -36,14 +36,14 @@ pub fn client() -> Result<HttpClient, String> {
     Ok(Client::builder(TokioExecutor::new()).build(https))
 }
 
-/// The gateway's router: every request goes to `proxy`.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .fallback(proxy)
-        .layer(RequestBodyTimeoutLayer::new(
-            crate::serve::BODY_READ_TIMEOUT,
-        ))
-        .with_state(state)
+/// The gateway's service: every request goes to `proxy`, its body with a read timeout.
+pub type Gateway = RequestBodyTimeout<Router>;
+
+pub fn service(state: AppState) -> Gateway {
+    RequestBodyTimeout::new(
+        Router::new().fallback(proxy).with_state(state),
+        crate::serve::BODY_READ_TIMEOUT,
+    )
 }
 
 /// Connection-level headers (RFC 9110 §7.6.1), never passed on.

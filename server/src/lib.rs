@@ -18,6 +18,7 @@ mod logos;
 mod oauth;
 pub mod operator;
 mod page_gate;
+mod routes;
 mod serve;
 pub mod telemetry;
 
@@ -29,18 +30,10 @@ pub use api::{
 pub use api_error::ApiErrorBody;
 pub use logos::LogoUploaded;
 
-use app::ssr::{Cookies, ServerContext};
-use app::{App, shell};
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
-use axum::routing::{any, get};
+use app::ssr::Cookies;
 use client_ip::TrustedProxies;
 use config::Config;
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
 use operator::OperatorApi;
 use services::{Follower, Services, SharedClock};
 use std::net::SocketAddr;
@@ -49,10 +42,6 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use store::Store;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::RequestBodyTimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 /// Request bodies larger than this get 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -123,10 +112,10 @@ pub async fn protect_signing_keys(services: &Services) -> Result<(), String> {
 /// follower. `run_until_stopped` starts what runs in the background and serves.
 pub struct Application {
     services: Services,
-    router: Router,
+    site: routes::Site,
     listener: TcpListener,
-    /// The gateway's listener and router, when `PORTCULLIS_GATEWAY_ADDR` is set.
-    gateway: Option<(TcpListener, Router)>,
+    /// The gateway's listener and service, when `PORTCULLIS_GATEWAY_ADDR` is set.
+    gateway: Option<(TcpListener, gateway::Gateway)>,
     follower: Follower,
     limits: serve::Limits,
     test_hooks: bool,
@@ -185,11 +174,11 @@ impl Application {
             gateway_client,
             cookies: Cookies::new(config.secure_cookies()),
         }));
-        let router = router(config, state.clone());
-        let gateway = gateway_listener.map(|l| (l, gateway::router(state)));
+        let site = routes::site(config, state.clone());
+        let gateway = gateway_listener.map(|l| (l, gateway::service(state)));
         Ok(Application {
             services,
-            router,
+            site,
             listener,
             gateway,
             follower,
@@ -240,15 +229,15 @@ impl Application {
         let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let gateway = self.gateway.map(|(listener, router)| {
+        let gateway = self.gateway.map(|(listener, service)| {
             tokio::spawn(serve::serve(
                 listener,
-                router,
+                service,
                 self.limits,
                 stopped(stop_rx.clone()),
             ))
         });
-        let served = serve::serve(self.listener, self.router, self.limits, stopped(stop_rx)).await;
+        let served = serve::serve(self.listener, self.site, self.limits, stopped(stop_rx)).await;
         if let Some(gateway) = gateway {
             match gateway.await {
                 Ok(Err(e)) => tracing::error!(error = %e, "gateway stopped with an error"),
@@ -284,145 +273,6 @@ async fn test_hooks(services: Services) {
     }
     #[cfg(not(unix))]
     let _ = services;
-}
-
-/// The whole HTTP application of the main listener.
-fn router(config: &Config, state: AppState) -> Router {
-    let leptos = state.leptos.clone();
-    let context = ServerContext {
-        services: state.services.clone(),
-        public_url: config.issuer(),
-        cookies: state.cookies,
-    };
-    let routes = generate_route_list(App);
-    let request_context = move || {
-        provide_context(context.clone());
-        app::ssr::provide_request_nonce();
-    };
-    // The console: pages, server functions and assets, behind the page gate and the
-    // anti-forgery guard. The OAuth endpoints and /api/v1 are outside both.
-    let console = Router::new()
-        .route(audit_export::PATH, get(audit_export::export))
-        .leptos_routes_with_context(&state, routes, request_context.clone(), {
-            let leptos = leptos.clone();
-            move || shell(leptos.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(request_context, shell))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            page_gate::gate,
-        ));
-    let console = console_guards(console, &state)
-        .layer(axum::middleware::from_fn(headers::console))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    // Logo uploads are the one larger body: the console's guards, a limit of their own.
-    let logos = Router::new().route(
-        logos::PATH,
-        get(logos::get_logo)
-            .post(logos::upload_logo)
-            .delete(logos::remove_logo),
-    );
-    let logos =
-        console_guards(logos, &state).layer(RequestBodyLimitLayer::new(logos::MAX_UPLOAD_BYTES));
-    // The public API: its routes and its OpenAPI description come from the same declarations.
-    let (oauth_routes, oauth_description) = oauth::routes().split_for_parts();
-    let (api_routes, api_description) = api::routes(state.clone());
-    let settings = state.services.token_settings().clone();
-    let mut parts = vec![oauth_description, api_description];
-    if let Some(mut theirs) = state.operator.openapi.clone() {
-        docs::openapi::set_security(&mut theirs, &state.operator.routes);
-        parts.push(theirs);
-    }
-    let description = docs::openapi::description(&settings.issuer, &settings.scopes, parts);
-    // The hot paths (/oauth, /api/v1) carry only what they need: the body limit, and request
-    // tracing when debug logging is on (it costs about 15% of their throughput). Their
-    // responses set `X-Content-Type-Options` themselves.
-    let mut public = Router::new()
-        .merge(oauth_routes)
-        .merge(api_routes)
-        .route(forward_auth::PATH, any(forward_auth::check));
-    if tracing::enabled!(tracing::Level::DEBUG) {
-        public = public.layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
-    }
-    let public = public.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    let site = Router::new()
-        .route("/healthz", get(healthz))
-        .merge(docs::routes(
-            description,
-            &settings.issuer,
-            &settings.audience,
-            Some(state.operator.name.as_str()).filter(|n| !n.is_empty()),
-        ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .merge(console)
-        .merge(logos)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            headers::SITE_POLICY,
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
-    // Every body has a limit: 64 KiB, except the logo upload's own (above).
-    let mut router = Router::new()
-        .merge(public)
-        .merge(site)
-        .layer(RequestBodyTimeoutLayer::new(serve::BODY_READ_TIMEOUT));
-    if config.secure_cookies() {
-        router = router.layer(SetResponseHeaderLayer::overriding(
-            header::STRICT_TRANSPORT_SECURITY,
-            headers::HSTS,
-        ));
-    }
-    // Outermost: a request for another host name is refused before anything else runs.
-    let hosts = hosts::AllowedHosts::new(&config.issuer(), &config.allowed_hosts);
-    router
-        .layer(hosts::CheckHostsLayer(hosts))
-        .with_state(state)
-}
-
-/// What every console route passes: the anti-forgery guard, then the client address the audit
-/// log records.
-fn console_guards(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    router
-        .layer(axum::middleware::from_fn_with_state(
-            state.cookies,
-            csrf::guard,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            client_ip::console_client_address,
-        ))
-}
-
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    if !state.services.is_following() {
-        // A load balancer should send requests elsewhere: the gate answers 503 here.
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not following the change log",
-        );
-    }
-    match state.services.store().ping().await {
-        Ok(()) => (StatusCode::OK, "ok"),
-        Err(err) => {
-            tracing::error!(error = %err, "health check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
-    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -3,13 +3,18 @@
 //! connection idle, is cut off; a cap on open connections; and a graceful shutdown that lets
 //! requests in flight finish for a while.
 
-use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::Response;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -54,14 +59,17 @@ pub struct Limits {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight
-/// for up to `limits.drain`.
-pub async fn serve(
+/// for up to `limits.drain`. Each request carries its peer's address as `ConnectInfo`.
+pub async fn serve<S>(
     listener: TcpListener,
-    app: Router,
+    app: S,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let mut make_service = app.into_make_service_with_connect_info::<SocketAddr>();
+) -> std::io::Result<()>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -95,9 +103,9 @@ pub async fn serve(
         };
         // Answers go out whole: no waiting for the ACK of a previous segment.
         let _ = stream.set_nodelay(true);
-        let service = match make_service.call(peer).await {
-            Ok(service) => service,
-            Err(never) => match never {},
+        let service = PerConnection {
+            peer,
+            app: app.clone(),
         };
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
@@ -117,6 +125,33 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// The app as one connection serves it: every request carries the peer's address, as
+/// axum's `into_make_service_with_connect_info` would put it.
+#[derive(Clone)]
+struct PerConnection<S> {
+    peer: SocketAddr,
+    app: S,
+}
+
+impl<S> Service<hyper::Request<Incoming>> for PerConnection<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.app.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: hyper::Request<Incoming>) -> S::Future {
+        let mut request = request.map(Body::new);
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        self.app.call(request)
+    }
 }
 
 /// After a failed accept: connection-level errors (the client gave up) are passed over; others

@@ -168,7 +168,11 @@ impl Services {
         let key = event.key.as_str();
         match event.kind {
             Some(GateEventKind::Client) => cache.forget_client(key),
-            Some(GateEventKind::Token) => cache.forget_token(key),
+            Some(GateEventKind::Token) => match crate::secrets::parse_hex(key) {
+                Some(digest) => cache.forget_token(&digest),
+                // Not a digest this version writes: nothing cached is trusted.
+                None => self.forget_everything(),
+            },
             Some(GateEventKind::Organization) => cache.forget_organization(key),
             Some(GateEventKind::Revoked) => {
                 cache.put_revoked(key.to_string(), self.now() + ACCESS_TOKEN_SECONDS)

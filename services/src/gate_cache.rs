@@ -131,7 +131,8 @@ impl TokenEntry {
 struct Credentials {
     generation: u64,
     clients: HashMap<String, Cached<ClientEntry>>,
-    tokens: HashMap<String, Cached<TokenEntry>>,
+    /// By the raw SHA-256 of the token.
+    tokens: HashMap<[u8; 32], Cached<TokenEntry>>,
 }
 
 /// What was read, and when (Unix seconds).
@@ -174,7 +175,7 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 /// sending random ids) and stale entries go first, so a flood of made-up ids does not push
 /// out the credentials in use; only when what remains is still nearly full is it all dropped.
 /// Each pass leaves at most 90% of the bound, so passes stay rare.
-fn make_room<T>(map: &mut HashMap<String, Cached<T>>, now: i64) {
+fn make_room<K, T>(map: &mut HashMap<K, Cached<T>>, now: i64) {
     if map.len() < MAX_ENTRIES {
         return;
     }
@@ -195,7 +196,7 @@ impl GateCache {
         read(&self.credentials).clients.get(client_id)?.fresh(now)
     }
 
-    pub fn token(&self, digest: &str, now: i64) -> Option<Option<Arc<TokenEntry>>> {
+    pub fn token(&self, digest: &[u8; 32], now: i64) -> Option<Option<Arc<TokenEntry>>> {
         read(&self.credentials).tokens.get(digest)?.fresh(now)
     }
 
@@ -220,7 +221,7 @@ impl GateCache {
 
     pub fn put_token(
         &self,
-        digest: String,
+        digest: [u8; 32],
         entry: Option<Arc<TokenEntry>>,
         generation: u64,
         now: i64,
@@ -242,7 +243,7 @@ impl GateCache {
         c.clients.remove(client_id);
     }
 
-    pub fn forget_token(&self, digest: &str) {
+    pub fn forget_token(&self, digest: &[u8; 32]) {
         let mut c = write(&self.credentials);
         c.generation += 1;
         c.tokens.remove(digest);
@@ -401,13 +402,14 @@ mod tests {
         let cache = GateCache::default();
         let generation = cache.generation();
         cache.put_client("pci_a".into(), Some(entry("pci_a", "o1")), generation, NOW);
-        cache.put_token("digest".into(), None, generation, NOW);
+        let digest = crate::secrets::digest_bytes("token");
+        cache.put_token(digest, None, generation, NOW);
         let later = NOW + REVALIDATE_SECONDS - 1;
         assert!(cache.client("pci_a", later).is_some());
-        assert_eq!(cache.token("digest", later), Some(None));
+        assert_eq!(cache.token(&digest, later), Some(None));
         let stale = NOW + REVALIDATE_SECONDS;
         assert!(cache.client("pci_a", stale).is_none());
-        assert!(cache.token("digest", stale).is_none());
+        assert!(cache.token(&digest, stale).is_none());
         // A clock set back does not make an entry live forever either.
         assert!(cache.client("pci_a", NOW - REVALIDATE_SECONDS).is_none());
     }

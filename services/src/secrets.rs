@@ -5,12 +5,14 @@ use subtle::ConstantTimeEq;
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// `len` base62 characters from the OS random source (rejection sampling: no modulo bias).
+/// `len` base62 characters (rejection sampling: no modulo bias) from AWS-LC's random generator,
+/// the one that makes the signatures' nonces: a DRBG seeded and reseeded from the operating
+/// system, without a system call for each id (the token endpoint makes one per token).
 pub fn random_base62(len: usize) -> String {
     let mut out = String::with_capacity(len);
     let mut buf = [0u8; 64];
     while out.len() < len {
-        getrandom::fill(&mut buf).expect("the operating system's random source failed");
+        aws_lc_rs::rand::fill(&mut buf).expect("the random generator failed");
         for &byte in &buf {
             // 248 = 4 * 62: bytes at or above it would favour the first characters.
             if byte < 248 && out.len() < len {
@@ -31,16 +33,35 @@ pub fn new_token() -> String {
     random_base62(43)
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// Hex SHA-256, the form in which tokens are stored and looked up.
 pub fn digest(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let hash = Sha256::digest(token.as_bytes());
+    hex(&digest_bytes(token))
+}
+
+/// A raw digest in hex, as `digest` writes it.
+pub fn hex(digest: &[u8; 32]) -> String {
     let mut hex = String::with_capacity(64);
-    for byte in hash {
+    for byte in digest {
         hex.push(HEX[usize::from(byte >> 4)] as char);
         hex.push(HEX[usize::from(byte & 0x0f)] as char);
     }
     hex
+}
+
+/// The raw digest `hex` wrote; `None` for anything else (upper case included).
+pub fn parse_hex(hex: &str) -> Option<[u8; 32]> {
+    let nibble = |c: u8| HEX.iter().position(|&h| h == c).map(|n| n as u8);
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
 }
 
 /// The raw SHA-256 of a token, for in-memory maps.
@@ -71,6 +92,18 @@ mod tests {
             digest("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn hex_digests_read_back_and_nothing_else_does() {
+        let raw = digest_bytes("abc");
+        assert_eq!(parse_hex(&digest("abc")), Some(raw));
+        assert_eq!(hex(&raw), digest("abc"));
+        let upper = digest("abc").to_uppercase();
+        for bad in ["", "ab", &digest("abc")[..63], &upper, &format!("{}0", digest("abc"))] {
+            assert_eq!(parse_hex(bad), None, "{bad}");
+        }
+        assert_eq!(parse_hex(&"zz".repeat(32)), None);
     }
 
     #[test]

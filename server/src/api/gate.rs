@@ -2,13 +2,14 @@
 //! (`crate::gate::admit`) against the route table `api::ROUTES`. What passes carries its
 //! `Caller` to the handler.
 //!
-//! A plain tower service rather than `middleware::from_fn`: the hot path pays for one boxed
-//! future and one copy of the inner route, not also for extractors and a boxed `Next`.
+//! A plain tower service around the whole `/api/v1` router (not a layer on each of its routes,
+//! which axum would box and copy for every request): the hot path pays for one boxed future.
 
 use super::ROUTES;
 use crate::AppState;
 use crate::gate::{self, Access, Lookup};
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
@@ -45,10 +46,11 @@ pub struct Gate<S> {
     inner: S,
 }
 
-impl<S> Service<Request> for Gate<S>
+impl<S, B> Service<Request<B>> for Gate<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    B: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
@@ -58,7 +60,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, request: Request<B>) -> Self::Future {
         // The inner service that was polled ready goes with this request; a clone stays.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
@@ -67,9 +69,9 @@ where
     }
 }
 
-async fn admit_then<S>(state: AppState, mut inner: S, mut request: Request) -> Response
+async fn admit_then<S, B>(state: AppState, mut inner: S, mut request: Request<B>) -> Response
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
+    S: Service<Request<B>, Response = Response, Error = Infallible>,
 {
     if request.method() == Method::OPTIONS {
         return gate::preflight(request.headers().get(header::ORIGIN), ALLOWED_METHODS);

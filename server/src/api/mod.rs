@@ -26,6 +26,8 @@ pub use extract::{ApiJson, Caller, ClientIp};
 use serde::Serialize;
 use services::{AuditReader, ClientManager, CredentialViewer, TokenManager};
 use std::sync::LazyLock;
+use tower::Layer;
+use tower_http::trace::TraceLayer;
 use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -104,10 +106,11 @@ pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
     RouteTable::new(routes)
 });
 
-/// The routes of `/api/v1` behind the gate, and their OpenAPI description, from the same
-/// declarations. Unknown paths under `/api/v1` pass the gate too, then answer a JSON 404. (Not
-/// `Router::nest`: its path rewriting costs several percent of the hot path's throughput.)
-pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
+/// `/api/v1` as one service: the body limit, the gate, then the routes; and its OpenAPI
+/// description, from the same declarations. Unknown paths under `/api/v1` pass the gate too,
+/// then answer a JSON 404. (Not `Router::nest`: its path rewriting costs several percent of
+/// the hot path's throughput.)
+pub fn service(state: AppState) -> (Service, OpenApi) {
     let (v1, mut description) = OpenApiRouter::new()
         .routes(routes!(me))
         .routes(routes!(lists::list_api_clients, create_api_client))
@@ -125,11 +128,23 @@ pub fn routes(state: AppState) -> (Router<AppState>, OpenApi) {
         .routes(routes!(audit::list_audit_events))
         .split_for_parts();
     crate::docs::openapi::set_security(&mut description, &ROUTES);
-    let v1 = v1
+    let mut v1 = v1
         .route(UNKNOWN, any(not_found))
-        .route(PREFIX, any(not_found))
-        .layer(gate::GateLayer(state));
-    (v1, description)
+        .route(PREFIX, any(not_found));
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        v1 = v1.layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span));
+    }
+    let gated = gate::GateLayer(state.clone()).layer(v1.with_state(state));
+    (crate::routes::limited(gated), description)
+}
+
+/// `/api/v1`: the body limit, then the gate, then its routes.
+pub type Service = crate::routes::Limited<gate::Gate<Router>>;
+
+/// Whether `path` is `/api/v1`'s.
+pub fn owns(path: &str) -> bool {
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 pub const PREFIX: &str = "/api/v1";
@@ -175,7 +190,14 @@ async fn not_found() -> ApiError {
     )
 )]
 async fn me(Caller(caller): Caller) -> Response {
-    Json(MeResponse::from(&caller)).into_response()
+    // Written into a buffer of its usual size at once (axum's `Json` starts smaller and grows).
+    let mut body = Vec::with_capacity(256);
+    if let Err(err) = serde_json::to_writer(&mut body, &MeResponse::from(&caller)) {
+        tracing::error!(error = %err, "cannot write the caller as JSON");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let json = header::HeaderValue::from_static("application/json");
+    ([(header::CONTENT_TYPE, json)], body).into_response()
 }
 
 /// Create an API Client

@@ -2,8 +2,9 @@
 //! under the cache's generation, so a change that lands meanwhile is not overwritten).
 
 use crate::gate_cache::{ClientEntry, TokenEntry};
-use crate::{ServiceError, Services};
+use crate::{ServiceError, Services, secrets};
 use domain::ClientId;
+use domain::credentials::{SecretKind, parse_secret};
 use std::sync::Arc;
 
 impl Services {
@@ -27,23 +28,30 @@ impl Services {
         Ok(entry)
     }
 
+    /// The Restricted Access Token behind a bearer value, from the cache or the database.
+    /// Only a value not cached is checked for the token format (its checksum) before the
+    /// database is asked: one that is cached was checked when it was read.
     pub(super) async fn gate_token(
         &self,
-        digest: &str,
+        token: &str,
         now: i64,
     ) -> Result<Option<Arc<TokenEntry>>, ServiceError> {
+        let digest = secrets::digest_bytes(token);
         let cache = &self.tokens.cache;
-        if let Some(found) = cache.token(digest, now) {
+        if let Some(found) = cache.token(&digest, now) {
             return Ok(found);
+        }
+        if parse_secret(token) != Ok(SecretKind::RestrictedToken) {
+            return Ok(None);
         }
         let generation = cache.generation();
         let entry = self
             .store()
-            .gate_token(digest)
+            .gate_token(&secrets::hex(&digest))
             .await?
             .and_then(TokenEntry::from_record)
             .map(Arc::new);
-        cache.put_token(digest.to_string(), entry.clone(), generation, now);
+        cache.put_token(digest, entry.clone(), generation, now);
         Ok(entry)
     }
 
