@@ -383,19 +383,24 @@ struct Row {
     backend: &'static str,
     credentials: i64,
     measured: Measured,
-    /// The baseline's median, measured in turn with this scenario.
+    /// The baseline's run paired with `measured` (see `median_pair`).
     baseline: Option<Measured>,
 }
 
-/// Runs of a scenario and of its baseline, in turn; the medians count. The machine drifts
+/// Runs of a scenario and of its baseline, in turn; the median pair counts. The machine drifts
 /// (another tenant, the CPU's clock) by a quarter over a run: a baseline measured once at
 /// the start would compare a later block against a different machine.
 const ROUNDS: usize = 3;
 
-/// The run with the median throughput.
-fn median(mut runs: Vec<Measured>) -> Measured {
-    runs.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
-    runs[runs.len() / 2]
+/// Of runs in pairs (Portcullis, then the baseline right after it), the pair whose ratio is
+/// the median: each ratio compares two runs a few seconds apart, whatever the machine did
+/// between rounds.
+fn median_pair(mut pairs: Vec<(Measured, Measured)>) -> (Measured, Measured) {
+    let ratio = |(ours, theirs): &(Measured, Measured)| {
+        ours.requests_per_second / theirs.requests_per_second
+    };
+    pairs.sort_by(|a, b| ratio(a).total_cmp(&ratio(b)));
+    pairs[pairs.len() / 2]
 }
 
 fn log_run(who: &str, name: &str, m: &Measured) {
@@ -454,16 +459,16 @@ async fn measure_portcullis(
                     (measured, None)
                 }
                 Some(base_scenario) => {
-                    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+                    let mut pairs = Vec::new();
                     for _ in 0..ROUNDS {
-                        let b = measure_once(base_scenario, options, work)?;
-                        log_run("baseline", scenario.name, &b);
-                        theirs.push(b);
-                        let m = measure_once(&scenario, options, work)?;
-                        log_run(&who, scenario.name, &m);
-                        ours.push(m);
+                        let ours = measure_once(&scenario, options, work)?;
+                        log_run(&who, scenario.name, &ours);
+                        let theirs = measure_once(base_scenario, options, work)?;
+                        log_run("baseline", scenario.name, &theirs);
+                        pairs.push((ours, theirs));
                     }
-                    (median(ours), Some(median(theirs)))
+                    let (ours, theirs) = median_pair(pairs);
+                    (ours, Some(theirs))
                 }
             };
             rows.push(Row {
@@ -614,7 +619,8 @@ fn report(rows: &[Row], options: &Options) -> String {
          scenario after a 2 s warm-up, loopback; the server and wrk share the machine. \
          Ratio = Portcullis ÷ the baseline (`bench/src/bin/baseline.rs`: same cryptography, no \
          storage). A scenario with a baseline runs in turn with it, {ROUNDS} times each, in the \
-         same block (backend and size); the table shows each side's median run.\n\n",
+         same block (backend and size); the table shows the pair of runs whose ratio is the \
+         median.\n\n",
         machine(),
         options.connections,
         options.seconds

@@ -5,9 +5,12 @@
 //! - `POST /oauth/token`: parse the form and the Basic header, compare the secret's SHA-256
 //!   digest in constant time, sign an ES256 JWT the way Portcullis does: with an aws-lc-rs key
 //!   pair parsed once at start (jsonwebtoken's `encode` parses its DER key for every
-//!   signature, which would flatter the ratio);
+//!   signature, which would flatter the ratio), with the same claims (a random 32-character
+//!   `jti`, `client_id` and `org` included);
 //! - `GET /jwt/me`: verify an ES256 JWT with jsonwebtoken, every time;
-//! - `GET /rat/me`: look a token's SHA-256 digest up in a hash map.
+//! - `GET /rat/me`: look a token's SHA-256 digest up in a hash map and answer the document
+//!   Portcullis's `GET /api/v1/me` answers (the credential's type, id, name, organization and
+//!   scopes), so that the two send the same bytes.
 //!
 //! Prints one line of JSON on stdout: `{"client_id", "client_secret", "jwt", "token"}`, the
 //! values the load generator sends, then serves on the address given as the first argument.
@@ -35,11 +38,47 @@ use subtle::ConstantTimeEq;
 struct Claims {
     iss: String,
     sub: String,
+    client_id: String,
     aud: String,
     iat: u64,
     exp: u64,
     jti: String,
     scope: String,
+    org: String,
+}
+
+/// What a token's digest finds: the fields of Portcullis's answer, ids of the same length.
+struct Credential {
+    id: String,
+    name: String,
+    organization_id: String,
+    organization_name: String,
+}
+
+#[derive(Serialize)]
+struct Me<'a> {
+    credential_type: &'static str,
+    id: &'a str,
+    name: &'a str,
+    organization: Organization<'a>,
+    scopes: [&'a str; 0],
+}
+
+#[derive(Serialize)]
+struct Organization<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+/// A 32-character id, as Portcullis's (base62 from the same generator).
+fn random_id() -> String {
+    const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_default();
+    bytes
+        .iter()
+        .map(|b| BASE62[usize::from(*b) % 62] as char)
+        .collect()
 }
 
 struct Baseline {
@@ -47,7 +86,7 @@ struct Baseline {
     secret_digest: [u8; 32],
     signer: EcdsaKeyPair,
     decoding: DecodingKey,
-    tokens: HashMap<[u8; 32], String>,
+    tokens: HashMap<[u8; 32], Credential>,
 }
 
 fn now() -> u64 {
@@ -82,12 +121,14 @@ async fn token(State(b): State<Arc<Baseline>>, headers: HeaderMap, body: Bytes) 
     let iat = now();
     let claims = Claims {
         iss: "http://baseline".into(),
-        sub: id,
+        sub: id.clone(),
+        client_id: id,
         aud: "http://baseline/api".into(),
         iat,
         exp: iat + 3600,
-        jti: format!("{iat}-{}", rand_suffix()),
+        jti: random_id(),
         scope: "credentials:read".into(),
+        org: ORGANIZATION_ID.into(),
     };
     let mut header = Header::new(Algorithm::ES256);
     header.typ = Some("at+jwt".into());
@@ -121,11 +162,8 @@ fn sign(
     Ok(jwt)
 }
 
-fn rand_suffix() -> u64 {
-    let mut bytes = [0u8; 8];
-    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_default();
-    u64::from_le_bytes(bytes)
-}
+/// The organization of the baseline's credentials.
+const ORGANIZATION_ID: &str = "baselineorganization000000000000";
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
@@ -154,7 +192,17 @@ async fn rat_me(State(b): State<Arc<Baseline>>, headers: HeaderMap) -> Response 
     };
     let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
     match b.tokens.get(&digest) {
-        Some(name) => axum::Json(serde_json::json!({"name": name})).into_response(),
+        Some(c) => axum::Json(Me {
+            credential_type: "restricted_access_token",
+            id: &c.id,
+            name: &c.name,
+            organization: Organization {
+                id: &c.organization_id,
+                name: &c.organization_name,
+            },
+            scopes: [],
+        })
+        .into_response(),
         None => StatusCode::UNAUTHORIZED.into_response(),
     }
 }
@@ -180,13 +228,19 @@ async fn main() {
     let restricted_token = "pcr_baselinetoken00000000000000000000000000000000000".to_string();
     let mut tokens = HashMap::new();
     // A realistic map: the one token among many.
+    let credential = |name: String| Credential {
+        id: random_id(),
+        name,
+        organization_id: ORGANIZATION_ID.into(),
+        organization_name: "Bench".into(),
+    };
     for i in 0..1000 {
         let other: [u8; 32] = Sha256::digest(format!("other-{i}").as_bytes()).into();
-        tokens.insert(other, format!("other {i}"));
+        tokens.insert(other, credential(format!("other {i}")));
     }
     tokens.insert(
         Sha256::digest(restricted_token.as_bytes()).into(),
-        "bench token".to_string(),
+        credential("Bench token".to_string()),
     );
     let baseline = Arc::new(Baseline {
         client_id: client_id.clone(),
@@ -199,11 +253,13 @@ async fn main() {
     let claims = Claims {
         iss: "http://baseline".into(),
         sub: client_id.clone(),
+        client_id: client_id.clone(),
         aud: "http://baseline/api".into(),
         iat,
         exp: iat + 3600,
-        jti: "bench".into(),
+        jti: random_id(),
         scope: "credentials:read".into(),
+        org: ORGANIZATION_ID.into(),
     };
     let mut header = Header::new(Algorithm::ES256);
     header.typ = Some("at+jwt".into());
