@@ -100,7 +100,13 @@ mod tests {
         assert_eq!(parse_hex(&digest("abc")), Some(raw));
         assert_eq!(hex(&raw), digest("abc"));
         let upper = digest("abc").to_uppercase();
-        for bad in ["", "ab", &digest("abc")[..63], &upper, &format!("{}0", digest("abc"))] {
+        for bad in [
+            "",
+            "ab",
+            &digest("abc")[..63],
+            &upper,
+            &format!("{}0", digest("abc")),
+        ] {
             assert_eq!(parse_hex(bad), None, "{bad}");
         }
         assert_eq!(parse_hex(&"zz".repeat(32)), None);
