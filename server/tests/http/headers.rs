@@ -194,3 +194,64 @@ async fn the_issuers_host_and_the_allowed_hosts_are_answered() {
         assert_eq!(res.status(), expected, "{host}");
     }
 }
+
+#[tokio::test]
+async fn over_https_every_part_of_the_listener_answers_with_hsts() {
+    let app = TestApp::spawn_with(Backend::Sqlite, false, Some("https://portcullis.example"))
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    // The console, the API, the OAuth endpoints, forward-auth and health: each part of the
+    // main listener, whatever it answers.
+    for path in [
+        "/login",
+        "/api/v1/me",
+        "/oauth/token",
+        "/gate/check",
+        "/healthz",
+    ] {
+        let res = client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            header(&res, "strict-transport-security"),
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn paths_that_only_begin_like_the_api_are_the_consoles() {
+    let app = sqlite_app().await;
+    // `/api/v1` itself and everything under it pass the gate: a credential first.
+    for path in ["/api/v1", "/api/v1/", "/api/v1/nothing", "/api/v1/me"] {
+        let res = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(res.headers().get("www-authenticate").is_some(), "{path}");
+        assert!(
+            res.headers().get("content-security-policy").is_none(),
+            "{path}: the API part carries no page policy"
+        );
+        let body: server::ApiErrorBody = res.json().await.unwrap();
+        assert_eq!(body.error, "unauthorized", "{path}");
+    }
+    // Paths that merely begin like the API's or the OAuth endpoints' are the console's pages.
+    for path in [
+        "/api/v1x",
+        "/api/v2/me",
+        "/oauth/nothing",
+        "/oauth/token/x",
+        "/gate/checks",
+    ] {
+        let res = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
+        assert_ne!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(
+            header(&res, "content-security-policy").starts_with("default-src 'self'"),
+            "{path}"
+        );
+        assert!(res.headers().get("www-authenticate").is_none(), "{path}");
+    }
+}
