@@ -70,7 +70,7 @@ struct Organization<'a> {
     name: &'a str,
 }
 
-/// A 32-character id, as Portcullis's (base62 from the same generator).
+/// A 32-character base62 id from the generator Portcullis's ids come from (AWS-LC's).
 fn random_id() -> String {
     const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut bytes = [0u8; 32];

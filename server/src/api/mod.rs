@@ -194,7 +194,12 @@ async fn me(Caller(caller): Caller) -> Response {
     let mut body = Vec::with_capacity(256);
     if let Err(err) = serde_json::to_writer(&mut body, &MeResponse::from(&caller)) {
         tracing::error!(error = %err, "cannot write the caller as JSON");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the answer could not be written",
+        )
+        .into_response();
     }
     let json = header::HeaderValue::from_static("application/json");
     ([(header::CONTENT_TYPE, json)], body).into_response()
