@@ -22,23 +22,23 @@ impl AllowedOrigin {
         if entry.contains(['?', '#']) {
             return refuse("no query or fragment");
         }
-        let Some(url) = whatwg::parse(entry) else {
+        let Some(url) = whatwg::Parts::parse(entry) else {
             return refuse("expected scheme://host[:port]");
         };
-        if url.scheme != "http" && url.scheme != "https" {
+        let (scheme, host) = (url.scheme(), url.host());
+        if scheme != "http" && scheme != "https" {
             return refuse("only http and https");
         }
-        if url.host.is_empty() {
+        if host.is_empty() {
             return refuse("no host");
         }
-        if url.has_user_info {
+        if url.has_user_info() {
             return refuse("no user information");
         }
-        if url.path != "/" || entry.trim_end_matches('/').matches('/').count() > 2 {
+        if url.path() != "/" || entry.trim_end_matches('/').matches('/').count() > 2 {
             return refuse("no path");
         }
-        let (scheme, host) = (url.scheme, url.host);
-        let origin = match url.port {
+        let origin = match url.port() {
             Some(port) => format!("{scheme}://{host}:{port}"),
             None => format!("{scheme}://{host}"),
         };
@@ -103,46 +103,89 @@ impl AllowedOrigins {
 
 /// The parts of a URL the rules above look at, from the WHATWG URL parser: the `url` crate on
 /// the server, the browser's own `URL` in the WASM build (which then carries no IDNA tables).
+/// On the server the parts are borrowed from the parsed URL: the gate parses a request's
+/// `Origin` this way on every browser call.
 mod whatwg {
-    pub struct Parts {
-        /// Without the `:`.
-        pub scheme: String,
-        /// Lowercase, IDNA applied, IPv6 in brackets; empty when there is none.
-        pub host: String,
-        /// `None` for the scheme's default port.
-        pub port: Option<u16>,
-        pub has_user_info: bool,
-        pub path: String,
-    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub struct Parts(url::Url);
 
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn parse(entry: &str) -> Option<Parts> {
-        let url = url::Url::parse(entry).ok()?;
-        Some(Parts {
-            scheme: url.scheme().to_owned(),
-            host: url.host_str().unwrap_or_default().to_owned(),
-            port: url.port(),
-            has_user_info: !url.username().is_empty() || url.password().is_some(),
-            path: url.path().to_owned(),
-        })
+    impl Parts {
+        pub fn parse(entry: &str) -> Option<Parts> {
+            url::Url::parse(entry).ok().map(Parts)
+        }
+
+        /// Without the `:`.
+        pub fn scheme(&self) -> &str {
+            self.0.scheme()
+        }
+
+        /// Lowercase, IDNA applied, IPv6 in brackets; empty when there is none.
+        pub fn host(&self) -> &str {
+            self.0.host_str().unwrap_or_default()
+        }
+
+        /// `None` for the scheme's default port.
+        pub fn port(&self) -> Option<u16> {
+            self.0.port()
+        }
+
+        pub fn has_user_info(&self) -> bool {
+            !self.0.username().is_empty() || self.0.password().is_some()
+        }
+
+        pub fn path(&self) -> &str {
+            self.0.path()
+        }
     }
 
     #[cfg(target_arch = "wasm32")]
-    pub fn parse(entry: &str) -> Option<Parts> {
-        let url = web_sys::Url::new(entry).ok()?;
-        let protocol = url.protocol();
-        let port = url.port();
-        Some(Parts {
-            scheme: protocol.strip_suffix(':').unwrap_or(&protocol).to_owned(),
-            host: url.hostname(),
-            port: if port.is_empty() {
-                None
-            } else {
-                Some(port.parse().ok()?)
-            },
-            has_user_info: !url.username().is_empty() || !url.password().is_empty(),
-            path: url.pathname(),
-        })
+    pub struct Parts {
+        scheme: String,
+        host: String,
+        port: Option<u16>,
+        has_user_info: bool,
+        path: String,
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    impl Parts {
+        pub fn parse(entry: &str) -> Option<Parts> {
+            let url = web_sys::Url::new(entry).ok()?;
+            let protocol = url.protocol();
+            let port = url.port();
+            Some(Parts {
+                scheme: protocol.strip_suffix(':').unwrap_or(&protocol).to_owned(),
+                host: url.hostname(),
+                port: if port.is_empty() {
+                    None
+                } else {
+                    Some(port.parse().ok()?)
+                },
+                has_user_info: !url.username().is_empty() || !url.password().is_empty(),
+                path: url.pathname(),
+            })
+        }
+
+        pub fn scheme(&self) -> &str {
+            &self.scheme
+        }
+
+        pub fn host(&self) -> &str {
+            &self.host
+        }
+
+        pub fn port(&self) -> Option<u16> {
+            self.port
+        }
+
+        pub fn has_user_info(&self) -> bool {
+            self.has_user_info
+        }
+
+        pub fn path(&self) -> &str {
+            &self.path
+        }
     }
 }
 
