@@ -20,6 +20,7 @@ pub mod operator;
 mod page_gate;
 mod routes;
 mod serve;
+mod serve_timer;
 pub mod telemetry;
 
 pub use api::{

@@ -3,6 +3,7 @@
 //! connection idle, is cut off; a cap on open connections; and a graceful shutdown that lets
 //! requests in flight finish for a while.
 
+use crate::serve_timer::ConnectionTimer;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::response::Response;
@@ -71,10 +72,7 @@ where
     S::Future: Send + 'static,
 {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read);
+    builder.http1().header_read_timeout(limits.header_read);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -107,6 +105,9 @@ where
             peer,
             app: app.clone(),
         };
+        // Each connection has its own timer for the header read timeout (`serve_timer`).
+        let mut builder = builder.clone();
+        builder.http1().timer(ConnectionTimer::default());
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();

@@ -88,6 +88,44 @@ pub struct TokenEntry {
     pub revoked: bool,
     pub created_at: i64,
     pub limits: Limits,
+    /// The token's answer to `GET /api/v1/me`, written once by the server: it depends on
+    /// nothing but this entry, which is never changed (a change replaces it).
+    pub me_answer: Memo,
+}
+
+/// A value computed from an entry once, on first use. Not part of what the entry is: two
+/// entries are equal whatever their memos hold.
+#[derive(Clone, Default)]
+pub struct Memo(std::sync::OnceLock<bytes::Bytes>);
+
+impl Memo {
+    /// The value, once made.
+    pub fn get(&self) -> Option<bytes::Bytes> {
+        self.0.get().cloned()
+    }
+
+    /// Keeps `value`. Two requests may make it at once: both make the same, the first is kept.
+    pub fn set(&self, value: bytes::Bytes) {
+        let _ = self.0.set(value);
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Memo) -> bool {
+        true
+    }
+}
+
+impl Eq for Memo {}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Memo(made)"
+        } else {
+            "Memo(empty)"
+        })
+    }
 }
 
 impl TokenEntry {
@@ -121,6 +159,7 @@ impl TokenEntry {
                 rate_limit: r.rate_limit,
                 quota: r.quota,
             },
+            me_answer: Memo::default(),
         })
     }
 }

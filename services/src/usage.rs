@@ -31,18 +31,62 @@ struct Pending {
     last: Option<Use>,
 }
 
+impl Pending {
+    /// Adds `other`'s counts; keeps the later last use.
+    fn merge(&mut self, other: Pending) {
+        for (hour, (allowed, refused)) in other.hours {
+            let counts = self.hours.entry(hour).or_default();
+            counts.0 += allowed;
+            counts.1 += refused;
+        }
+        if other
+            .last
+            .is_some_and(|(at, _)| self.last.is_none_or(|(mine, _)| mine < at))
+        {
+            self.last = other.last;
+        }
+    }
+}
+
+/// Counts per credential id.
+type Counts = HashMap<String, Pending>;
+
+/// Shards of the counts: each thread counts into its own, so the workers serving requests at
+/// once do not wait for one lock or pass its cache line back and forth on every request.
+const SHARDS: usize = 16;
+
+thread_local! {
+    /// This thread's shard, given out in turn.
+    static SHARD: usize = {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % SHARDS
+    };
+}
+
 /// The counts not yet written.
-#[derive(Default)]
 pub struct UsageRecorder {
-    pending: Mutex<HashMap<String, Pending>>,
+    pending: [Mutex<Counts>; SHARDS],
     /// API Client id → (secret version, when) of its last authentication with a secret.
     secrets: Mutex<HashMap<String, (i64, i64)>>,
+}
+
+impl Default for UsageRecorder {
+    fn default() -> Self {
+        UsageRecorder {
+            pending: std::array::from_fn(|_| Mutex::default()),
+            secrets: Mutex::default(),
+        }
+    }
+}
+
+fn lock(shard: &Mutex<Counts>) -> std::sync::MutexGuard<'_, Counts> {
+    shard.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl UsageRecorder {
     /// Counts one request of `credential_id` at `now` from `from`.
     pub fn record(&self, credential_id: &str, allowed: bool, now: i64, from: Option<IpAddr>) {
-        let mut all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = lock(&self.pending[SHARD.with(|s| *s)]);
         let pending = match all.get_mut(credential_id) {
             Some(pending) => pending,
             None => all.entry(credential_id.to_string()).or_default(),
@@ -86,47 +130,59 @@ impl UsageRecorder {
         all.get(credential_id).copied()
     }
 
-    fn take(&self) -> HashMap<String, Pending> {
-        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()))
+    /// Every shard's counts, emptied, as one.
+    fn take(&self) -> Counts {
+        let mut taken = Counts::new();
+        for shard in &self.pending {
+            let counts = std::mem::take(&mut *lock(shard));
+            if taken.is_empty() {
+                taken = counts;
+                continue;
+            }
+            for (id, pending) in counts {
+                taken.entry(id).or_default().merge(pending);
+            }
+        }
+        taken
     }
 
     /// Puts back what could not be written, so the next flush tries again.
-    fn restore(&self, unwritten: HashMap<String, Pending>) {
-        let mut all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+    fn restore(&self, unwritten: Counts) {
+        let mut all = lock(&self.pending[SHARD.with(|s| *s)]);
         for (id, old) in unwritten {
-            let pending = all.entry(id).or_default();
-            for (hour, (allowed, refused)) in old.hours {
-                let counts = pending.hours.entry(hour).or_default();
-                counts.0 += allowed;
-                counts.1 += refused;
-            }
-            if pending.last.is_none() {
-                pending.last = old.last;
-            }
+            all.entry(id).or_default().merge(old);
         }
     }
 
     /// Not yet written for one credential: its hours and its last use.
     fn pending_of(&self, credential_id: &str) -> (Vec<HourCounts>, Option<Use>) {
-        let all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        match all.get(credential_id) {
-            Some(p) => (
-                p.hours.iter().map(|(h, (a, r))| (*h, *a, *r)).collect(),
-                p.last,
-            ),
-            None => (Vec::new(), None),
+        let mut found = Pending::default();
+        for shard in &self.pending {
+            if let Some(p) = lock(shard).get(credential_id) {
+                found.merge(Pending {
+                    hours: p.hours.clone(),
+                    last: p.last,
+                });
+            }
         }
+        let hours = found.hours.iter().map(|(h, (a, r))| (*h, *a, *r)).collect();
+        (hours, found.last)
     }
 
-    /// The last use of each credential not yet written.
     /// The last uses not yet written of the credentials `ids`.
     fn pending_last_uses(&self, ids: &[&str]) -> Vec<(String, i64)> {
-        let all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        ids.iter()
-            .filter_map(|id| {
-                let at = all.get(*id)?.last?.0;
-                Some((id.to_string(), at))
-            })
+        let mut last: HashMap<&str, i64> = HashMap::new();
+        for shard in &self.pending {
+            let all = lock(shard);
+            for id in ids {
+                if let Some((at, _)) = all.get(*id).and_then(|p| p.last) {
+                    let kept = last.entry(id).or_insert(at);
+                    *kept = (*kept).max(at);
+                }
+            }
+        }
+        last.into_iter()
+            .map(|(id, at)| (id.to_string(), at))
             .collect()
     }
 }
@@ -327,5 +383,49 @@ impl Services {
     /// Deletes hours older than 7 days (housekeeping).
     pub async fn prune_usage(&self, now: i64) -> Result<u64, ServiceError> {
         Ok(self.store().prune_usage(now - KEEP_SECONDS).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_800_000_000 - 1_800_000_000 % HOUR;
+
+    /// Threads count into their own shards; reading and taking see the sum of all of them,
+    /// and the latest use.
+    #[test]
+    fn counts_from_many_threads_add_up() {
+        let recorder = UsageRecorder::default();
+        let from = |i: u8| Some(IpAddr::from([127, 0, 0, i]));
+        std::thread::scope(|s| {
+            for i in 0..(SHARDS as u8 + 4) {
+                let recorder = &recorder;
+                s.spawn(move || {
+                    for _ in 0..100 {
+                        recorder.record("a", true, T0 + i64::from(i), from(i));
+                    }
+                    recorder.record("a", false, T0 + HOUR, from(i));
+                });
+            }
+        });
+        let threads = SHARDS as i64 + 4;
+        let (mut hours, last) = recorder.pending_of("a");
+        hours.sort();
+        assert_eq!(hours, vec![(T0, threads * 100, 0), (T0 + HOUR, 0, threads)]);
+        assert_eq!(last.map(|(at, _)| at), Some(T0 + HOUR));
+        assert_eq!(
+            recorder.pending_last_uses(&["a", "b"]),
+            vec![("a".to_string(), T0 + HOUR)]
+        );
+        let taken = recorder.take();
+        assert_eq!(taken["a"].hours[&T0], (threads * 100, 0));
+        assert!(recorder.take().is_empty(), "taking empties every shard");
+        recorder.restore(taken);
+        assert_eq!(
+            recorder.pending_of("a").0.len(),
+            2,
+            "restored for the next flush"
+        );
     }
 }

@@ -103,9 +103,16 @@ where
                 rate_fields,
                 client_ip,
             } = admitted;
-            request.extensions_mut().insert(caller);
-            request.extensions_mut().insert(super::ClientIp(client_ip));
-            let Ok(response) = inner.call(request).await;
+            let response = if request.method() == Method::GET && request.uri().path() == super::ME {
+                // Who is calling: the gate has just found out. Answered here, the hottest
+                // request of the API skips the router (and its tracing span, at debug level).
+                super::me_answer(&caller)
+            } else {
+                request.extensions_mut().insert(caller);
+                request.extensions_mut().insert(super::ClientIp(client_ip));
+                let Ok(response) = inner.call(request).await;
+                response
+            };
             gate::finish(response, cors_origin.as_ref(), &rate_fields)
         }
         Err(refused) => refused.into_response(),

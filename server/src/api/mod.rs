@@ -54,7 +54,7 @@ pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
     };
     // `GET /me` for any credential; on each collection, reading needs the viewer's scope and
     // changing needs its manager's.
-    let mut routes = vec![own("/api/v1/me", &[Method::GET], &[], true)];
+    let mut routes = vec![own(ME, &[Method::GET], &[], true)];
     for (collection, manager) in [
         ("api-clients", &ClientManager::SCOPE),
         ("restricted-access-tokens", &TokenManager::SCOPE),
@@ -190,17 +190,42 @@ async fn not_found() -> ApiError {
     )
 )]
 async fn me(Caller(caller): Caller) -> Response {
-    // Written into a buffer of its usual size at once (axum's `Json` starts smaller and grows).
-    let mut body = Vec::with_capacity(256);
-    if let Err(err) = serde_json::to_writer(&mut body, &MeResponse::from(&caller)) {
-        tracing::error!(error = %err, "cannot write the caller as JSON");
-        return ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "the answer could not be written",
-        )
-        .into_response();
-    }
+    me_answer(&caller)
+}
+
+/// `GET /api/v1/me`: the gate answers it itself (`gate::Gate`), as who is calling is what it
+/// has just found out; the route above is its OpenAPI description and answers the same.
+const ME: &str = "/api/v1/me";
+
+/// `GET /api/v1/me`'s answer for `caller`. A Restricted Access Token's depends on nothing but
+/// its cache entry, so it is written once per entry; an API Client's carries the scopes of the
+/// JWT, so it is written for each request.
+fn me_answer(caller: &services::Caller) -> Response {
+    let memo = match caller {
+        services::Caller::RestrictedToken { token } => Some(&token.me_answer),
+        services::Caller::ApiClient { .. } => None,
+    };
+    let body = match memo.and_then(services::Memo::get) {
+        Some(body) => body,
+        None => {
+            // Written into a buffer of its usual size at once.
+            let mut body = Vec::with_capacity(256);
+            if let Err(err) = serde_json::to_writer(&mut body, &MeResponse::from(caller)) {
+                tracing::error!(error = %err, "cannot write the caller as JSON");
+                return ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "the answer could not be written",
+                )
+                .into_response();
+            }
+            let body = bytes::Bytes::from(body);
+            if let Some(memo) = memo {
+                memo.set(body.clone());
+            }
+            body
+        }
+    };
     let json = header::HeaderValue::from_static("application/json");
     ([(header::CONTENT_TYPE, json)], body).into_response()
 }

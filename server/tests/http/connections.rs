@@ -86,6 +86,30 @@ async fn an_idle_keep_alive_connection_is_closed() {
     assert!(answered.starts_with("HTTP/1.1 200 OK"), "{answered}");
 }
 
+/// The timer is the connection's (`serve_timer`): a second request's header gets its own
+/// timeout, counted from when the first was answered, not a leftover of the first's.
+#[tokio::test]
+async fn a_slow_second_header_on_a_kept_alive_connection_is_cut_off() {
+    let app = instance(10_000).await;
+    let mut stream = TcpStream::connect(address(&app)).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let sent = closed_by_server(&mut stream).await;
+    assert!(
+        !String::from_utf8_lossy(&sent).contains("200 OK"),
+        "the half second header was answered as a request"
+    );
+}
+
 #[tokio::test]
 async fn connections_beyond_the_cap_wait_for_one_to_close() {
     let app = instance(2).await;

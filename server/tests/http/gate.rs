@@ -120,20 +120,26 @@ async fn restricted_tokens_are_locked_to_their_addresses_and_subset(app: TestApp
         res.headers().get("access-control-allow-origin").unwrap(),
         "https://anything.example"
     );
-    // Widening the list in the console takes effect on the next request.
+    // Widening the list in the console takes effect on the next request, and so does a new
+    // name (the answer to /me is kept with the token's cached entry, not past a change).
     let (status, body) = admin
         .rpc(
             "restricted-tokens/update",
             &[
                 ("id", &id),
-                ("name", "Browser app"),
+                ("name", "Browser app, renamed"),
                 ("allowed_ips", "127.0.0.2, 127.0.0.3"),
                 ("expiration_date", ""),
             ],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(get(&refused, &url, &token).await.status(), StatusCode::OK);
+    let res = get(&refused, &url, &token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["name"],
+        "Browser app, renamed"
+    );
     // Deleted: refused at once.
     let (status, _) = admin.rpc("restricted-tokens/delete", &[("id", &id)]).await;
     assert_eq!(status, StatusCode::OK);
