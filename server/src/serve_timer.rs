@@ -35,6 +35,8 @@ impl Timer for ConnectionTimer {
 
     /// tokio's clock, which the sleeps run on (the same as `Instant::now` unless a test
     /// pauses it).
+    #[allow(clippy::disallowed_methods)] // the edge: network timeouts run on the monotonic
+    // clock, as hyper's own timer does; `services::clock` is the product's time.
     fn now(&self) -> Instant {
         tokio::time::Instant::now().into_std()
     }
@@ -78,6 +80,7 @@ impl Future for SharedSleep {
 impl Sleep for SharedSleep {}
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tokio's paused clock is the time these tests move
 mod tests {
     use super::*;
     use std::time::Duration;
