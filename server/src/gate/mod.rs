@@ -239,11 +239,16 @@ pub async fn decide<'a>(
     }
 }
 
+/// Whether a request's `Origin` is among an API Client's allowed origins (normalized, as
+/// stored). Browsers send the normalized form, so an exact match decides most requests without
+/// parsing; normalizing is a fixed point (`fuzz_origins_normalize_to_a_fixed_point`), so the
+/// shortcut answers what parsing would.
 pub fn origin_allowed(origin: &HeaderValue, allowed: &[String]) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    AllowedOrigin::parse(origin).is_ok_and(|o| allowed.iter().any(|a| a == o.as_str()))
+    allowed.iter().any(|a| a == origin)
+        || AllowedOrigin::parse(origin).is_ok_and(|o| allowed.iter().any(|a| a == o.as_str()))
 }
 
 /// Every gated answer passes here: `Vary: Origin`, `nosniff`, and the CORS headers.
@@ -318,6 +323,14 @@ mod tests {
         let allowed = vec!["https://app.example.com".to_string()];
         let ok = HeaderValue::from_static("https://APP.example.com:443");
         assert!(origin_allowed(&ok, &allowed));
+        let exact = HeaderValue::from_static("https://app.example.com");
+        assert!(origin_allowed(&exact, &allowed));
+        for other in [
+            "https://app.example.com.evil.example",
+            "http://app.example.com",
+        ] {
+            assert!(!origin_allowed(&HeaderValue::from_static(other), &allowed));
+        }
         assert!(!origin_allowed(&HeaderValue::from_static("null"), &allowed));
         assert!(!origin_allowed(
             &HeaderValue::from_static("https://evil.example.com"),
