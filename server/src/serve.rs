@@ -71,6 +71,7 @@ where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
+    // HTTP/1's timer is each connection's own (below): this builder is only ever cloned.
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().header_read_timeout(limits.header_read);
     builder

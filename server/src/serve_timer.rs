@@ -2,8 +2,9 @@
 //!
 //! hyper asks its timer for a new sleep each time it starts waiting for a request header, and
 //! drops it once the header is read: with tokio's timer directly that is a registration in the
-//! timer wheel and a removal (two locks) for every request on a keep-alive connection, about a
-//! twentieth of the work of a small request. Here the connection keeps one tokio sleep, and a
+//! timer wheel and a removal (two locks on the driver all workers share) for every request on
+//! a keep-alive connection (~2% of a Restricted Access Token's `GET /api/v1/me`, measured with
+//! callgrind, and fewer context switches). Here the connection keeps one tokio sleep, and a
 //! new deadline only moves it when it fires: a sleep is re-armed once per timeout at most, not
 //! once per request. The deadlines are kept exactly: a sleep is ready only when its own
 //! deadline has passed.
@@ -90,14 +91,18 @@ mod tests {
         tokio::time::Instant::now()
     }
 
+    /// A sleep of `seconds` that arms the shared sleep, then is dropped (its header came).
+    async fn armed_then_dropped(timer: &ConnectionTimer, seconds: u64) {
+        let mut sleep = timer.sleep(Duration::from_secs(seconds));
+        assert!(futures::poll!(sleep.as_mut()).is_pending());
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_sleep_is_ready_at_its_own_deadline_not_at_an_earlier_ones() {
         let timer = ConnectionTimer::default();
         let start = tokio::time::Instant::now();
         // The first request's wait arms the shared sleep for 30 s, then its header arrives.
-        let mut first = timer.sleep(Duration::from_secs(30));
-        assert!(futures::poll!(first.as_mut()).is_pending());
-        drop(first);
+        armed_then_dropped(&timer, 30).await;
         tokio::time::advance(Duration::from_secs(10)).await;
         // The second waits from 10 s: ready at 40 s, though the shared sleep fires at 30.
         let second = timer.sleep(Duration::from_secs(30));
@@ -108,9 +113,7 @@ mod tests {
     async fn an_earlier_deadline_moves_the_shared_sleep() {
         let timer = ConnectionTimer::default();
         let start = tokio::time::Instant::now();
-        let mut long = timer.sleep(Duration::from_secs(30));
-        assert!(futures::poll!(long.as_mut()).is_pending());
-        drop(long);
+        armed_then_dropped(&timer, 30).await;
         let short = timer.sleep(Duration::from_secs(1));
         assert_eq!(ready_after(short).await - start, Duration::from_secs(1));
     }

@@ -36,6 +36,16 @@ async fn half_header(addr: &str) -> TcpStream {
     stream
 }
 
+/// A kept-alive connection that sent one whole request.
+async fn one_request(addr: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    stream
+}
+
 /// Reads until the server closes the connection; the bytes it sent before, if any.
 async fn closed_by_server(stream: &mut TcpStream) -> Vec<u8> {
     let mut received = Vec::new();
@@ -76,11 +86,7 @@ async fn slow_headers_are_cut_off_while_other_requests_are_answered() {
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed() {
     let app = instance(10_000).await;
-    let mut stream = TcpStream::connect(address(&app)).await.unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = one_request(&address(&app)).await;
     let answered = closed_by_server(&mut stream).await;
     let answered = String::from_utf8_lossy(&answered);
     assert!(answered.starts_with("HTTP/1.1 200 OK"), "{answered}");
@@ -91,11 +97,7 @@ async fn an_idle_keep_alive_connection_is_closed() {
 #[tokio::test]
 async fn a_slow_second_header_on_a_kept_alive_connection_is_cut_off() {
     let app = instance(10_000).await;
-    let mut stream = TcpStream::connect(address(&app)).await.unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = one_request(&address(&app)).await;
     let mut buf = [0u8; 4096];
     let n = stream.read(&mut buf).await.unwrap();
     assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
