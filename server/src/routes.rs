@@ -1,7 +1,7 @@
-//! The main listener's HTTP application, in three parts so that each request passes only what
-//! its part needs: `/api/v1` (the body limit, then the gate), the OAuth endpoints and
-//! `/gate/check` (the body limit), and the rest (the console, the docs, health: security
-//! headers, logging, anti-forgery). In front of all three, once, the `Host` check, HSTS and
+//! The main listener's HTTP application, in parts so that each request passes only what its
+//! part needs: `/api/v1` (the body limit, then the gate), `/gate/check` (its own service), the
+//! OAuth endpoints (the body limit), and the rest (the console, the docs, health: security
+//! headers, logging, anti-forgery). In front of all of them, once, the `Host` check, HSTS and
 //! the body read timeout.
 //!
 //! Plain tower services rather than `Router::layer` and `Router::merge` for the hot paths: a
@@ -20,7 +20,7 @@ use axum::extract::State;
 use axum::http::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::get;
 use futures::future::Either;
 use hosts::{CheckHosts, CheckHostsLayer};
 use leptos::prelude::provide_context;
@@ -65,11 +65,13 @@ pub fn site(config: &crate::config::Config, state: AppState) -> Site {
         .service(parts(config, state))
 }
 
-/// The three parts, and which one a request goes to.
+/// The parts, and which one a request goes to.
 #[derive(Clone)]
 pub struct Parts {
     api: api::Service,
-    /// The OAuth endpoints and `/gate/check`.
+    /// `/gate/check`: no router, no body read.
+    check: forward_auth::Check,
+    /// The OAuth endpoints.
     public: Limited<Router>,
     public_paths: Arc<[String]>,
     rest: Router,
@@ -83,7 +85,10 @@ where
     type Response = Response;
     type Error = Infallible;
     type Future = Either<
-        <api::Service as Service<Request<B>>>::Future,
+        Either<
+            <api::Service as Service<Request<B>>>::Future,
+            <forward_auth::Check as Service<Request<B>>>::Future,
+        >,
         Either<
             <Limited<Router> as Service<Request<B>>>::Future,
             <Router as Service<Request<B>>>::Future,
@@ -98,7 +103,9 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let path = request.uri().path();
         if api::owns(path) {
-            Either::Left(self.api.call(request))
+            Either::Left(Either::Left(self.api.call(request)))
+        } else if path == forward_auth::PATH {
+            Either::Left(Either::Right(self.check.call(request)))
         } else if self.public_paths.iter().any(|p| p == path) {
             Either::Right(Either::Left(self.public.call(request)))
         } else {
@@ -111,13 +118,7 @@ fn parts(config: &crate::config::Config, state: AppState) -> Parts {
     // The public API: its routes and its OpenAPI description come from the same declarations.
     let (oauth_routes, oauth_description) = oauth::routes().split_for_parts();
     let (api, api_description) = api::service(state.clone());
-    let public_paths: Arc<[String]> = oauth_description
-        .paths
-        .paths
-        .keys()
-        .cloned()
-        .chain([forward_auth::PATH.to_string()])
-        .collect();
+    let public_paths: Arc<[String]> = oauth_description.paths.paths.keys().cloned().collect();
     let settings = state.services.token_settings().clone();
     let mut described = vec![oauth_description, api_description];
     if let Some(mut theirs) = state.operator.openapi.clone() {
@@ -128,7 +129,7 @@ fn parts(config: &crate::config::Config, state: AppState) -> Parts {
     // The hot paths carry only what they need: the body limit, and request tracing when debug
     // logging is on (it costs about 15% of their throughput). Their responses set
     // `X-Content-Type-Options` themselves.
-    let mut public = oauth_routes.route(forward_auth::PATH, any(forward_auth::check));
+    let mut public = oauth_routes;
     if tracing::enabled!(tracing::Level::DEBUG) {
         public = public.layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
     }
@@ -140,6 +141,7 @@ fn parts(config: &crate::config::Config, state: AppState) -> Parts {
     );
     Parts {
         api,
+        check: forward_auth::Check(state.clone()),
         public: limited(public.with_state(state.clone())),
         public_paths,
         rest: rest(config, docs, state),
