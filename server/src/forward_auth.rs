@@ -7,14 +7,12 @@
 use crate::AppState;
 use crate::api_error::ApiError;
 use crate::gate::{self, Gated, identity};
-use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use std::borrow::Cow;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 pub const PATH: &str = "/gate/check";
@@ -90,16 +88,9 @@ impl<B> tower::Service<Request<B>> for Check {
 }
 
 async fn check(state: AppState, request: Parts) -> Response {
-    let Some(ConnectInfo(peer)) = request.extensions.get::<ConnectInfo<SocketAddr>>().copied()
-    else {
-        // Every listener serves with connect info; without it no IP rule could be checked.
-        tracing::error!("request without its peer address");
-        return ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "the server could not tell where the request came from",
-        )
-        .into_response();
+    let peer = match gate::peer(&request.extensions) {
+        Ok(peer) => peer,
+        Err(err) => return err.into_response(),
     };
     let headers = &request.headers;
     let (method, path) = match original(headers) {
@@ -112,7 +103,7 @@ async fn check(state: AppState, request: Parts) -> Response {
         &method,
         &path,
         headers,
-        peer.ip(),
+        peer,
     )
     .await;
     match gated {

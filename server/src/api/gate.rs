@@ -8,13 +8,11 @@
 use super::ROUTES;
 use crate::AppState;
 use crate::gate::{self, Access, Lookup};
-use axum::extract::ConnectInfo;
 use axum::http::Request;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
@@ -76,19 +74,9 @@ where
     if request.method() == Method::OPTIONS {
         return gate::preflight(request.headers().get(header::ORIGIN), ALLOWED_METHODS);
     }
-    let Some(peer) = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip())
-    else {
-        // Every listener serves with connect info; without it no IP rule could be checked.
-        tracing::error!("request without its peer address");
-        return crate::api_error::ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "the server could not tell where the request came from",
-        )
-        .into_response();
+    let peer = match gate::peer(request.extensions()) {
+        Ok(peer) => peer,
+        Err(err) => return err.into_response(),
     };
     // An unknown endpoint still needs a valid credential to learn that it is unknown.
     let access = match ROUTES.lookup(request.method(), request.uri().path()) {

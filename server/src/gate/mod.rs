@@ -75,6 +75,22 @@ impl IntoResponse for Refused {
     }
 }
 
+/// The address of the peer, which every listener puts in each request
+/// (`serve::PerConnection`). Without it no IP rule could be checked: a logged 500.
+pub fn peer(extensions: &axum::http::Extensions) -> Result<IpAddr, ApiError> {
+    match extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
+        Some(axum::extract::ConnectInfo(peer)) => Ok(peer.ip()),
+        None => {
+            tracing::error!("request without its peer address");
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "the server could not tell where the request came from",
+            ))
+        }
+    }
+}
+
 /// `Some(Ok(token))` for `Bearer <token>`, `Some(Err)` for a malformed Bearer header, `None`
 /// when there is no Bearer credential at all.
 pub fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {

@@ -26,24 +26,24 @@ fn address(app: &TestApp) -> String {
     app.base.trim_start_matches("http://").to_string()
 }
 
+/// A connection that sent `bytes`.
+async fn sent(addr: &str, bytes: &[u8]) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    stream
+}
+
+/// Half a request header, which never ends.
+const HALF_HEADER: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+
 /// A connection that sent half a request header and stops there.
 async fn half_header(addr: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-        .await
-        .unwrap();
-    stream
+    sent(addr, HALF_HEADER).await
 }
 
 /// A kept-alive connection that sent one whole request.
 async fn one_request(addr: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        .await
-        .unwrap();
-    stream
+    sent(addr, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await
 }
 
 /// Reads until the server closes the connection; the bytes it sent before, if any.
@@ -101,10 +101,7 @@ async fn a_slow_second_header_on_a_kept_alive_connection_is_cut_off() {
     let mut buf = [0u8; 4096];
     let n = stream.read(&mut buf).await.unwrap();
     assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-        .await
-        .unwrap();
+    stream.write_all(HALF_HEADER).await.unwrap();
     let sent = closed_by_server(&mut stream).await;
     assert!(
         !String::from_utf8_lossy(&sent).contains("200 OK"),
