@@ -131,7 +131,7 @@ async fn proxy(
         Ok(Gated::Preflight(answer)) => return answer,
         Ok(Gated::Admitted(route, admitted)) => (route, admitted),
     };
-    let (Some(upstream), Some(client)) = (&route.upstream, &state.gateway_client) else {
+    let (Some(upstream), Some(client)) = (&route.target, &state.gateway_client) else {
         return ApiError::bad_gateway("this route has no upstream").into_response();
     };
     let rewritten = match &path {

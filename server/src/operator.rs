@@ -76,7 +76,7 @@ pub struct OperatorApi {
     pub name: String,
     pub scopes: Vec<ScopeInfo>,
     pub application_types: Vec<ApplicationType>,
-    pub routes: RouteTable,
+    pub routes: RouteTable<Option<Upstream>>,
     /// The operator's OpenAPI description, parsed.
     pub openapi: Option<utoipa::openapi::OpenApi>,
     /// Lines of routes without an upstream (the gateway cannot serve them).
@@ -279,8 +279,8 @@ fn check_routes(
     check: &mut Checker<'_>,
     specs: &[Spanned<RouteSpec>],
     scopes: &[ScopeInfo],
-) -> (Vec<Route>, Vec<usize>) {
-    let mut routes: Vec<(usize, Route)> = Vec::new();
+) -> (Vec<Route<Option<Upstream>>>, Vec<usize>) {
+    let mut routes: Vec<(usize, Route<Option<Upstream>>)> = Vec::new();
     let mut without_upstream = Vec::new();
     for spanned in specs {
         let spec = spanned.get_ref();
@@ -369,7 +369,7 @@ fn check_routes(
                 scopes: needed,
                 restricted_tokens: spec.restricted_tokens,
             },
-            upstream,
+            target: upstream,
         };
         if let Some((other_line, other)) = routes.iter().find(|(_, other)| {
             other.pattern.overlaps(&route.pattern)
@@ -485,7 +485,7 @@ upstream_timeout_seconds = 5
         assert_eq!(routes.len(), 2);
         assert!(routes[0].access.restricted_tokens);
         assert_eq!(
-            routes[1].upstream.as_ref().unwrap().timeout,
+            routes[1].target.as_ref().unwrap().timeout,
             Duration::from_secs(5)
         );
     }

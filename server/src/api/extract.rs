@@ -1,5 +1,5 @@
-//! The extractors of the `/api/v1` handlers: the `Caller` the gate admitted, and a JSON body
-//! whose every fault is an `ApiError`.
+//! The extractors of the `/api/v1` handlers: the `Caller` the gate admitted, the `{id}` of the
+//! route it found, and a JSON body whose every fault is an `ApiError`.
 
 use crate::api_error::ApiError;
 use axum::body::Bytes;
@@ -37,6 +37,29 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
             .get::<ClientIp>()
             .copied()
             .unwrap_or(ClientIp(None)))
+    }
+}
+
+/// The pattern of the route the gate found for the request (`api::table`).
+#[derive(Clone, Copy)]
+pub(super) struct Matched(pub &'static crate::gate::PathPattern);
+
+/// The `{id}` of the route's path, percent-decoded.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let segment = parts
+            .extensions
+            .get::<Matched>()
+            .and_then(|Matched(pattern)| pattern.param(parts.uri.path(), "id"))
+            .ok_or_else(|| ApiError::not_found("no such endpoint"))?;
+        let id = percent_encoding::percent_decode_str(segment)
+            .decode_utf8()
+            .map_err(|_| ApiError::not_found("no such credential"))?;
+        Ok(PathId(id.into_owned()))
     }
 }
 

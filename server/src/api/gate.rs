@@ -1,20 +1,20 @@
 //! The gate in front of every `/api/v1` request: preflight, then the one authorization check
-//! (`crate::gate::admit`) against the route table `api::ROUTES`. What passes carries its
-//! `Caller` to the handler.
-//!
-//! A plain tower service around the whole `/api/v1` router (not a layer on each of its routes,
-//! which axum would box and copy for every request): the hot path pays for one boxed future.
+//! (`crate::gate::admit`) against the route table (`api::table`), then the route's handler,
+//! which gets the admitted `Caller`. One lookup decides both who may call and what answers.
 
-use super::ROUTES;
+use super::extract::{ClientIp, Matched};
+use super::table::V1;
 use crate::AppState;
+use crate::api_error::ApiError;
 use crate::gate::{self, Access, Lookup};
-use axum::http::Request;
-use axum::http::{HeaderValue, Method, header};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use std::convert::Infallible;
 use std::task::{Context, Poll};
-use tower::{Layer, Service};
+use tower::Service;
+use tracing::Instrument;
 
 static ANY_CREDENTIAL: Access = Access {
     scopes: Vec::new(),
@@ -23,54 +23,50 @@ static ANY_CREDENTIAL: Access = Access {
 
 const ALLOWED_METHODS: HeaderValue = HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS");
 
-/// Puts the gate in front of `/api/v1`'s routes.
+/// `/api/v1` as one service.
 #[derive(Clone)]
-pub struct GateLayer(pub AppState);
+pub struct Gate {
+    state: AppState,
+    /// Each request in a span of its own, when debug logging is on (it costs about 15% of the
+    /// hot path's throughput, so only then).
+    spans: bool,
+}
 
-impl<S> Layer<S> for GateLayer {
-    type Service = Gate<S>;
-
-    fn layer(&self, inner: S) -> Gate<S> {
+impl Gate {
+    pub fn new(state: AppState) -> Gate {
         Gate {
-            state: self.0.clone(),
-            inner,
+            state,
+            spans: tracing::enabled!(tracing::Level::DEBUG),
         }
     }
 }
 
-#[derive(Clone)]
-pub struct Gate<S> {
-    state: AppState,
-    inner: S,
-}
-
-impl<S, B> Service<Request<B>> for Gate<S>
+impl<B> Service<Request<B>> for Gate
 where
-    S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    B: Send + 'static,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
 {
     type Response = Response;
     type Error = Infallible;
     type Future = BoxFuture<'static, Result<Response, Infallible>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        // The inner service that was polled ready goes with this request; a clone stays.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
         let state = self.state.clone();
-        Box::pin(async move { Ok(admit_then(state, inner, request).await) })
+        let request = request.map(Body::new);
+        if self.spans {
+            let span = crate::telemetry::request_span(&request);
+            Box::pin(async move { Ok(answer(state, request).await) }.instrument(span))
+        } else {
+            Box::pin(async move { Ok(answer(state, request).await) })
+        }
     }
 }
 
-async fn admit_then<S, B>(state: AppState, mut inner: S, mut request: Request<B>) -> Response
-where
-    S: Service<Request<B>, Response = Response, Error = Infallible>,
-{
+async fn answer(state: AppState, mut request: Request<Body>) -> Response {
     if request.method() == Method::OPTIONS {
         return gate::preflight(request.headers().get(header::ORIGIN), ALLOWED_METHODS);
     }
@@ -78,31 +74,40 @@ where
         Ok(peer) => peer,
         Err(err) => return err.into_response(),
     };
+    let found = V1.table.lookup(request.method(), request.uri().path());
     // An unknown endpoint still needs a valid credential to learn that it is unknown.
-    let access = match ROUTES.lookup(request.method(), request.uri().path()) {
+    let access = match &found {
         Lookup::Found(route) => &route.access,
         Lookup::OtherMethods(_) | Lookup::NoRoute => &ANY_CREDENTIAL,
     };
-    match gate::admit(&state, access, request.headers(), peer).await {
-        Ok(admitted) => {
-            let gate::Admitted {
-                caller,
-                cors_origin,
-                rate_fields,
-                client_ip,
-            } = admitted;
-            let response = if request.method() == Method::GET && request.uri().path() == super::ME {
-                // Who is calling: the gate has just found out. Answered here, the hottest
-                // request of the API skips the router (and its tracing span, at debug level).
-                super::me_answer(&caller)
-            } else {
-                request.extensions_mut().insert(caller);
-                request.extensions_mut().insert(super::ClientIp(client_ip));
-                let Ok(response) = inner.call(request).await;
-                response
-            };
-            gate::finish(response, cors_origin.as_ref(), &rate_fields)
+    let admitted = match gate::admit(&state, access, request.headers(), peer).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused.into_response(),
+    };
+    let gate::Admitted {
+        caller,
+        cors_origin,
+        rate_fields,
+        client_ip,
+    } = admitted;
+    let response = match found {
+        Lookup::Found(route) => {
+            let extensions = request.extensions_mut();
+            extensions.insert(caller);
+            extensions.insert(ClientIp(client_ip));
+            extensions.insert(Matched(&route.pattern));
+            route.target.call(request, state).await
         }
-        Err(refused) => refused.into_response(),
-    }
+        Lookup::OtherMethods(routes) => {
+            let mut refused = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{} is not allowed here", request.method()),
+            );
+            refused.add_header(header::ALLOW, gate::methods_of(routes));
+            refused.into_response()
+        }
+        Lookup::NoRoute => ApiError::not_found("no such endpoint").into_response(),
+    };
+    gate::finish(response, cors_origin.as_ref(), &rate_fields)
 }

@@ -4,11 +4,11 @@
 use super::RestrictedTokenItem;
 use super::{
     ApiError, ApiErrorBody, ApiJson, Caller, ClientIp, CreatedApiClientBody,
-    CreatedRestrictedTokenBody,
+    CreatedRestrictedTokenBody, PathId,
 };
 use crate::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -68,7 +68,7 @@ pub(super) async fn rotate_secret(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ClientIp(from): ClientIp,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(input): ApiJson<KeepOld>,
 ) -> Result<Response, ApiError> {
     let rotated = state
@@ -110,7 +110,7 @@ pub(super) async fn regenerate_token(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ClientIp(from): ClientIp,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(input): ApiJson<KeepOld>,
 ) -> Result<Response, ApiError> {
     let regenerated = state
@@ -149,7 +149,7 @@ pub(super) async fn revoke_token(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ClientIp(from): ClientIp,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<RestrictedTokenItem>, ApiError> {
     let revoked = state
         .services

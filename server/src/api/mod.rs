@@ -1,11 +1,13 @@
-//! The guarded public API, `/api/v1` (PRODUCT.md §6). Every request passes `gate::gate` first;
-//! the handlers take the `Caller` it found and call the same services as the console.
+//! The guarded public API, `/api/v1` (PRODUCT.md §6). Every request passes the gate
+//! (`gate::Gate`), which finds its route in the one route table (`table`); the handlers take
+//! the `Caller` it admitted and call the same services as the console.
 
 mod audit;
 mod extract;
 mod gate;
 mod lifecycle;
 mod lists;
+mod table;
 mod usage;
 mod wire;
 
@@ -16,130 +18,29 @@ pub use usage::{UsageBody, UsageHour};
 
 use crate::AppState;
 pub use crate::api_error::{ApiError, ApiErrorBody};
-use crate::gate::{Access, PathPattern, Route, RouteTable};
-use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode, header};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
-use axum::{Json, Router};
-pub use extract::{ApiJson, Caller, ClientIp};
+pub use extract::{ApiJson, Caller, ClientIp, PathId};
 use serde::Serialize;
-use services::{AuditReader, ClientManager, CredentialViewer, TokenManager};
-use std::sync::LazyLock;
-use tower::Layer;
-use tower_http::trace::TraceLayer;
 use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 pub use wire::{
     ApiClientInput, ApiClientItem, MeResponse, RestrictedTokenInput, RestrictedTokenItem, rfc3339,
 };
 
-/// Who may call each endpoint of `/api/v1` (PRODUCT.md §6): the one statement of it. The gate
-/// enforces it, and the OpenAPI `security` of each operation is written from it. The scopes
-/// are the ones the handlers' permission handles need (`CredentialViewer::SCOPE`, ...).
-pub static ROUTES: LazyLock<RouteTable> = LazyLock::new(|| {
-    let own = |path: &str,
-               methods: &[Method],
-               scopes: &[&domain::credentials::Scope],
-               restricted_tokens: bool| Route {
-        pattern: PathPattern::parse(path).expect("a valid pattern"),
-        methods: methods.to_vec(),
-        access: Access {
-            scopes: scopes.iter().map(|s| (*s).clone()).collect(),
-            restricted_tokens,
-        },
-        upstream: None,
-    };
-    // `GET /me` for any credential; on each collection, reading needs the viewer's scope and
-    // changing needs its manager's.
-    let mut routes = vec![own(ME, &[Method::GET], &[], true)];
-    for (collection, manager) in [
-        ("api-clients", &ClientManager::SCOPE),
-        ("restricted-access-tokens", &TokenManager::SCOPE),
-    ] {
-        let all = format!("{PREFIX}/{collection}");
-        let one = format!("{all}/{{id}}");
-        routes.push(own(
-            &all,
-            &[Method::GET],
-            &[&CredentialViewer::SCOPE],
-            false,
-        ));
-        routes.push(own(&all, &[Method::POST], &[manager], false));
-        routes.push(own(
-            &one,
-            &[Method::PATCH, Method::DELETE],
-            &[manager],
-            false,
-        ));
-        routes.push(own(
-            &format!("{one}/usage"),
-            &[Method::GET],
-            &[&CredentialViewer::SCOPE],
-            false,
-        ));
-    }
-    // The lifecycle (PRODUCT.md §10) changes a credential: its manager's scope.
-    for (path, manager) in [
-        ("api-clients/{id}/rotate-secret", &ClientManager::SCOPE),
-        (
-            "restricted-access-tokens/{id}/regenerate",
-            &TokenManager::SCOPE,
-        ),
-        ("restricted-access-tokens/{id}/revoke", &TokenManager::SCOPE),
-    ] {
-        routes.push(own(
-            &format!("{PREFIX}/{path}"),
-            &[Method::POST],
-            &[manager],
-            false,
-        ));
-    }
-    routes.push(own(
-        &format!("{PREFIX}/audit-events"),
-        &[Method::GET],
-        &[&AuditReader::SCOPE],
-        false,
-    ));
-    RouteTable::new(routes)
-});
-
-/// `/api/v1` as one service: the body limit, the gate, then the routes; and its OpenAPI
-/// description, from the same declarations. Unknown paths under `/api/v1` pass the gate too,
-/// then answer a JSON 404. (Not `Router::nest`: its path rewriting costs several percent of
-/// the hot path's throughput.)
+/// `/api/v1` as one service: the body limit, then the gate, which finds the route, admits the
+/// caller and calls the route's handler; and its OpenAPI description, from the same
+/// declarations (`table`). Unknown paths under `/api/v1` pass the gate too, then answer a JSON
+/// 404. (Not `Router::nest`: its path rewriting costs several percent of the hot path.)
 pub fn service(state: AppState) -> (Service, OpenApi) {
-    let (v1, mut description) = OpenApiRouter::new()
-        .routes(routes!(me))
-        .routes(routes!(lists::list_api_clients, create_api_client))
-        .routes(routes!(update_api_client, delete_api_client))
-        .routes(routes!(
-            lists::list_restricted_tokens,
-            create_restricted_token
-        ))
-        .routes(routes!(update_restricted_token, delete_restricted_token))
-        .routes(routes!(usage::api_client_usage))
-        .routes(routes!(usage::restricted_token_usage))
-        .routes(routes!(lifecycle::rotate_secret))
-        .routes(routes!(lifecycle::regenerate_token))
-        .routes(routes!(lifecycle::revoke_token))
-        .routes(routes!(audit::list_audit_events))
-        .split_for_parts();
-    crate::docs::openapi::set_security(&mut description, &ROUTES);
-    let mut v1 = v1
-        .route(UNKNOWN, any(not_found))
-        .route(PREFIX, any(not_found));
-    if tracing::enabled!(tracing::Level::DEBUG) {
-        v1 = v1.layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span));
-    }
-    let gated = gate::GateLayer(state.clone()).layer(v1.with_state(state));
-    (crate::routes::limited(gated), description)
+    let description = table::V1.description.clone();
+    (crate::routes::limited(gate::Gate::new(state)), description)
 }
 
-/// `/api/v1`: the body limit, then the gate, then its routes.
-pub type Service = crate::routes::Limited<gate::Gate<Router>>;
+/// `/api/v1`: the body limit, then the gate and the routes behind it.
+pub type Service = crate::routes::Limited<gate::Gate>;
 
 /// Whether `path` is `/api/v1`'s.
 pub fn owns(path: &str) -> bool {
@@ -148,8 +49,6 @@ pub fn owns(path: &str) -> bool {
 }
 
 pub const PREFIX: &str = "/api/v1";
-/// Every other path under the prefix: the gate, then a JSON 404.
-const UNKNOWN: &str = "/api/v1/{*rest}";
 
 /// A new API Client: the item plus its secret, shown this once.
 #[derive(Serialize, ToSchema)]
@@ -171,10 +70,6 @@ pub struct CreatedRestrictedTokenBody {
     pub(crate) token: domain::Secret,
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("no such endpoint")
-}
-
 /// Who is calling
 ///
 /// Any valid credential: an API Client's JWT or a Restricted Access Token (the one endpoint
@@ -190,18 +85,10 @@ async fn not_found() -> ApiError {
     )
 )]
 async fn me(Caller(caller): Caller) -> Response {
-    me_answer(&caller)
-}
-
-/// `GET /api/v1/me`: the gate answers it itself (`gate::Gate`), as who is calling is what it
-/// has just found out; the route above is its OpenAPI description and answers the same.
-const ME: &str = "/api/v1/me";
-
-/// `GET /api/v1/me`'s answer for `caller`. A Restricted Access Token's depends on nothing but
-/// its cache entry, so it is written once per entry; an API Client's carries the scopes of the
-/// JWT, so it is written for each request.
-fn me_answer(caller: &services::Caller) -> Response {
-    let memo = match caller {
+    // A Restricted Access Token's answer depends on nothing but its cache entry, so it is
+    // written once per entry; an API Client's carries the scopes of the JWT, so it is written
+    // for each request.
+    let memo = match &caller {
         services::Caller::RestrictedToken { token } => Some(&token.me_answer),
         services::Caller::ApiClient { .. } => None,
     };
@@ -210,7 +97,7 @@ fn me_answer(caller: &services::Caller) -> Response {
         None => {
             // Written into a buffer of its usual size at once.
             let mut body = Vec::with_capacity(256);
-            if let Err(err) = serde_json::to_writer(&mut body, &MeResponse::from(caller)) {
+            if let Err(err) = serde_json::to_writer(&mut body, &MeResponse::from(&caller)) {
                 tracing::error!(error = %err, "cannot write the caller as JSON");
                 return ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -288,7 +175,7 @@ async fn update_api_client(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ClientIp(from): ClientIp,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(input): ApiJson<ApiClientInput>,
 ) -> Result<Json<ApiClientItem>, ApiError> {
     let manager = caller.client_manager(from)?;
@@ -319,7 +206,7 @@ async fn delete_api_client(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ClientIp(from): ClientIp,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     state
         .services
@@ -386,7 +273,7 @@ async fn update_restricted_token(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ClientIp(from): ClientIp,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(input): ApiJson<RestrictedTokenInput>,
 ) -> Result<Json<RestrictedTokenItem>, ApiError> {
     let manager = caller.token_manager(from)?;
@@ -417,7 +304,7 @@ async fn delete_restricted_token(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ClientIp(from): ClientIp,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     state
         .services

@@ -3,10 +3,10 @@
 //! for the last 7 days.
 
 use super::rfc3339;
-use super::{ApiError, ApiErrorBody, Caller};
+use super::{ApiError, ApiErrorBody, Caller, PathId};
 use crate::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use services::usage::{CredentialKind, Usage};
 use utoipa::ToSchema;
@@ -90,7 +90,7 @@ async fn usage_of(
 pub(super) async fn api_client_usage(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<UsageBody>, ApiError> {
     usage_of(&state, &caller, CredentialKind::ApiClient, &id).await
 }
@@ -114,7 +114,7 @@ pub(super) async fn api_client_usage(
 pub(super) async fn restricted_token_usage(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<UsageBody>, ApiError> {
     usage_of(&state, &caller, CredentialKind::RestrictedToken, &id).await
 }

@@ -28,7 +28,7 @@ Errors are JSON: `{\"error\", \"error_description\"}` (and `field` on 422). Guid
 /// Writes each operation's `security` from the route table that the gate enforces, so the
 /// two cannot disagree: the `oauth2` scheme with the route's scopes, and
 /// `restrictedAccessToken` where Restricted Access Tokens may call.
-pub fn set_security(doc: &mut OpenApi, table: &RouteTable) {
+pub fn set_security<T>(doc: &mut OpenApi, table: &RouteTable<T>) {
     for route in table.routes() {
         let Some(item) = doc.paths.paths.get_mut(route.pattern.as_str()) else {
             continue;

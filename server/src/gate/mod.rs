@@ -222,23 +222,23 @@ fn check(
 }
 
 /// What the gate makes of a request to a table's route.
-pub enum Gated<'a> {
+pub enum Gated<'a, T> {
     /// A preflight: its answer.
     Preflight(Response),
-    Admitted(&'a Route, Admitted),
+    Admitted(&'a Route<T>, Admitted),
 }
 
 /// The gateway's and `/gate/check`'s decision for `method` on a normalized `path`: 404 for a
 /// path or method no route has, the preflight answer for `OPTIONS` on a known path, else the
 /// one authorization check against the route.
-pub async fn decide<'a>(
+pub async fn decide<'a, T>(
     state: &AppState,
-    table: &'a RouteTable,
+    table: &'a RouteTable<T>,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
     peer: IpAddr,
-) -> Result<Gated<'a>, Response> {
+) -> Result<Gated<'a, T>, Response> {
     let origin = headers.get(header::ORIGIN);
     match table.lookup(method, path) {
         Lookup::Found(route) => admit(state, &route.access, headers, peer)
@@ -302,7 +302,7 @@ pub fn preflight(origin: Option<&HeaderValue>, methods: HeaderValue) -> Response
 }
 
 /// The `Access-Control-Allow-Methods` of the routes at one path.
-pub fn methods_of<'a>(routes: impl IntoIterator<Item = &'a Route>) -> HeaderValue {
+pub fn methods_of<'a, T: 'a>(routes: impl IntoIterator<Item = &'a Route<T>>) -> HeaderValue {
     let mut names: Vec<&str> = Vec::new();
     for route in routes {
         for method in &route.methods {

@@ -11,9 +11,9 @@ use std::time::Duration;
 enum Segment {
     Literal(String),
     /// `{name}`: any one non-empty segment.
-    Param,
-    /// `{*rest}`: one or more segments, only last.
-    Rest,
+    Param(String),
+    /// `{*name}`: one or more segments, only last.
+    Rest(String),
 }
 
 /// A path pattern such as `/orders/{id}` or `/files/{*path}`.
@@ -47,11 +47,11 @@ impl PathPattern {
                     part.strip_prefix('{').and_then(|p| p.strip_suffix('}'))
                 {
                     let (name, segment) = match inner.strip_prefix('*') {
-                        Some(name) if last => (name, Segment::Rest),
+                        Some(name) if last => (name, Segment::Rest(name.to_string())),
                         Some(_) => {
                             return Err(format!("{{*...}} must be the last segment: {text:?}"));
                         }
-                        None => (inner, Segment::Param),
+                        None => (inner, Segment::Param(inner.to_string())),
                     };
                     let valid = name
                         .chars()
@@ -97,8 +97,8 @@ impl PathPattern {
         let mut parts = rest.split('/');
         for segment in &self.segments {
             match segment {
-                Segment::Rest => return parts.next().is_some_and(|p| !p.is_empty()),
-                Segment::Param => {
+                Segment::Rest(_) => return parts.next().is_some_and(|p| !p.is_empty()),
+                Segment::Param(_) => {
                     if parts.next().is_none_or(str::is_empty) {
                         return false;
                     }
@@ -113,12 +113,25 @@ impl PathPattern {
         parts.next().is_none()
     }
 
+    /// The segment that `{name}` stands for in a path this pattern matches, as it is written
+    /// in the path (still percent-encoded).
+    pub fn param<'p>(&self, path: &'p str, name: &str) -> Option<&'p str> {
+        let mut parts = path.strip_prefix('/')?.split('/');
+        for segment in &self.segments {
+            let part = parts.next()?;
+            if matches!(segment, Segment::Param(n) if n == name) {
+                return Some(part);
+            }
+        }
+        None
+    }
+
     /// Could one path match both patterns?
     pub fn overlaps(&self, other: &PathPattern) -> bool {
         fn go(a: &[Segment], b: &[Segment]) -> bool {
             match (a.first(), b.first()) {
                 (None, None) => true,
-                (Some(Segment::Rest), Some(_)) | (Some(_), Some(Segment::Rest)) => true,
+                (Some(Segment::Rest(_)), Some(_)) | (Some(_), Some(Segment::Rest(_))) => true,
                 (None, Some(_)) | (Some(_), None) => false,
                 (Some(Segment::Literal(x)), Some(Segment::Literal(y))) if x != y => false,
                 _ => go(&a[1..], &b[1..]),
@@ -147,15 +160,17 @@ pub struct Upstream {
     pub forward_authorization: bool,
 }
 
+/// A route: where, for which methods, who may call, and what serves it (`T`): for the
+/// operator's API its upstream (none: only forward-auth guards it), for `/api/v1` its handler.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route {
+pub struct Route<T> {
     pub pattern: PathPattern,
     pub methods: Vec<Method>,
     pub access: Access,
-    pub upstream: Option<Upstream>,
+    pub target: T,
 }
 
-impl Route {
+impl<T> Route<T> {
     /// `HEAD` is answered by a `GET` route.
     pub fn allows(&self, method: &Method) -> bool {
         self.methods.contains(method)
@@ -164,25 +179,32 @@ impl Route {
 }
 
 /// What a table says of a request.
-pub enum Lookup<'a> {
-    Found(&'a Route),
+pub enum Lookup<'a, T> {
+    Found(&'a Route<T>),
     /// The path is known, not for this method (preflight still answers).
-    OtherMethods(Vec<&'a Route>),
+    OtherMethods(Vec<&'a Route<T>>),
     NoRoute,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RouteTable {
-    routes: Vec<Route>,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteTable<T> {
+    routes: Vec<Route<T>>,
 }
 
-impl RouteTable {
-    /// Routes that do not overlap (the config's check makes sure; Portcullis's own are fixed).
-    pub fn new(routes: Vec<Route>) -> RouteTable {
+impl<T> Default for RouteTable<T> {
+    fn default() -> Self {
+        RouteTable { routes: Vec::new() }
+    }
+}
+
+impl<T> RouteTable<T> {
+    /// Routes that do not overlap (the config's check makes sure for the operator's; for
+    /// `/api/v1`'s, a test).
+    pub fn new(routes: Vec<Route<T>>) -> RouteTable<T> {
         RouteTable { routes }
     }
 
-    pub fn routes(&self) -> &[Route] {
+    pub fn routes(&self) -> &[Route<T>] {
         &self.routes
     }
 
@@ -190,7 +212,7 @@ impl RouteTable {
         self.routes.is_empty()
     }
 
-    pub fn lookup(&self, method: &Method, path: &str) -> Lookup<'_> {
+    pub fn lookup(&self, method: &Method, path: &str) -> Lookup<'_, T> {
         let mut same_path = Vec::new();
         for route in &self.routes {
             if route.pattern.matches(path) {
@@ -254,5 +276,15 @@ mod tests {
         assert!(!p("/orders/{id}").overlaps(&p("/orders")));
         assert!(!p("/orders/{id}").overlaps(&p("/items/{id}")));
         assert!(p("/{*rest}").overlaps(&p("/a/b/c")));
+    }
+
+    #[test]
+    fn parameters_are_read_from_the_path() {
+        let pattern = p("/api/v1/api-clients/{id}/rotate-secret");
+        let path = "/api/v1/api-clients/cl_42/rotate-secret";
+        assert!(pattern.matches(path));
+        assert_eq!(pattern.param(path, "id"), Some("cl_42"));
+        assert_eq!(pattern.param(path, "other"), None);
+        assert_eq!(p("/a/{x}/{y}").param("/a/1/2", "y"), Some("2"));
     }
 }

@@ -9,6 +9,7 @@ mod helpers;
 
 mod abuse;
 mod accounts;
+mod api_routes;
 mod application_types;
 mod audit;
 mod cli;
