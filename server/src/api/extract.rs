@@ -8,6 +8,16 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+/// What the gate found for a request it admitted: the route's pattern, the caller and where it
+/// calls from. One extension (each one is an allocation), taken apart by the extractors below.
+#[derive(Clone)]
+pub(super) struct Routed {
+    pub pattern: &'static crate::gate::PathPattern,
+    /// Taken by the `Caller` extractor.
+    pub caller: Option<services::Caller>,
+    pub client_ip: Option<std::net::IpAddr>,
+}
+
 /// Who is calling: put there by the gate, which runs before every handler of `/api/v1`.
 pub struct Caller(pub services::Caller);
 
@@ -17,7 +27,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         parts
             .extensions
-            .remove::<services::Caller>()
+            .get_mut::<Routed>()
+            .and_then(|routed| routed.caller.take())
             .map(Caller)
             .ok_or_else(|| ApiError::unauthorized(None, "an access token is required"))
     }
@@ -32,17 +43,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<ClientIp>()
-            .copied()
-            .unwrap_or(ClientIp(None)))
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<Routed>()
+                .and_then(|routed| routed.client_ip),
+        ))
     }
 }
-
-/// The pattern of the route the gate found for the request (`api::table`).
-#[derive(Clone, Copy)]
-pub(super) struct Matched(pub &'static crate::gate::PathPattern);
 
 /// The `{id}` of the route's path, percent-decoded.
 pub struct PathId(pub String);
@@ -53,8 +61,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let segment = parts
             .extensions
-            .get::<Matched>()
-            .and_then(|Matched(pattern)| pattern.param(parts.uri.path(), "id"))
+            .get::<Routed>()
+            .and_then(|routed| routed.pattern.param(parts.uri.path(), "id"))
             .ok_or_else(|| ApiError::not_found("no such endpoint"))?;
         let id = percent_encoding::percent_decode_str(segment)
             .decode_utf8()

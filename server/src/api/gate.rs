@@ -2,7 +2,7 @@
 //! (`crate::gate::admit`) against the route table (`api::table`), then the route's handler,
 //! which gets the admitted `Caller`. One lookup decides both who may call and what answers.
 
-use super::extract::{ClientIp, Matched};
+use super::extract::Routed;
 use super::table::V1;
 use crate::AppState;
 use crate::api_error::ApiError;
@@ -56,7 +56,14 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let state = self.state.clone();
-        let request = request.map(Body::new);
+        // A body that has already ended (a GET's) needs no box of its own.
+        let request = request.map(|body| {
+            if body.is_end_stream() {
+                Body::empty()
+            } else {
+                Body::new(body)
+            }
+        });
         if self.spans {
             let span = crate::telemetry::request_span(&request);
             Box::pin(async move { Ok(answer(state, request).await) }.instrument(span))
@@ -92,10 +99,11 @@ async fn answer(state: AppState, mut request: Request<Body>) -> Response {
     } = admitted;
     let response = match found {
         Lookup::Found(route) => {
-            let extensions = request.extensions_mut();
-            extensions.insert(caller);
-            extensions.insert(ClientIp(client_ip));
-            extensions.insert(Matched(&route.pattern));
+            request.extensions_mut().insert(Routed {
+                pattern: &route.pattern,
+                caller: Some(caller),
+                client_ip,
+            });
             route.target.call(request, state).await
         }
         Lookup::OtherMethods(routes) => {

@@ -28,18 +28,15 @@ pub struct Endpoint {
 type Call = dyn Fn(Request, AppState) -> BoxFuture<'static, Response> + Send + Sync;
 
 impl Endpoint {
+    /// axum boxes the future of a function handler already (`BoxFuture`): it is used as it is.
     fn new<H, X>(name: &'static str, handler: H) -> Endpoint
     where
-        H: axum::handler::Handler<X, AppState>,
+        H: axum::handler::Handler<X, AppState, Future = BoxFuture<'static, Response>>,
     {
         Endpoint {
             name,
             call: Box::new(move |request, state| {
-                Box::pin(axum::handler::Handler::call(
-                    handler.clone(),
-                    request,
-                    state,
-                ))
+                axum::handler::Handler::call(handler.clone(), request, state)
             }),
         }
     }
