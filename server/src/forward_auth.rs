@@ -6,7 +6,8 @@
 
 use crate::AppState;
 use crate::api_error::ApiError;
-use crate::gate::{self, Gated, identity};
+use crate::gate::answers::{self, TokenAnswers};
+use crate::gate::{self, Gated};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,10 +17,6 @@ use std::convert::Infallible;
 use std::task::{Context, Poll};
 
 pub const PATH: &str = "/gate/check";
-
-/// The most headers an admitted answer carries: five identity headers, two `RateLimit`
-/// fields, two CORS headers, `Vary` and `X-Content-Type-Options` (and one to spare).
-const ANSWER_HEADERS: usize = 12;
 
 const METHOD_HEADERS: [HeaderName; 2] = [
     HeaderName::from_static("x-forwarded-method"),
@@ -111,12 +108,12 @@ async fn check(state: AppState, request: Parts) -> Response {
         Ok(Gated::Preflight(answer)) => answer,
         Ok(Gated::Admitted(_, admitted)) => {
             let mut response = StatusCode::OK.into_response();
-            // Room for everything the answer carries (identity, RateLimit, CORS, Vary,
-            // nosniff): filled one by one, the map would grow twice per request.
-            *response.headers_mut() = HeaderMap::with_capacity(ANSWER_HEADERS);
-            for (name, value) in identity::headers_of(&admitted.caller) {
-                response.headers_mut().insert(name, value);
-            }
+            // A token's identity headers are made once; a copy of the map is cheaper than
+            // filling a new one (each insert hashes its name).
+            *response.headers_mut() = match TokenAnswers::of(&admitted.caller) {
+                Some(answers) => answers.identity.clone(),
+                None => answers::identity_map(&admitted.caller),
+            };
             admitted.finish(response)
         }
     }

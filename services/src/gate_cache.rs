@@ -88,42 +88,45 @@ pub struct TokenEntry {
     pub revoked: bool,
     pub created_at: i64,
     pub limits: Limits,
-    /// The token's answer to `GET /api/v1/me`, written once by the server: it depends on
-    /// nothing but this entry, which is never changed (a change replaces it).
-    pub me_answer: Memo,
+    /// What the server derives from this entry for its answers (its `GET /api/v1/me` body,
+    /// its identity headers), made once: it depends on nothing but the entry, which is never
+    /// changed (a change replaces it).
+    pub derived: Derived,
 }
 
-/// A value computed from an entry once, on first use. Not part of what the entry is: two
-/// entries are equal whatever their memos hold.
+/// A value derived from an entry once, on first use, of a type this crate does not know (the
+/// server's answers are its own business). Not part of what the entry is: two entries are equal
+/// whatever it holds.
 #[derive(Clone, Default)]
-pub struct Memo(std::sync::OnceLock<bytes::Bytes>);
+pub struct Derived(std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>);
 
-impl Memo {
-    /// The value, once made.
-    pub fn get(&self) -> Option<bytes::Bytes> {
-        self.0.get().cloned()
-    }
-
-    /// Keeps `value`. Two requests may make it at once: both make the same, the first is kept.
-    pub fn set(&self, value: bytes::Bytes) {
-        let _ = self.0.set(value);
+impl Derived {
+    /// The value, made by `make` on first use. Two requests may make it at once: both make
+    /// the same, the first is kept. `None` if a value of another type was made first.
+    pub fn get_or_make<T: std::any::Any + Send + Sync>(
+        &self,
+        make: impl FnOnce() -> T,
+    ) -> Option<&T> {
+        self.0
+            .get_or_init(|| std::sync::Arc::new(make()))
+            .downcast_ref::<T>()
     }
 }
 
-impl PartialEq for Memo {
-    fn eq(&self, _: &Memo) -> bool {
+impl PartialEq for Derived {
+    fn eq(&self, _: &Derived) -> bool {
         true
     }
 }
 
-impl Eq for Memo {}
+impl Eq for Derived {}
 
-impl std::fmt::Debug for Memo {
+impl std::fmt::Debug for Derived {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(if self.0.get().is_some() {
-            "Memo(made)"
+            "Derived(made)"
         } else {
-            "Memo(empty)"
+            "Derived(not yet)"
         })
     }
 }
@@ -159,7 +162,7 @@ impl TokenEntry {
                 rate_limit: r.rate_limit,
                 quota: r.quota,
             },
-            me_answer: Memo::default(),
+            derived: Derived::default(),
         })
     }
 }
@@ -513,5 +516,30 @@ mod tests {
         e.disabled = false;
         e.api_access = false;
         assert!(!e.is_usable(100));
+    }
+
+    #[test]
+    fn a_derived_value_is_made_once_and_is_not_part_of_equality() {
+        let derived = Derived::default();
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let make = || {
+            made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            String::from("answer")
+        };
+        assert_eq!(
+            derived.get_or_make(make).map(String::as_str),
+            Some("answer")
+        );
+        assert_eq!(
+            derived.get_or_make(make).map(String::as_str),
+            Some("answer")
+        );
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 1);
+        assert_eq!(
+            derived.get_or_make(|| 7_u32),
+            None,
+            "another type is not made"
+        );
+        assert_eq!(derived, Derived::default());
     }
 }

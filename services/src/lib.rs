@@ -35,7 +35,7 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{api_client_view, restricted_token_view};
 pub use error::ServiceError;
 pub use follower::Follower;
-pub use gate_cache::{ClientEntry, Memo, TokenEntry};
+pub use gate_cache::{ClientEntry, Derived, TokenEntry};
 pub use key_wrap::KeyEncryptionKey;
 pub use keys::SigningAlg;
 pub use principal::{AdminPrincipal, ClientManager, CredentialViewer, Principal, TokenManager};

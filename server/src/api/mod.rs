@@ -85,36 +85,32 @@ pub struct CreatedRestrictedTokenBody {
     )
 )]
 async fn me(Caller(caller): Caller) -> Response {
-    // A Restricted Access Token's answer depends on nothing but its cache entry, so it is
-    // written once per entry; an API Client's carries the scopes of the JWT, so it is written
-    // for each request.
-    let memo = match &caller {
-        services::Caller::RestrictedToken { token } => Some(&token.me_answer),
-        services::Caller::ApiClient { .. } => None,
+    let body = match crate::gate::answers::TokenAnswers::of(&caller) {
+        Some(answers) => answers.me.clone(),
+        None => me_json(&caller),
     };
-    let body = match memo.and_then(services::Memo::get) {
-        Some(body) => body,
-        None => {
-            // Written into a buffer of its usual size at once.
-            let mut body = Vec::with_capacity(256);
-            if let Err(err) = serde_json::to_writer(&mut body, &MeResponse::from(&caller)) {
-                tracing::error!(error = %err, "cannot write the caller as JSON");
-                return ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    "the answer could not be written",
-                )
-                .into_response();
-            }
-            let body = bytes::Bytes::from(body);
-            if let Some(memo) = memo {
-                memo.set(body.clone());
-            }
-            body
-        }
+    let Some(body) = body else {
+        return ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the answer could not be written",
+        )
+        .into_response();
     };
     let json = header::HeaderValue::from_static("application/json");
     ([(header::CONTENT_TYPE, json)], body).into_response()
+}
+
+/// `GET /api/v1/me`'s body for `caller`, written into a buffer of its usual size at once.
+pub(crate) fn me_json(caller: &services::Caller) -> Option<bytes::Bytes> {
+    let mut body = Vec::with_capacity(256);
+    match serde_json::to_writer(&mut body, &MeResponse::from(caller)) {
+        Ok(()) => Some(body.into()),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot write the caller as JSON");
+            None
+        }
+    }
 }
 
 /// Create an API Client

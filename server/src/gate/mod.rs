@@ -3,6 +3,7 @@
 //! caller, then applies the IP allow-list of Restricted Access Tokens, the allowed origins of
 //! API Clients, the route's Restricted-Access-Token rule and its scopes.
 
+pub mod answers;
 pub mod identity;
 pub mod limits;
 pub mod path;

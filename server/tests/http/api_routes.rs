@@ -2,7 +2,7 @@
 //! the client wrote it, and JSON answers for unknown paths (404) and methods (405). What the
 //! gate refuses is in `gate.rs`.
 
-use crate::helpers::TestApp;
+use crate::helpers::{Browser, TestApp};
 use reqwest::{Method, StatusCode};
 use server::ApiErrorBody;
 use store::Backend;
@@ -16,14 +16,20 @@ async fn send(app: &TestApp, method: Method, path: &str, token: &str) -> reqwest
         .unwrap()
 }
 
-#[tokio::test]
-async fn unknown_paths_are_404_and_unknown_methods_405_once_admitted() {
+/// An instance, its Admin, and a JWT that may read and change credentials.
+async fn with_writer() -> (TestApp, Browser, String) {
     let app = TestApp::spawn(Backend::Sqlite, false).await.unwrap();
     let admin = app.admin().await;
-    let creds = app
+    let writer = app
         .api_client(&admin, "credentials:read credentials:write", "")
         .await;
-    let token = app.access_token(&creds).await;
+    let token = app.access_token(&writer).await;
+    (app, admin, token)
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_and_unknown_methods_405_once_admitted() {
+    let (app, _, token) = with_writer().await;
 
     // Without a credential nothing is told, not even that a path is unknown.
     let res = send(&app, Method::GET, "/api/v1/nothing-here", "").await;
@@ -69,12 +75,7 @@ async fn unknown_paths_are_404_and_unknown_methods_405_once_admitted() {
 
 #[tokio::test]
 async fn an_id_is_read_percent_decoded() {
-    let app = TestApp::spawn(Backend::Sqlite, false).await.unwrap();
-    let admin = app.admin().await;
-    let writer = app
-        .api_client(&admin, "credentials:read credentials:write", "")
-        .await;
-    let token = app.access_token(&writer).await;
+    let (app, admin, token) = with_writer().await;
     let other = app.api_client(&admin, "credentials:read", "").await;
 
     // The first character of the id, percent-encoded, names the same client.
