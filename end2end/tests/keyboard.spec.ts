@@ -124,6 +124,33 @@ test("the Members page's Invite member dialog keeps the focus and gives it back 
   await expect(settings).toBeVisible();
 });
 
+test("the Account menu follows the menu button pattern too", async ({ page }) => {
+  await signIn(page, admin);
+  const button = page.getByRole("button", { name: "Account" });
+  await button.focus();
+  await page.keyboard.press("ArrowDown");
+  const menu = page.getByRole("menu");
+  await expect(menu).toBeVisible();
+  await expect(button).toHaveAttribute("aria-expanded", "true");
+  await expect(menu.getByRole("menuitem", { name: "Change password" })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(menu.getByRole("menuitem", { name: "Sign out other sessions" })).toBeFocused();
+  await page.keyboard.press("End");
+  await expect(menu.getByRole("menuitem", { name: "Sign out", exact: true })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(menu.getByRole("menuitem", { name: "Change password" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(menu).toHaveCount(0);
+  await expect(button).toBeFocused();
+  await expect(button).toHaveAttribute("aria-expanded", "false");
+  // Enter opens it on its first item; Tab leaves it closed, the focus on its button.
+  await page.keyboard.press("Enter");
+  await expect(menu.getByRole("menuitem", { name: "Change password" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(menu).toHaveCount(0);
+  await expect(button).toBeFocused();
+});
+
 test("Add New follows the menu button pattern: arrows, Home, End, Escape", async ({ page }) => {
   await signIn(page, admin);
   const settings = await openApiSettings(page);

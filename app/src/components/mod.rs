@@ -5,4 +5,5 @@ pub mod copy;
 pub mod dialog;
 pub mod field;
 pub mod focus;
+pub mod menu;
 pub mod slide_over;

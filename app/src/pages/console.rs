@@ -3,6 +3,7 @@
 use super::settings::SettingsModal;
 use crate::api::account::SignOutOtherSessions;
 use crate::api::auth::{SignOut, get_me};
+use crate::components::menu::MenuButton;
 use crate::csrf::CsrfField;
 use crate::error::AppError;
 use domain::models::Me;
@@ -77,7 +78,6 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
 
 #[component]
 fn AccountMenu(me: Me) -> impl IntoView {
-    let open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
     let sign_out_others = ServerAction::<SignOutOtherSessions>::new();
     let others_ended = move || match sign_out_others.value().get() {
@@ -93,45 +93,24 @@ fn AccountMenu(me: Me) -> impl IntoView {
         }
     });
     view! {
-        <div class="account">
-            <button
-                type="button"
-                class="account-button"
-                aria-haspopup="menu"
-                aria-expanded=move || open.get().to_string()
-                on:click=move |_| open.update(|o| *o = !*o)
-            >
-                "Account"
-            </button>
-            <Show when=move || open.get()>
-                <div
-                    class="menu"
-                    role="menu"
-                    on:keydown=move |ev| {
-                        if ev.key() == "Escape" {
-                            open.set(false);
-                        }
-                    }
-                >
-                    <div class="menu-header">
-                        <strong>{me.name.clone()}</strong>
-                        <span class="muted">{me.email.clone()}</span>
-                    </div>
-                    <a href="/account/password" role="menuitem" class="menu-item">"Change password"</a>
-                    <ActionForm action=sign_out_others>
-                        <CsrfField/>
-                        <button type="submit" role="menuitem" class="menu-item">
-                            "Sign out other sessions"
-                        </button>
-                    </ActionForm>
-                    {move || others_ended().map(|msg| view! { <p class="menu-status" role="status">{msg}</p> })}
-                    <ActionForm action=sign_out>
-                        <CsrfField/>
-                        <button type="submit" role="menuitem" class="menu-item">"Sign out"</button>
-                    </ActionForm>
-                </div>
-            </Show>
-        </div>
+        <MenuButton label="Account" id="account-button" button_class="account-button" class="account">
+            <div class="menu-header">
+                <strong>{me.name.clone()}</strong>
+                <span class="muted">{me.email.clone()}</span>
+            </div>
+            <a href="/account/password" role="menuitem" tabindex="-1" class="menu-item">"Change password"</a>
+            <ActionForm action=sign_out_others>
+                <CsrfField/>
+                <button type="submit" role="menuitem" tabindex="-1" class="menu-item">
+                    "Sign out other sessions"
+                </button>
+            </ActionForm>
+            {move || others_ended().map(|msg| view! { <p class="menu-status" role="status">{msg}</p> })}
+            <ActionForm action=sign_out>
+                <CsrfField/>
+                <button type="submit" role="menuitem" tabindex="-1" class="menu-item">"Sign out"</button>
+            </ActionForm>
+        </MenuButton>
     }
     .into_any()
 }

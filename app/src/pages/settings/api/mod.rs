@@ -16,6 +16,7 @@ use crate::api::credentials::{
     UpdateApiClient, UpdateRestrictedToken,
 };
 use crate::components::dialog::Dialog;
+use crate::components::menu::{MenuButton, MenuHandle};
 use domain::credentials::{ApplicationTypes, ScopeCatalog};
 use domain::models::{ApiClientView, Me, RestrictedTokenView};
 use leptos::prelude::*;
@@ -263,100 +264,49 @@ fn watch_outcomes(page: ApiPage) {
 
 #[component]
 fn Actions(page: ApiPage) -> impl IntoView {
-    use crate::components::focus::{MenuMove, move_in_menu};
-    let menu_open = RwSignal::new(false);
-    let button = NodeRef::<leptos::html::Button>::new();
-    let menu = NodeRef::<leptos::html::Div>::new();
-    // Which item takes focus when the menu appears: the first, or the last after ArrowUp.
-    let start_at = StoredValue::new(MenuMove::First);
-    let menu_element = move || menu.get().map(web_sys::HtmlElement::from);
-    Effect::new(move |_| {
-        if menu.get().is_some() {
-            move_in_menu(menu_element(), start_at.get_value());
-        }
-    });
-    let open_at = move |at: MenuMove| {
-        start_at.set_value(at);
-        menu_open.set(true);
-    };
-    let close_to_button = move || {
-        menu_open.set(false);
-        if let Some(b) = button.get() {
-            let _ = b.focus();
-        }
-    };
-    // The slide-over gives the focus back to the button when it closes.
-    let choose = move |panel: Panel| {
-        close_to_button();
-        page.open(panel);
-    };
-    let on_button_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-        "ArrowDown" => {
-            ev.prevent_default();
-            open_at(MenuMove::First);
-        }
-        "ArrowUp" => {
-            ev.prevent_default();
-            open_at(MenuMove::Last);
-        }
-        _ => {}
-    };
-    let on_menu_key = move |ev: leptos::ev::KeyboardEvent| {
-        let key = ev.key();
-        if let Some(to) = MenuMove::of_key(&key) {
-            ev.prevent_default();
-            move_in_menu(menu_element(), to);
-        } else if key == "Escape" {
-            ev.stop_propagation();
-            ev.prevent_default();
-            close_to_button();
-        } else if key == "Tab" {
-            // Out of the menu: it closes and the focus goes back to its button (the items
-            // are about to leave the page).
-            ev.prevent_default();
-            close_to_button();
-        }
-    };
     view! {
         <div class="api-actions">
             <a class="btn" href="/docs" target="_blank" rel="noopener">"View Docs"</a>
             <a class="btn" href="/docs/postman-collection.json" download="portcullis.postman_collection.json">
                 "Run in Postman"
             </a>
-            <div class="dropdown">
-                <button
-                    type="button"
-                    class="btn btn-primary"
-                    id="add-new-button"
-                    aria-haspopup="menu"
-                    aria-controls="add-new-menu"
-                    aria-expanded=move || menu_open.get().to_string()
-                    node_ref=button
-                    on:keydown=on_button_key
-                    on:click=move |_| {
-                        if menu_open.get_untracked() {
-                            menu_open.set(false);
-                        } else {
-                            open_at(MenuMove::First);
-                        }
-                    }
-                >
-                    "Add New"
-                </button>
-                <Show when=move || menu_open.get()>
-                    <div class="menu" role="menu" id="add-new-menu" aria-labelledby="add-new-button" node_ref=menu on:keydown=on_menu_key>
-                        <button type="button" role="menuitem" tabindex="-1" class="menu-item" on:click=move |_| choose(Panel::AddClient)>
-                            <strong>"API Client"</strong>
-                            <span class="muted">"Create a secure API client"</span>
-                        </button>
-                        <button type="button" role="menuitem" tabindex="-1" class="menu-item" on:click=move |_| choose(Panel::AddToken)>
-                            <strong>"Restricted Access Token"</strong>
-                            <span class="muted">"Create a restricted access token"</span>
-                        </button>
-                    </div>
-                </Show>
-            </div>
+            <MenuButton label="Add New" id="add-new-button" button_class="btn btn-primary">
+                <AddNewItem page panel=Panel::AddClient title="API Client" hint="Create a secure API client"/>
+                <AddNewItem
+                    page
+                    panel=Panel::AddToken
+                    title="Restricted Access Token"
+                    hint="Create a restricted access token"
+                />
+            </MenuButton>
         </div>
+    }
+}
+
+/// An item of **Add New**: closes the menu and opens its slide-over, which gives the focus
+/// back to the menu's button when it closes.
+#[component]
+fn AddNewItem(
+    page: ApiPage,
+    panel: Panel,
+    title: &'static str,
+    hint: &'static str,
+) -> impl IntoView {
+    let menu = MenuHandle::get();
+    view! {
+        <button
+            type="button"
+            role="menuitem"
+            tabindex="-1"
+            class="menu-item"
+            on:click=move |_| {
+                menu.close();
+                page.open(panel.clone());
+            }
+        >
+            <strong>{title}</strong>
+            <span class="muted">{hint}</span>
+        </button>
     }
 }
 

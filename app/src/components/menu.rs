@@ -1,0 +1,128 @@
+//! A menu button (the WAI-ARIA pattern), one for every menu of the console: the Account menu
+//! and **Add New**.
+
+use super::focus::{MenuMove, move_in_menu};
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+
+/// What the items of an open menu can do: close it, the focus going back to its button.
+#[derive(Clone, Copy)]
+pub struct MenuHandle {
+    open: RwSignal<bool>,
+    button: NodeRef<leptos::html::Button>,
+}
+
+impl MenuHandle {
+    /// The handle of the menu an item is in.
+    pub fn get() -> MenuHandle {
+        expect_context::<MenuHandle>()
+    }
+
+    pub fn close(&self) {
+        self.open.set(false);
+        if let Some(button) = self.button.get() {
+            let _ = button.focus();
+        }
+    }
+}
+
+/// A button that opens a menu of `[role="menuitem"]` items (each with `tabindex="-1"`): a
+/// click, Enter, Space or ArrowDown opens it on its first item, ArrowUp on its last; inside it
+/// the arrow keys move and wrap, Home and End go to the ends, and Escape or Tab close it, the
+/// focus going back to the button. An item whose action leaves the menu closes it with
+/// `MenuHandle::get().close()`.
+#[component]
+pub fn MenuButton(
+    /// The button's text.
+    label: &'static str,
+    /// The button's id; the menu's is `{id}-menu`, and the menu is labelled by the button.
+    id: &'static str,
+    #[prop(default = "btn")] button_class: &'static str,
+    /// The element around both, which places the menu.
+    #[prop(default = "dropdown")]
+    class: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let button = NodeRef::<leptos::html::Button>::new();
+    let menu = NodeRef::<leptos::html::Div>::new();
+    let handle = MenuHandle { open, button };
+    provide_context(handle);
+    // Which item takes the focus when the menu appears: the first, or the last after ArrowUp.
+    let start_at = StoredValue::new(MenuMove::First);
+    let menu_element = move || menu.get().map(web_sys::HtmlElement::from);
+    Effect::new(move |_| {
+        if menu.get().is_some() {
+            move_in_menu(menu_element(), start_at.get_value());
+        }
+    });
+    let open_at = move |at: MenuMove| {
+        start_at.set_value(at);
+        open.set(true);
+    };
+    let on_button_key = move |ev: KeyboardEvent| match ev.key().as_str() {
+        "ArrowDown" => {
+            ev.prevent_default();
+            open_at(MenuMove::First);
+        }
+        "ArrowUp" => {
+            ev.prevent_default();
+            open_at(MenuMove::Last);
+        }
+        _ => {}
+    };
+    let on_menu_key = move |ev: KeyboardEvent| {
+        let key = ev.key();
+        if let Some(to) = MenuMove::of_key(&key) {
+            ev.prevent_default();
+            move_in_menu(menu_element(), to);
+        } else if key == "Escape" {
+            // Closes the menu only: a dialog around it stays open.
+            ev.stop_propagation();
+            ev.prevent_default();
+            handle.close();
+        } else if key == "Tab" {
+            // Out of the menu: it closes and the focus goes back to its button (the items are
+            // about to leave the page).
+            ev.prevent_default();
+            handle.close();
+        }
+    };
+    let menu_id = format!("{id}-menu");
+    let controls = menu_id.clone();
+    view! {
+        <div class=class>
+            <button
+                type="button"
+                class=button_class
+                id=id
+                aria-haspopup="menu"
+                aria-controls=controls
+                aria-expanded=move || open.get().to_string()
+                node_ref=button
+                on:keydown=on_button_key
+                on:click=move |_| {
+                    if open.get_untracked() {
+                        open.set(false);
+                    } else {
+                        open_at(MenuMove::First);
+                    }
+                }
+            >
+                {label}
+            </button>
+            <Show when=move || open.get()>
+                <div
+                    class="menu"
+                    role="menu"
+                    id=menu_id.clone()
+                    aria-labelledby=id
+                    node_ref=menu
+                    on:keydown=on_menu_key
+                >
+                    {children()}
+                </div>
+            </Show>
+        </div>
+    }
+}
