@@ -135,7 +135,9 @@ impl Store {
         if before.is_some() {
             next(&mut sql, "seq <");
         }
-        next(&mut sql, "1 = 1 ORDER BY seq DESC LIMIT");
+        // The limit as an expression: see the crate's documentation.
+        n += 1;
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT (${n} + 0)"));
         // Built from the constant fragments above only; every value is bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organization_id);
         if let Some(action) = filter.action {
@@ -156,7 +158,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT actor_type, actor_id, MAX(actor_name) AS actor_name FROM audit_events \
              WHERE organization_id = $1 OR instance_wide = 1 \
-             GROUP BY actor_type, actor_id ORDER BY MAX(actor_name) LIMIT $2",
+             GROUP BY actor_type, actor_id ORDER BY MAX(actor_name) LIMIT ($2 + 0)",
         )
         .bind(organization_id)
         .bind(MAX_ACTORS)

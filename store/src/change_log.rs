@@ -154,11 +154,11 @@ impl Store {
         let sql = match self.backend {
             Backend::Postgres => {
                 "SELECT tx, seq, kind, key FROM gate_events \
-                 WHERE (tx, seq) > ($1, $2) ORDER BY tx, seq LIMIT $3"
+                 WHERE (tx, seq) > ($1, $2) ORDER BY tx, seq LIMIT ($3 + 0)"
             }
             Backend::Sqlite => {
                 "SELECT seq AS tx, seq, kind, key FROM gate_events \
-                 WHERE seq > $1 OR (seq = $1 AND seq > $2) ORDER BY seq LIMIT $3"
+                 WHERE seq > $1 OR (seq = $1 AND seq > $2) ORDER BY seq LIMIT ($3 + 0)"
             }
         };
         let rows = sqlx::query(sql)

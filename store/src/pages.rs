@@ -36,6 +36,9 @@ pub struct Page<T> {
 }
 
 /// `text` as a `LIKE` pattern that matches it anywhere, its wildcards taken literally.
+///
+/// The queries below write the pattern as `($2 || '')` and the limit as `($6 + 0)`, not as bare
+/// parameters: see the crate's documentation.
 fn contains_pattern(text: &str) -> String {
     let mut pattern = String::from("%");
     for c in text.chars() {
@@ -93,9 +96,9 @@ impl Store {
         let organization_id = organization_id.as_str();
         let after = query.after.cloned().unwrap_or_else(start);
         let rows = sqlx::query(api_client_select!(
-            "WHERE c.organization_id = $1 AND c.name_key LIKE $2 ESCAPE '\\' \
+            "WHERE c.organization_id = $1 AND c.name_key LIKE ($2 || '') ESCAPE '\\' \
              AND (c.name_key, c.created_at, c.id) > ($3, $4, $5) \
-             ORDER BY c.name_key, c.created_at, c.id LIMIT $6"
+             ORDER BY c.name_key, c.created_at, c.id LIMIT ($6 + 0)"
         ))
         .bind(organization_id)
         .bind(contains_pattern(query.name.unwrap_or_default()))
@@ -116,9 +119,9 @@ impl Store {
         let organization_id = organization_id.as_str();
         let after = query.after.cloned().unwrap_or_else(start);
         let rows = sqlx::query(restricted_token_select!(
-            "WHERE t.organization_id = $1 AND t.name_key LIKE $2 ESCAPE '\\' \
+            "WHERE t.organization_id = $1 AND t.name_key LIKE ($2 || '') ESCAPE '\\' \
              AND (t.name_key, t.created_at, t.id) > ($3, $4, $5) \
-             ORDER BY t.name_key, t.created_at, t.id LIMIT $6"
+             ORDER BY t.name_key, t.created_at, t.id LIMIT ($6 + 0)"
         ))
         .bind(organization_id)
         .bind(contains_pattern(query.name.unwrap_or_default()))
