@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::api_error::ApiError;
 use crate::gate::{self, Access, Lookup};
 use axum::body::{Body, Bytes, HttpBody};
-use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use std::convert::Infallible;
@@ -20,8 +20,6 @@ static ANY_CREDENTIAL: Access = Access {
     scopes: Vec::new(),
     restricted_tokens: true,
 };
-
-const ALLOWED_METHODS: HeaderValue = HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS");
 
 /// `/api/v1` as one service.
 #[derive(Clone)]
@@ -75,7 +73,7 @@ where
 
 async fn answer(state: AppState, mut request: Request<Body>) -> Response {
     if request.method() == Method::OPTIONS {
-        return gate::preflight(request.headers().get(header::ORIGIN), ALLOWED_METHODS);
+        return gate::preflight(request.headers().get(header::ORIGIN), V1.methods.clone());
     }
     let peer = match gate::peer(request.extensions()) {
         Ok(peer) => peer,

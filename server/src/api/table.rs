@@ -57,6 +57,8 @@ impl std::fmt::Debug for Endpoint {
 pub struct V1 {
     pub table: RouteTable<Endpoint>,
     pub description: OpenApi,
+    /// Every method of the table (and `OPTIONS`), for preflights.
+    pub methods: axum::http::HeaderValue,
 }
 
 /// Made once: the handlers capture nothing, and the gate hands each request a `'static`
@@ -124,7 +126,12 @@ fn build() -> V1 {
     let (_, mut description) = described.split_for_parts();
     let table = RouteTable::new(routes);
     crate::docs::openapi::set_security(&mut description, &table);
-    V1 { table, description }
+    let methods = crate::gate::methods_of(table.routes());
+    V1 {
+        table,
+        description,
+        methods,
+    }
 }
 
 /// The one path and method a handler's `#[utoipa::path]` describes.
@@ -168,6 +175,11 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn preflights_name_the_tables_methods() {
+        assert_eq!(V1.methods, "GET, POST, PATCH, DELETE, OPTIONS");
     }
 
     #[test]
