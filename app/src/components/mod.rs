@@ -6,4 +6,5 @@ pub mod dialog;
 pub mod field;
 pub mod focus;
 pub mod menu;
+pub mod modal;
 pub mod slide_over;

@@ -10,16 +10,25 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
+    view! {
+        <AuthLayout
+            title="Change password"
+            subtitle="Your other sessions are signed out when the password changes."
+        >
+            <ChangePasswordForm/>
+            <p class="muted"><a href="/">"Back to the console"</a></p>
+        </AuthLayout>
+    }
+}
+
+#[island]
+fn ChangePasswordForm() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let outcome = Signal::derive(move || action.value().get());
     let error =
         move |field: &'static str| Signal::derive(move || field_error(&outcome.get(), field));
     let changed = move || matches!(outcome.get(), Some(Ok(())));
     view! {
-        <AuthLayout
-            title="Change password"
-            subtitle="Your other sessions are signed out when the password changes."
-        >
             <Show when=changed>
                 <div class="alert alert-success" role="status">
                     "Your password was changed. Your other sessions were signed out."
@@ -47,7 +56,5 @@ pub fn ChangePasswordPage() -> impl IntoView {
                     "Change password"
                 </button>
             </ActionForm>
-            <p class="muted"><a href="/">"Back to the console"</a></p>
-        </AuthLayout>
     }
 }

@@ -1,4 +1,5 @@
-//! The signed-in console: sidebar, account menu, the Overview and the Settings modal.
+//! The signed-in console: sidebar, account menu, the Overview and the Settings modal. HTML from
+//! the server; the Account menu and each Settings page are islands.
 
 use super::settings::SettingsModal;
 use crate::api::account::SignOutOtherSessions;
@@ -11,9 +12,6 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-/// The signed-in member, shared with the pages below so they can refresh it.
-pub type MeResource = Resource<Result<Me, AppError>>;
-
 /// The link that opens the Settings modal on `page`.
 pub fn settings_link(page: &str) -> String {
     format!("/?settings-modal=open&path={page}")
@@ -21,13 +19,12 @@ pub fn settings_link(page: &str) -> String {
 
 #[component]
 pub fn ConsolePage() -> impl IntoView {
-    let me: MeResource = Resource::new(|| (), |_| get_me());
-    provide_context(me);
-    // Here, outside the closures below, which the server runs more than once.
-    super::settings::SettingsData::provide();
+    let me = Resource::new(|| (), |_| get_me());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            // Not reactive: the server renders this page once, and a closure here would run
+            // again when `me` resolves, making the islands below (and their resources) twice.
+            {Suspend::new(async move {
                 match me.await {
                     Ok(me) => view! { <ConsoleLayout me/> }.into_any(),
                     Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
@@ -45,39 +42,41 @@ pub fn ConsolePage() -> impl IntoView {
 
 #[component]
 fn ConsoleLayout(me: Me) -> impl IntoView {
-    let query = use_query_map();
-    let settings_open = move || query.read().get("settings-modal").as_deref() == Some("open");
-    let navigate = leptos_router::hooks::use_navigate();
-    let open_settings = move |_| navigate(&settings_link("general"), Default::default());
+    let query = use_query_map().get_untracked();
+    let settings = (query.get("settings-modal").as_deref() == Some("open"))
+        .then(|| query.get("path").unwrap_or_else(|| "general".into()));
+    let updated = query.get("updated").is_some();
+    let behind_settings = settings.is_some().then_some("true");
     let modal_me = me.clone();
     view! {
         <div class="console">
-            <aside class="sidebar" aria-hidden=move || settings_open().then_some("true")>
+            <aside class="sidebar" aria-hidden=behind_settings>
                 <p class="brand">"Portcullis"</p>
                 <nav class="sidebar-nav" aria-label="Main">
                     <a href="/" class="nav-item active" aria-current="page">"Overview"</a>
                 </nav>
-                <div class="sidebar-bottom">
-                    <button type="button" class="nav-item" on:click=open_settings>"Settings"</button>
-                </div>
+                // A form, so that the button works before (or without) the WASM.
+                <form class="sidebar-bottom" method="get" action="/">
+                    <input type="hidden" name="settings-modal" value="open"/>
+                    <input type="hidden" name="path" value="general"/>
+                    <button type="submit" class="nav-item" data-focus-key="settings">"Settings"</button>
+                </form>
             </aside>
-            <div class="console-main" aria-hidden=move || settings_open().then_some("true")>
+            <div class="console-main" aria-hidden=behind_settings>
                 <header class="topbar">
                     <span class="org-name">{me.organization.name.clone()}</span>
-                    <AccountMenu me=me.clone()/>
+                    <AccountMenu name=me.name.clone() email=me.email.clone()/>
                 </header>
                 <Overview me/>
             </div>
-            <Show when=settings_open>
-                <SettingsModal me=modal_me.clone()/>
-            </Show>
+            {settings.map(|page| view! { <SettingsModal me=modal_me page updated/> })}
         </div>
     }
     .into_any()
 }
 
-#[component]
-fn AccountMenu(me: Me) -> impl IntoView {
+#[island]
+fn AccountMenu(name: String, email: String) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let sign_out_others = ServerAction::<SignOutOtherSessions>::new();
     let others_ended = move || match sign_out_others.value().get() {
@@ -95,8 +94,8 @@ fn AccountMenu(me: Me) -> impl IntoView {
     view! {
         <MenuButton label="Account" id="account-button" button_class="account-button" class="account">
             <div class="menu-header">
-                <strong>{me.name.clone()}</strong>
-                <span class="muted">{me.email.clone()}</span>
+                <strong>{name.clone()}</strong>
+                <span class="muted">{email.clone()}</span>
             </div>
             <a href="/account/password" role="menuitem" tabindex="-1" class="menu-item">"Change password"</a>
             <ActionForm action=sign_out_others>

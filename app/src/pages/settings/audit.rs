@@ -7,8 +7,9 @@ use domain::audit::{AuditAction, AuditEventView, AuditLogView, shown_change, sho
 use domain::models::time_ago;
 use leptos::prelude::*;
 
-#[component]
+#[island]
 pub fn AuditLogSettings() -> impl IntoView {
+    SettingsData::provide("audit");
     let data = SettingsData::get();
     let filter = data.audit_filter;
     // A page opened again starts unfiltered, as its selects do.

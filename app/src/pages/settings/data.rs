@@ -1,11 +1,8 @@
 //! What the Settings pages list, loaded on the server for the page the URL opens and serialized
 //! into it, then reloaded in the browser after each change.
 //!
-//! The resources are made once, at the top of the console page. Made inside a page component
-//! they would be made again each time the server walks the console's `Suspense` (it runs the
-//! closures below it more than once while it renders): several loads, the early ones cut off
-//! when their owner goes, and the browser hydrating from a different one than the server
-//! rendered.
+//! Each page is an island and makes these resources once, at its top, outside any closure: the
+//! browser hydrates an island's resources in the order the server made them.
 
 use crate::api::audit::{audit_actor_list, audit_log};
 use crate::api::credentials::list_credentials;
@@ -14,7 +11,6 @@ use crate::error::AppError;
 use domain::audit::{ActorView, AuditLogView};
 use domain::models::{CredentialsPage, MembersPage};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 /// A list: `None` while its page is not the one open.
 pub type Loaded<T> = Resource<Option<Result<T, AppError>>>;
@@ -42,15 +38,10 @@ pub struct SettingsData {
 }
 
 impl SettingsData {
-    /// Makes the resources and provides them to the pages. Call it once, outside any closure.
-    pub fn provide() {
-        let query = use_query_map();
-        let open = Memo::new(move |_| {
-            let query = query.read();
-            (query.get("settings-modal").as_deref() == Some("open"))
-                .then(|| query.get("path").unwrap_or_else(|| "general".into()))
-        });
-        let is_open = move |page: &str| open.read().as_deref() == Some(page);
+    /// Makes the resources of the page `open` (the others stay empty) and provides them to it.
+    /// Call it once, at the top of the page's island, outside any closure.
+    pub fn provide(open: &'static str) {
+        let is_open = move |page: &str| open == page;
         let members_changes = RwSignal::new(0);
         let credentials_changes = RwSignal::new(0);
         let audit_filter = RwSignal::new(AuditFilter::default());

@@ -1,18 +1,20 @@
 use crate::api::members::RenameOrganization;
 use crate::components::field::{Field, FormAlert};
 use crate::error::{field_error, general_error};
-use crate::pages::console::MeResource;
 use domain::models::Me;
 use leptos::prelude::*;
 
-#[component]
-pub fn GeneralSettings(me: Me) -> impl IntoView {
+/// Settings › Organization › General. A new name shows everywhere on the page, so a rename
+/// loads the page again, which says so (`updated`).
+#[island]
+pub fn GeneralSettings(me: Me, updated: bool) -> impl IntoView {
     let rename = ServerAction::<RenameOrganization>::new();
     let outcome = Signal::derive(move || rename.value().get());
-    let me_resource = use_context::<MeResource>();
     Effect::new(move |_| {
-        if let (Some(Ok(())), Some(me)) = (rename.value().get(), me_resource) {
-            me.refetch();
+        if let Some(Ok(())) = rename.value().get() {
+            let _ = window()
+                .location()
+                .set_href(&format!("{}&updated=1", super::settings_link("general")));
         }
     });
     let is_admin = me.permissions.can_manage_members();
@@ -40,7 +42,7 @@ pub fn GeneralSettings(me: Me) -> impl IntoView {
                                 "Save"
                             </button>
                         </div>
-                        {move || matches!(outcome.get(), Some(Ok(()))).then(|| view! {
+                        {updated.then(|| view! {
                             <div class="alert alert-success" role="status">"Organization updated"</div>
                         })}
                     </ActionForm>

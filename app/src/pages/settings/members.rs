@@ -8,8 +8,9 @@ use domain::Role;
 use domain::models::{Me, MemberView, MembersPage};
 use leptos::prelude::*;
 
-#[component]
+#[island]
 pub fn MembersSettings(me: Me) -> impl IntoView {
+    SettingsData::provide("members");
     let is_admin = me.permissions.can_manage_members();
     let update = ServerAction::<UpdateMember>::new();
     let remove = ServerAction::<RemoveMember>::new();

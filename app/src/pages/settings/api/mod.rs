@@ -86,8 +86,9 @@ impl ApiPage {
     }
 }
 
-#[component]
+#[island]
 pub fn ApiSettings(me: Me) -> impl IntoView {
+    super::data::SettingsData::provide("api");
     let perms = me.permissions;
     if !perms.can_view_api_page() {
         return view! {
