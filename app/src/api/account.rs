@@ -7,7 +7,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::ssr::{context, fail, principal, session_token};
 
-/// Changes the password (the current one must be right) and ends every other session.
+/// Changes the password (the current one must be right) and ends every other session; then the
+/// page again, which says so.
 #[server(prefix = "/rpc", endpoint = "account/password", client = CsrfClient)]
 pub async fn change_password(
     current_password: String,
@@ -23,7 +24,9 @@ pub async fn change_password(
     ctx.services
         .change_password(&me, &token, change, ctx.services.now())
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    leptos_axum::redirect("/account/password?changed=1");
+    Ok(())
 }
 
 /// Ends every session of the signed-in person but this one; answers how many ended.

@@ -89,6 +89,8 @@ pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
     }
 }
 
+/// Renames the organization; then Settings › General again, which says so (the new name shows
+/// across the page).
 #[server(prefix = "/rpc", endpoint = "organization/rename", client = CsrfClient)]
 pub async fn rename_organization(name: String) -> Result<(), AppError> {
     let who = principal().await?;
@@ -97,5 +99,7 @@ pub async fn rename_organization(name: String) -> Result<(), AppError> {
     ctx.services
         .rename_organization(admin, &name, ctx.services.now())
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    leptos_axum::redirect("/?settings-modal=open&path=general&updated=1");
+    Ok(())
 }

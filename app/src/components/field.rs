@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
-/// A labelled input with its error right below it. The input keeps what was typed.
+/// A labelled input with its error right below it. The input keeps what was typed. The error's
+/// slot is always there (hidden while empty): `rpc_form::RpcForm` writes into it.
 #[component]
 pub fn Field(
     label: &'static str,
@@ -23,21 +24,21 @@ pub fn Field(
                 autocomplete=autocomplete
                 value=value
                 aria-invalid=move || error.get().map(|_| "true")
-                aria-describedby=move || error.get().map(|_| described.clone())
+                aria-describedby=described
             />
-            {move || {
-                error.get().map(|msg| view! { <p class="field-error" id=error_id.clone()>{msg}</p> })
-            }}
+            <p class="field-error" id=error_id data-error-for=name hidden=move || error.get().is_none()>
+                {move || error.get()}
+            </p>
         </div>
     }
 }
 
-/// A message for the whole form (not one field).
+/// A message for the whole form (not one field); its slot is always there, hidden while empty.
 #[component]
 pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    move || {
-        message
-            .get()
-            .map(|msg| view! { <div class="alert alert-error" role="alert">{msg}</div> })
+    view! {
+        <div class="alert alert-error" role="alert" data-error-for="" hidden=move || message.get().is_none()>
+            {move || message.get()}
+        </div>
     }
 }

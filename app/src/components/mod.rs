@@ -7,4 +7,5 @@ pub mod field;
 pub mod focus;
 pub mod menu;
 pub mod modal;
+pub mod rpc_form;
 pub mod slide_over;

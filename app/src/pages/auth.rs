@@ -3,6 +3,7 @@
 
 use crate::api::auth::{AcceptInvite, SetUp, SignIn, SignUp, get_invite};
 use crate::components::field::{Field, FormAlert};
+use crate::components::rpc_form::RpcForm;
 use crate::csrf::CsrfField;
 use crate::error::{Submission, field_error, general_error};
 use leptos::prelude::*;
@@ -59,84 +60,67 @@ fn AccountFields(outcome: Signal<Submission<()>>) -> impl IntoView {
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    view! {
-        <AuthLayout title="Set up Portcullis" subtitle="Create the first account and its organization.">
-            <SetupForm/>
-        </AuthLayout>
-    }
-}
-
-/// Posted by the browser before the WASM arrives; submitted in place after it (what was typed
-/// stays next to the errors).
-#[island]
-fn SetupForm() -> impl IntoView {
     let action = ServerAction::<SetUp>::new();
     let outcome = Signal::derive(move || action.value().get());
     view! {
-            <ActionForm action=action attr:novalidate=true attr:class="stack">
-                <AccountFields outcome/>
-                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
-                    "Create account"
-                </button>
-            </ActionForm>
+        <AuthLayout title="Set up Portcullis" subtitle="Create the first account and its organization.">
+            <RpcForm>
+                <ActionForm action=action attr:novalidate=true attr:class="stack">
+                    <AccountFields outcome/>
+                    <button type="submit" class="btn btn-primary">
+                        "Create account"
+                    </button>
+                </ActionForm>
+            </RpcForm>
+        </AuthLayout>
     }
 }
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let outcome = Signal::derive(move || action.value().get());
     view! {
         <AuthLayout title="Create your organization" subtitle="You will be its first Admin.">
-            <SignupForm/>
+            <RpcForm>
+                <ActionForm action=action attr:novalidate=true attr:class="stack">
+                    <AccountFields outcome/>
+                    <button type="submit" class="btn btn-primary">
+                        "Create account"
+                    </button>
+                </ActionForm>
+            </RpcForm>
             <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
         </AuthLayout>
     }
 }
 
-#[island]
-fn SignupForm() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
-    let outcome = Signal::derive(move || action.value().get());
-    view! {
-            <ActionForm action=action attr:novalidate=true attr:class="stack">
-                <AccountFields outcome/>
-                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
-                    "Create account"
-                </button>
-            </ActionForm>
-    }
-}
-
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let next = use_query_map().read_untracked().get("next");
-    view! {
-        <AuthLayout title="Sign in" subtitle="Sign in to manage your API credentials.">
-            <LoginForm next/>
-        </AuthLayout>
-    }
-}
-
-#[island]
-fn LoginForm(next: Option<String>) -> impl IntoView {
+    let query = use_query_map();
     let action = ServerAction::<SignIn>::new();
     let outcome = Signal::derive(move || action.value().get());
     view! {
-            <ActionForm action=action attr:novalidate=true attr:class="stack">
-                <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
-                <CsrfField/>
-                {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
-                <Field label="Email" name="email" kind="email" autocomplete="username" error=errors_of(outcome, "email")/>
-                <Field
-                    label="Password"
-                    name="password"
-                    kind="password"
-                    autocomplete="current-password"
-                    error=errors_of(outcome, "password")
-                />
-                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
-                    "Sign in"
-                </button>
-            </ActionForm>
+        <AuthLayout title="Sign in" subtitle="Sign in to manage your API credentials.">
+            <RpcForm>
+                <ActionForm action=action attr:novalidate=true attr:class="stack">
+                    <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
+                    <CsrfField/>
+                    {move || query.read().get("next").map(|next| view! { <input type="hidden" name="next" value=next/> })}
+                    <Field label="Email" name="email" kind="email" autocomplete="username" error=errors_of(outcome, "email")/>
+                    <Field
+                        label="Password"
+                        name="password"
+                        kind="password"
+                        autocomplete="current-password"
+                        error=errors_of(outcome, "password")
+                    />
+                    <button type="submit" class="btn btn-primary">
+                        "Sign in"
+                    </button>
+                </ActionForm>
+            </RpcForm>
+        </AuthLayout>
     }
 }
 
@@ -145,6 +129,8 @@ pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
     let invite = Resource::new(token, get_invite);
+    let action = ServerAction::<AcceptInvite>::new();
+    let outcome = Signal::derive(move || action.value().get());
     view! {
         <AuthLayout title="Join your team" subtitle="Choose your name and a password to join.">
             <Suspense fallback=|| view! { <p class="muted">"Loading the invite…"</p> }>
@@ -156,7 +142,25 @@ pub fn InvitePage() -> impl IntoView {
                                 " as " <strong>{preview.role.as_str()}</strong> " with "
                                 <strong>{preview.email}</strong> "."
                             </p>
-                            <InviteForm token=token()/>
+                            <RpcForm>
+                                <ActionForm action=action attr:novalidate=true attr:class="stack">
+                                    <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
+                                    <CsrfField/>
+                                    <input type="hidden" name="token" value=token()/>
+                                    <Field label="Your name" name="name" autocomplete="name" error=errors_of(outcome, "name")/>
+                                    <Field
+                                        label="Password"
+                                        name="password"
+                                        kind="password"
+                                        autocomplete="new-password"
+                                        error=errors_of(outcome, "password")
+                                    />
+                                    <p class="hint">"12 to 128 characters."</p>
+                                    <button type="submit" class="btn btn-primary">
+                                        "Join"
+                                    </button>
+                                </ActionForm>
+                            </RpcForm>
                         }
                         .into_any(),
                         Err(_) => view! {
@@ -169,30 +173,5 @@ pub fn InvitePage() -> impl IntoView {
                 })}
             </Suspense>
         </AuthLayout>
-    }
-}
-
-#[island]
-fn InviteForm(token: String) -> impl IntoView {
-    let action = ServerAction::<AcceptInvite>::new();
-    let outcome = Signal::derive(move || action.value().get());
-    view! {
-            <ActionForm action=action attr:novalidate=true attr:class="stack">
-                <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
-                <CsrfField/>
-                <input type="hidden" name="token" value=token/>
-                <Field label="Your name" name="name" autocomplete="name" error=errors_of(outcome, "name")/>
-                <Field
-                    label="Password"
-                    name="password"
-                    kind="password"
-                    autocomplete="new-password"
-                    error=errors_of(outcome, "password")
-                />
-                <p class="hint">"12 to 128 characters."</p>
-                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
-                    "Join"
-                </button>
-            </ActionForm>
     }
 }

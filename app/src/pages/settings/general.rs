@@ -1,22 +1,16 @@
 use crate::api::members::RenameOrganization;
 use crate::components::field::{Field, FormAlert};
+use crate::components::rpc_form::RpcForm;
 use crate::error::{field_error, general_error};
 use domain::models::Me;
 use leptos::prelude::*;
 
-/// Settings › Organization › General. A new name shows everywhere on the page, so a rename
-/// loads the page again, which says so (`updated`).
-#[island]
+/// Settings › Organization › General, rendered by the server. A rename comes back here with
+/// `updated` (the new name shows across the page).
+#[component]
 pub fn GeneralSettings(me: Me, updated: bool) -> impl IntoView {
     let rename = ServerAction::<RenameOrganization>::new();
     let outcome = Signal::derive(move || rename.value().get());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = rename.value().get() {
-            let _ = window()
-                .location()
-                .set_href(&format!("{}&updated=1", super::settings_link("general")));
-        }
-    });
     let is_admin = me.permissions.can_manage_members();
     let access = if me.organization.api_access {
         "On"
@@ -28,6 +22,7 @@ pub fn GeneralSettings(me: Me, updated: bool) -> impl IntoView {
             <h3>"General"</h3>
             {if is_admin {
                 view! {
+                    <RpcForm>
                     <ActionForm action=rename attr:novalidate=true attr:class="stack narrow">
                         <crate::csrf::CsrfField/>
                         <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
@@ -38,7 +33,7 @@ pub fn GeneralSettings(me: Me, updated: bool) -> impl IntoView {
                             error=Signal::derive(move || field_error(&outcome.get(), "organization_name"))
                         />
                         <div class="actions">
-                            <button type="submit" class="btn btn-primary" disabled=move || rename.pending().get()>
+                            <button type="submit" class="btn btn-primary">
                                 "Save"
                             </button>
                         </div>
@@ -46,6 +41,7 @@ pub fn GeneralSettings(me: Me, updated: bool) -> impl IntoView {
                             <div class="alert alert-success" role="status">"Organization updated"</div>
                         })}
                     </ActionForm>
+                    </RpcForm>
                 }
                 .into_any()
             } else {

@@ -1,0 +1,159 @@
+//! Forms that post to a server function, written once for every page the server renders.
+//!
+//! The form is HTML from the server: `<form method="post" action="/rpc/...">` with the
+//! anti-forgery field, each input followed by its error slot (`[data-error-for="name"]`, see
+//! `field::Field`) and one slot for the whole form (`[data-error-for=""]`, `field::FormAlert`).
+//! Without the WASM the browser posts it; the server function redirects to the next page, or
+//! back with the error, which the server renders in those slots. With the WASM this island
+//! posts it by `fetch` instead, so what was typed stays: a refusal is written into its slot
+//! (the field marked invalid and focused); a success goes where the server function redirects,
+//! or loads the page again. No per-function code runs in the browser: one island serves every
+//! form.
+
+use leptos::prelude::*;
+
+/// Wraps one server-rendered `<form>` (or several, each handled on its own).
+#[island]
+pub fn RpcForm(children: Children) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(target_arch = "wasm32")]
+        browser::submit(ev);
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = ev;
+    };
+    view! { <div class="rpc-form" on:submit=submit>{children()}</div> }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use crate::error::AppError;
+    use leptos::prelude::*;
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::{Element, FormData, HtmlElement, HtmlFormElement, RequestInit, Response};
+
+    pub fn submit(ev: leptos::ev::SubmitEvent) {
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        // A form that is not a server function's (a GET form, say) goes on as it is.
+        if !form.method().eq_ignore_ascii_case("post") {
+            return;
+        }
+        ev.prevent_default();
+        if form.get_attribute("aria-busy").as_deref() == Some("true") {
+            return;
+        }
+        let Ok(body) = FormData::new_with_form(&form)
+            .and_then(|data| web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data))
+        else {
+            return;
+        };
+        clear_errors(&form);
+        let _ = form.set_attribute("aria-busy", "true");
+        leptos::task::spawn_local(async move {
+            let outcome = post(&form.action(), &body.to_string().into()).await;
+            let _ = form.remove_attribute("aria-busy");
+            match outcome {
+                Ok(Some(next)) => {
+                    let _ = window().location().assign(&next);
+                }
+                Ok(None) => {
+                    let _ = window().location().reload();
+                }
+                Err(error) => show_error(&form, &error),
+            }
+        });
+    }
+
+    /// Posts the form; answers where to go next (`None`: this page again) or the refusal.
+    async fn post(url: &str, body: &JsValue) -> Result<Option<String>, AppError> {
+        let transport = |e: JsValue| AppError::Transport(format!("{e:?}"));
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(body);
+        let headers = web_sys::Headers::new().map_err(transport)?;
+        headers
+            .set(crate::csrf::CSRF_HEADER, &crate::csrf::csrf_token())
+            .map_err(transport)?;
+        headers
+            .set("accept", "application/json")
+            .map_err(transport)?;
+        headers
+            .set("content-type", "application/x-www-form-urlencoded")
+            .map_err(transport)?;
+        init.set_headers(&headers);
+        let answer =
+            wasm_bindgen_futures::JsFuture::from(window().fetch_with_str_and_init(url, &init))
+                .await
+                .map_err(transport)?;
+        let response: Response = answer.dyn_into().map_err(transport)?;
+        if response.ok() {
+            let redirected = response
+                .headers()
+                .has(server_fn::redirect::REDIRECT_HEADER)
+                .unwrap_or(false);
+            return Ok(redirected
+                .then(|| response.headers().get("location").ok().flatten())
+                .flatten());
+        }
+        let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(transport)?)
+            .await
+            .map_err(transport)?
+            .as_string()
+            .unwrap_or_default();
+        Err(leptos::serde_json::from_str(&text).unwrap_or(AppError::Internal))
+    }
+
+    fn all(form: &HtmlFormElement, selector: &str) -> Vec<Element> {
+        let Ok(list) = form.query_selector_all(selector) else {
+            return Vec::new();
+        };
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|node| node.dyn_into::<Element>().ok())
+            .collect()
+    }
+
+    fn clear_errors(form: &HtmlFormElement) {
+        for slot in all(form, "[data-error-for]") {
+            slot.set_text_content(None);
+            let _ = slot.set_attribute("hidden", "");
+        }
+        for input in all(form, "[aria-invalid]") {
+            let _ = input.remove_attribute("aria-invalid");
+        }
+    }
+
+    /// Writes the refusal into its field's slot, or the form's when it belongs to no field
+    /// shown (or the page has no slot for that field).
+    fn show_error(form: &HtmlFormElement, error: &AppError) {
+        let field = match error {
+            AppError::Field(e) => e.field.as_str(),
+            _ => "",
+        };
+        let slot = |name: &str| {
+            form.query_selector(&format!("[data-error-for=\"{name}\"]"))
+                .ok()
+                .flatten()
+        };
+        let Some(slot) = slot(field).or_else(|| slot("")) else {
+            let _ = window().alert_with_message(&error.to_string());
+            return;
+        };
+        slot.set_text_content(Some(&error.to_string()));
+        let _ = slot.remove_attribute("hidden");
+        let input = form
+            .query_selector(&format!("[name=\"{field}\"]"))
+            .ok()
+            .flatten()
+            .filter(|_| !field.is_empty())
+            .and_then(|el| el.dyn_into::<HtmlElement>().ok());
+        if let Some(input) = input {
+            let _ = input.set_attribute("aria-invalid", "true");
+            let _ = input.focus();
+        }
+    }
+}
