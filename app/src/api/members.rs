@@ -44,25 +44,30 @@ pub async fn invite_member(
     ))
 }
 
+/// Sets a member's role and whether they manage API credentials (`manage_credentials`: present,
+/// as a ticked checkbox sends it, or absent); then the Members page again, which says so.
 #[server(prefix = "/rpc", endpoint = "members/update", client = CsrfClient)]
 pub async fn update_member(
     user_id: String,
     role: String,
-    manage_credentials: bool,
+    manage_credentials: Option<String>,
 ) -> Result<MemberView, AppError> {
     let who = principal().await?;
     let admin = who.admin().map_err(fail)?;
     let ctx = context()?;
-    ctx.services
+    let updated = ctx
+        .services
         .update_member(
             admin,
             &user_id,
             &role,
-            manage_credentials,
+            manage_credentials.is_some(),
             ctx.services.now(),
         )
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    leptos_axum::redirect(&members_notice("member-updated"));
+    Ok(updated)
 }
 
 #[server(prefix = "/rpc", endpoint = "members/remove", client = CsrfClient)]
@@ -73,20 +78,28 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     ctx.services
         .remove_member(admin, &user_id, ctx.services.now())
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    leptos_axum::redirect(&members_notice("member-removed"));
+    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "invites/revoke", client = CsrfClient)]
 pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
     let who = principal().await?;
     let admin = who.admin().map_err(fail)?;
-    {
-        let ctx = context()?;
-        ctx.services
-            .revoke_invite(admin, &invite_id, ctx.services.now())
-            .await
-            .map_err(fail)
-    }
+    let ctx = context()?;
+    ctx.services
+        .revoke_invite(admin, &invite_id, ctx.services.now())
+        .await
+        .map_err(fail)?;
+    leptos_axum::redirect(&members_notice("invite-revoked"));
+    Ok(())
+}
+
+/// The Members page, saying what the change did (`pages::settings::members::notice_text`).
+#[cfg(feature = "ssr")]
+fn members_notice(notice: &str) -> String {
+    format!("/?settings-modal=open&path=members&notice={notice}")
 }
 
 /// Renames the organization; then Settings › General again, which says so (the new name shows

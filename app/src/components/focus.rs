@@ -56,29 +56,35 @@ pub fn trap_tab_while_mounted() {
 fn keep_tab_in_topmost_modal(ev: &leptos::ev::KeyboardEvent) {
     #[cfg(target_arch = "wasm32")]
     {
-        use wasm_bindgen::JsCast;
         if ev.key() != "Tab" {
             return;
         }
-        let Ok(list) = leptos::prelude::document().query_selector_all("[aria-modal=\"true\"]")
-        else {
-            return;
-        };
-        let topmost = (0..list.length())
-            .rev()
-            .filter_map(|i| list.item(i))
-            .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
-            .find(|el| {
-                el.closest("[aria-hidden=\"true\"]")
-                    .ok()
-                    .flatten()
-                    .is_none()
-            });
+        let topmost = topmost_modal();
         ev.stop_immediate_propagation();
         keep_tab_inside(ev, topmost);
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = ev;
+}
+
+/// The topmost open modal dialog: the last `[aria-modal="true"]` in the document that is
+/// neither hidden nor behind another layer (`aria-hidden`).
+#[cfg(target_arch = "wasm32")]
+pub fn topmost_modal() -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let list = leptos::prelude::document()
+        .query_selector_all("[aria-modal=\"true\"]")
+        .ok()?;
+    (0..list.length())
+        .rev()
+        .filter_map(|i| list.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|el| {
+            el.closest("[aria-hidden=\"true\"], [hidden]")
+                .ok()
+                .flatten()
+                .is_none()
+        })
 }
 
 /// What Tab can reach.

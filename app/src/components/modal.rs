@@ -18,9 +18,11 @@ const FOCUS_KEY: &str = "portcullis-focus";
 pub fn ModalLayer(opener: String, children: Children) -> impl IntoView {
     let layer = NodeRef::<leptos::html::Div>::new();
     super::focus::trap_tab_while_mounted();
-    // Escape that no dialog above took leaves by the way out.
+    // Escape that no dialog above took leaves by the way out, if this layer's dialog is the
+    // one on top (several layers can be open: Settings and a confirmation in it).
     let on_escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && !ev.default_prevented() {
+        if ev.key() == "Escape" && !ev.default_prevented() && is_on_top(layer.get()) {
+            ev.prevent_default();
             leave(layer.get());
         }
     });
@@ -43,6 +45,19 @@ pub fn ModalLayer(opener: String, children: Children) -> impl IntoView {
         }
     };
     view! { <div class="modal-layer" node_ref=layer on:submit=remember>{children()}</div> }
+}
+
+fn is_on_top(layer: Option<web_sys::HtmlDivElement>) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let top = super::focus::topmost_modal();
+        layer.is_some_and(|l| top.is_some_and(|top| l.contains(Some(&top))))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = layer;
+        false
+    }
 }
 
 /// Submits the layer's way out (its `form[data-close]`), as the Close button would.
@@ -87,5 +102,58 @@ pub fn restore_remembered_focus() {
         {
             let _ = el.focus();
         }
+    }
+}
+
+/// A modal dialog the server renders: a title, the content, and Escape (or the content's
+/// `form[data-close]`, see `QueryButton`) back to the page behind it, the focus then on the
+/// element whose `data-focus-key` is `opener`.
+#[component]
+pub fn ModalDialog(
+    title: String,
+    opener: String,
+    #[prop(default = "dialog")] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <ModalLayer opener>
+            <div class="backdrop">
+                <div class=class role="dialog" aria-modal="true" aria-labelledby="modal-dialog-title" tabindex="-1">
+                    <h2 id="modal-dialog-title" class="dialog-title">{title}</h2>
+                    {children()}
+                </div>
+            </div>
+        </ModalLayer>
+    }
+}
+
+/// A button that goes to `/?{query}` with a `GET` form, so it works without JavaScript: opens a
+/// Settings page, a dialog, or closes one (`close`: the way out a `ModalLayer` takes on Escape).
+#[component]
+pub fn QueryButton(
+    /// The query's pairs.
+    query: Vec<(&'static str, String)>,
+    label: &'static str,
+    #[prop(default = "btn")] class: &'static str,
+    #[prop(optional)] aria_label: Option<String>,
+    /// Where the focus comes back when a dialog this opens closes.
+    #[prop(optional)]
+    focus_key: Option<String>,
+    #[prop(optional)] close: bool,
+    /// The form's own class (it places the button).
+    #[prop(optional)]
+    form_class: Option<&'static str>,
+) -> impl IntoView {
+    let fields = query
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+        .collect_view();
+    view! {
+        <form method="get" action="/" class=form_class data-close=close.then_some("")>
+            {fields}
+            <button type="submit" class=class aria-label=aria_label data-focus-key=focus_key>
+                {label}
+            </button>
+        </form>
     }
 }

@@ -6,9 +6,12 @@
 //! Without the WASM the browser posts it; the server function redirects to the next page, or
 //! back with the error, which the server renders in those slots. With the WASM this island
 //! posts it by `fetch` instead, so what was typed stays: a refusal is written into its slot
-//! (the field marked invalid and focused); a success goes where the server function redirects,
-//! or loads the page again. No per-function code runs in the browser: one island serves every
-//! form.
+//! (the field marked invalid and focused), or into the island's own slot for the whole page
+//! (`[data-error-for=""]` outside the forms) when the form has none; a success goes where the
+//! server function redirects, or loads the page again. A form marked `data-submit-on-change`
+//! is submitted when one of its inputs changes (a role select; without JavaScript it carries
+//! a `<noscript>` submit button). No per-function code runs in the browser: one island serves
+//! every form.
 
 use leptos::prelude::*;
 
@@ -21,7 +24,13 @@ pub fn RpcForm(children: Children) -> impl IntoView {
         #[cfg(not(target_arch = "wasm32"))]
         let _ = ev;
     };
-    view! { <div class="rpc-form" on:submit=submit>{children()}</div> }
+    let change = move |ev: leptos::ev::Event| {
+        #[cfg(target_arch = "wasm32")]
+        browser::submit_on_change(ev);
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = ev;
+    };
+    view! { <div class="rpc-form" on:submit=submit on:change=change>{children()}</div> }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -31,10 +40,32 @@ mod browser {
     use wasm_bindgen::{JsCast, JsValue};
     use web_sys::{Element, FormData, HtmlElement, HtmlFormElement, RequestInit, Response};
 
+    pub fn submit_on_change(ev: leptos::ev::Event) {
+        let form = ev.target().and_then(|t| {
+            t.dyn_into::<web_sys::HtmlInputElement>()
+                .ok()
+                .and_then(|i| i.form())
+                .or_else(|| {
+                    ev.target()
+                        .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                        .and_then(|s| s.form())
+                })
+        });
+        if let Some(form) = form.filter(|f| f.has_attribute("data-submit-on-change")) {
+            let _ = form.request_submit();
+        }
+    }
+
     pub fn submit(ev: leptos::ev::SubmitEvent) {
         let Some(form) = ev
             .target()
             .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let Some(wrapper) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
         else {
             return;
         };
@@ -51,7 +82,7 @@ mod browser {
         else {
             return;
         };
-        clear_errors(&form);
+        clear_errors(&wrapper);
         let _ = form.set_attribute("aria-busy", "true");
         leptos::task::spawn_local(async move {
             let outcome = post(&form.action(), &body.to_string().into()).await;
@@ -63,7 +94,7 @@ mod browser {
                 Ok(None) => {
                     let _ = window().location().reload();
                 }
-                Err(error) => show_error(&form, &error),
+                Err(error) => show_error(&wrapper, &form, &error),
             }
         });
     }
@@ -107,8 +138,8 @@ mod browser {
         Err(leptos::serde_json::from_str(&text).unwrap_or(AppError::Internal))
     }
 
-    fn all(form: &HtmlFormElement, selector: &str) -> Vec<Element> {
-        let Ok(list) = form.query_selector_all(selector) else {
+    fn all(root: &Element, selector: &str) -> Vec<Element> {
+        let Ok(list) = root.query_selector_all(selector) else {
             return Vec::new();
         };
         (0..list.length())
@@ -117,29 +148,32 @@ mod browser {
             .collect()
     }
 
-    fn clear_errors(form: &HtmlFormElement) {
-        for slot in all(form, "[data-error-for]") {
+    fn clear_errors(wrapper: &Element) {
+        for slot in all(wrapper, "[data-error-for]") {
             slot.set_text_content(None);
             let _ = slot.set_attribute("hidden", "");
         }
-        for input in all(form, "[aria-invalid]") {
+        for input in all(wrapper, "[aria-invalid]") {
             let _ = input.remove_attribute("aria-invalid");
         }
     }
 
     /// Writes the refusal into its field's slot, or the form's when it belongs to no field
-    /// shown (or the page has no slot for that field).
-    fn show_error(form: &HtmlFormElement, error: &AppError) {
+    /// shown, or the island's when the form has none.
+    fn show_error(wrapper: &Element, form: &HtmlFormElement, error: &AppError) {
         let field = match error {
             AppError::Field(e) => e.field.as_str(),
             _ => "",
         };
-        let slot = |name: &str| {
-            form.query_selector(&format!("[data-error-for=\"{name}\"]"))
+        let slot = |root: &Element, name: &str| {
+            root.query_selector(&format!("[data-error-for=\"{name}\"]"))
                 .ok()
                 .flatten()
         };
-        let Some(slot) = slot(field).or_else(|| slot("")) else {
+        let Some(slot) = slot(form, field)
+            .or_else(|| slot(form, ""))
+            .or_else(|| slot(wrapper, ""))
+        else {
             let _ = window().alert_with_message(&error.to_string());
             return;
         };

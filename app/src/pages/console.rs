@@ -1,7 +1,7 @@
 //! The signed-in console: sidebar, account menu, the Overview and the Settings modal. HTML from
 //! the server; the Account menu and each Settings page are islands.
 
-use super::settings::SettingsModal;
+use super::settings::{AuditQuery, SettingsModal, SettingsQuery};
 use crate::api::account::SignOutOtherSessions;
 use crate::api::auth::{SignOut, get_me};
 use crate::components::menu::MenuButton;
@@ -43,9 +43,21 @@ pub fn ConsolePage() -> impl IntoView {
 #[component]
 fn ConsoleLayout(me: Me) -> impl IntoView {
     let query = use_query_map().get_untracked();
-    let settings = (query.get("settings-modal").as_deref() == Some("open"))
-        .then(|| query.get("path").unwrap_or_else(|| "general".into()));
-    let updated = query.get("updated").is_some();
+    let settings = (query.get("settings-modal").as_deref() == Some("open")).then(|| {
+        let audit = AuditQuery {
+            action: query.get("action").unwrap_or_default(),
+            actor: query.get("actor").unwrap_or_default(),
+            cursor: query.get("cursor").unwrap_or_default(),
+            newer: query.get("newer").unwrap_or_default(),
+        };
+        SettingsQuery {
+            page: query.get("path").unwrap_or_else(|| "general".into()),
+            updated: query.get("updated").is_some(),
+            remove: query.get("remove"),
+            notice: query.get("notice"),
+            audit,
+        }
+    });
     let behind_settings = settings.is_some().then_some("true");
     let modal_me = me.clone();
     view! {
@@ -69,7 +81,7 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                 </header>
                 <Overview me/>
             </div>
-            {settings.map(|page| view! { <SettingsModal me=modal_me page updated/> })}
+            {settings.map(|query| view! { <SettingsModal me=modal_me query/> })}
         </div>
     }
     .into_any()

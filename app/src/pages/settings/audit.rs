@@ -1,127 +1,160 @@
 //! Settings › Organization › **Audit log** (PRODUCT.md §9): for Admins, the organization's
 //! events newest first, filtered by action and by actor, a page at a time, and **Export CSV**
-//! (a plain link to `/audit-log.csv` with the same filters; the server streams it).
+//! (a plain link to `/audit-log.csv` with the same filters; the server streams it). Rendered by
+//! the server: the filters are a `GET` form (submitted when a select changes, by `RpcForm`;
+//! without JavaScript by its **Filter** button) and the pages are links, so the URL holds the
+//! filters and the page shown (`&action=&actor=&cursor=&newer=`).
 
-use super::data::{AuditFilter, SettingsData};
+use crate::api::audit::{audit_actor_list, audit_log};
+use crate::components::rpc_form::RpcForm;
 use domain::audit::{AuditAction, AuditEventView, AuditLogView, shown_change, shown_time};
 use domain::models::time_ago;
 use leptos::prelude::*;
 
-#[island]
-pub fn AuditLogSettings() -> impl IntoView {
-    SettingsData::provide("audit");
-    let data = SettingsData::get();
-    let filter = data.audit_filter;
-    // A page opened again starts unfiltered, as its selects do.
-    if filter.get_untracked() != AuditFilter::default() {
-        filter.set(AuditFilter::default());
+/// The audit log's place in the URL: an action and an actor (empty: any), the cursor of the
+/// page shown (empty: the newest) and the cursors of the newer pages before it, comma-separated
+/// (for **Newer**). Cursors are digits; actions and actor ids need no escaping.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditQuery {
+    pub action: String,
+    pub actor: String,
+    pub cursor: String,
+    pub newer: String,
+}
+
+impl AuditQuery {
+    fn filters(&self) -> Vec<String> {
+        let mut query = Vec::new();
+        if !self.action.is_empty() {
+            query.push(format!("action={}", self.action));
+        }
+        if !self.actor.is_empty() {
+            query.push(format!("actor={}", self.actor));
+        }
+        query
     }
-    // The cursors of the newer pages before the one shown.
-    let newer = RwSignal::new(Vec::<String>::new());
-    let (log, actors) = (data.audit_log, data.audit_actors);
-    // A new filter shows its newest page.
-    let refilter = move |change: fn(&mut AuditFilter, String), value: String| {
-        newer.set(Vec::new());
-        filter.update(|f| {
-            change(f, value);
-            f.cursor.clear();
-        });
-    };
-    let export_href = move || {
-        filter.with(|f| {
-            let mut query = Vec::new();
-            // Both values come from the lists below: action names and ids (letters, digits,
-            // `.`, `_`, `-`), which need no escaping in a query.
-            if !f.action.is_empty() {
-                query.push(format!("action={}", f.action));
-            }
-            if !f.actor.is_empty() {
-                query.push(format!("actor={}", f.actor));
-            }
-            if query.is_empty() {
-                "/audit-log.csv".to_string()
-            } else {
-                format!("/audit-log.csv?{}", query.join("&"))
-            }
-        })
-    };
-    view! {
-        <div class="settings-page audit-page">
-            <div class="page-head">
-                <h3>"Audit log"</h3>
-                <a class="btn btn-ghost" href=export_href download="audit-log.csv">"Export CSV"</a>
-            </div>
-            <p class="hint">
-                "Every change to credentials, members, invites, API access and signing keys, and "
-                "every sign-in, newest first. Nobody can change or delete an event."
-            </p>
-            <div class="filters">
-                <label class="field-inline">
-                    <span>"Action"</span>
-                    <select on:change=move |ev| {
-                        refilter(|f, v| f.action = v, event_target_value(&ev));
-                    }>
-                        <option value="">"All actions"</option>
-                        {AuditAction::ALL
-                            .into_iter()
-                            .map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-                // The actors come from a load of their own that no filter changes, so the
-                // list is rendered once on the server and the select is never replaced (it
-                // keeps the focus while the table below reloads).
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let actors = match actors.await {
-                            Some(Ok(actors)) => actors,
-                            _ => Vec::new(),
-                        };
-                        view! {
-                            <label class="field-inline">
-                                <span>"Actor"</span>
-                                <select on:change=move |ev| {
-                                    refilter(|f, v| f.actor = v, event_target_value(&ev));
-                                }>
-                                    <option value="">"All actors"</option>
-                                    {actors
-                                        .into_iter()
-                                        .map(|a| {
-                                            let selected = filter.with_untracked(|f| f.actor == a.id);
-                                            view! {
-                                                <option value=a.id.clone() selected=selected>
-                                                    {format!("{} ({})", a.name, a.kind.as_str())}
-                                                </option>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </select>
-                            </label>
-                        }
-                    })}
-                </Transition>
-            </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
-                {move || Suspend::new(async move {
-                    match log.await {
-                        None => ().into_any(),
-                        Some(Ok(view)) => view! { <AuditTable view filter newer/> }.into_any(),
-                        Some(Err(e)) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </div>
+
+    /// The page at `cursor` with the same filters, `newer` before it.
+    fn page_href(&self, cursor: &str, newer: &str) -> String {
+        let mut query = self.filters();
+        if !cursor.is_empty() {
+            query.push(format!("cursor={cursor}"));
+        }
+        if !newer.is_empty() {
+            query.push(format!("newer={newer}"));
+        }
+        let mut href = super::settings_link("audit");
+        for pair in query {
+            href.push('&');
+            href.push_str(&pair);
+        }
+        href
+    }
+
+    /// **Newer**: the last of the newer cursors, if any.
+    fn newer_href(&self) -> Option<String> {
+        if self.newer.is_empty() && self.cursor.is_empty() {
+            return None;
+        }
+        let (rest, last) = self
+            .newer
+            .rsplit_once(',')
+            .unwrap_or(("", self.newer.as_str()));
+        Some(self.page_href(last, rest))
+    }
+
+    /// **Older**: the page at `next`, this one's cursor added to the newer ones.
+    fn older_href(&self, next: &str) -> String {
+        let newer = if self.newer.is_empty() && self.cursor.is_empty() {
+            // The newest page's cursor is empty: one empty entry stands for it.
+            ",".to_string()
+        } else {
+            format!("{},{}", self.newer, self.cursor)
+        };
+        self.page_href(next, newer.trim_start_matches(','))
+    }
+
+    fn export_href(&self) -> String {
+        let query = self.filters();
+        if query.is_empty() {
+            "/audit-log.csv".to_string()
+        } else {
+            format!("/audit-log.csv?{}", query.join("&"))
+        }
     }
 }
 
 #[component]
-fn AuditTable(
-    view: AuditLogView,
-    filter: RwSignal<AuditFilter>,
-    newer: RwSignal<Vec<String>>,
-) -> impl IntoView {
+pub fn AuditLogSettings(query: AuditQuery) -> impl IntoView {
+    // A Suspense of its own: the console's renders what it holds, not what a Suspend in it
+    // would resolve to later.
+    let content = Suspend::new(async move {
+        let q = query.clone();
+        let (log, actors) = futures::join!(
+            audit_log(q.action.clone(), q.actor.clone(), q.cursor.clone()),
+            audit_actor_list()
+        );
+        let actors = actors.unwrap_or_default();
+        let actions = AuditAction::ALL
+            .into_iter()
+            .map(|a| view! { <option value=a.as_str() selected=a.as_str() == query.action>{a.as_str()}</option> })
+            .collect_view();
+        let actors = actors
+            .into_iter()
+            .map(|a| {
+                view! {
+                    <option value=a.id.clone() selected=a.id == query.actor>
+                        {format!("{} ({})", a.name, a.kind.as_str())}
+                    </option>
+                }
+            })
+            .collect_view();
+        let table = match log {
+            Ok(view) => view! { <AuditTable view query=query.clone()/> }.into_any(),
+            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }
+                .into_any(),
+        };
+        view! {
+            <div class="settings-page audit-page">
+                <div class="page-head">
+                    <h3>"Audit log"</h3>
+                    <a class="btn btn-ghost" href=query.export_href() download="audit-log.csv">"Export CSV"</a>
+                </div>
+                <p class="hint">
+                    "Every change to credentials, members, invites, API access and signing keys, and "
+                    "every sign-in, newest first. Nobody can change or delete an event."
+                </p>
+                <RpcForm>
+                    <form method="get" action="/" class="filters" data-submit-on-change="">
+                        <input type="hidden" name="settings-modal" value="open"/>
+                        <input type="hidden" name="path" value="audit"/>
+                        <label class="field-inline">
+                            <span>"Action"</span>
+                            <select name="action">
+                                <option value="">"All actions"</option>
+                                {actions}
+                            </select>
+                        </label>
+                        <label class="field-inline">
+                            <span>"Actor"</span>
+                            <select name="actor">
+                                <option value="">"All actors"</option>
+                                {actors}
+                            </select>
+                        </label>
+                        <noscript><button type="submit" class="btn btn-small">"Filter"</button></noscript>
+                    </form>
+                </RpcForm>
+                {table}
+            </div>
+        }
+    });
+    view! { <Suspense fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>{content}</Suspense> }
+}
+
+#[component]
+fn AuditTable(view: AuditLogView, query: AuditQuery) -> impl IntoView {
     let now = view.now;
-    let next = view.page.next_cursor.clone();
     if view.page.data.is_empty() {
         return view! { <p class="muted">"No events."</p> }.into_any();
     }
@@ -131,8 +164,16 @@ fn AuditTable(
         .into_iter()
         .map(|e| view! { <AuditRow event=e now/> })
         .collect_view();
-    let has_newer = move || !newer.read().is_empty();
-    let older = next.clone();
+    let page_link = |label: &'static str, href: Option<String>| match href {
+        Some(href) => view! { <a class="btn btn-ghost btn-small" href=href>{label}</a> }.into_any(),
+        None => view! { <span class="btn btn-ghost btn-small" aria-disabled="true">{label}</span> }
+            .into_any(),
+    };
+    let older = view
+        .page
+        .next_cursor
+        .as_deref()
+        .map(|next| query.older_href(next));
     view! {
         // Focusable so the keyboard can scroll it sideways when it is wider than the page.
         <div class="table-scroll" tabindex="0" role="region" aria-label="Audit events">
@@ -151,30 +192,8 @@ fn AuditTable(
             </table>
         </div>
         <nav class="pager" aria-label="Audit log pages">
-            <button
-                type="button"
-                class="btn btn-ghost btn-small"
-                disabled=move || !has_newer()
-                on:click=move |_| {
-                    let previous = newer.try_update(|stack| stack.pop()).flatten();
-                    filter.update(|f| f.cursor = previous.unwrap_or_default());
-                }
-            >
-                "Newer"
-            </button>
-            <button
-                type="button"
-                class="btn btn-ghost btn-small"
-                disabled=next.is_none()
-                on:click=move |_| {
-                    if let Some(older) = older.clone() {
-                        newer.update(|stack| stack.push(filter.with_untracked(|f| f.cursor.clone())));
-                        filter.update(|f| f.cursor = older);
-                    }
-                }
-            >
-                "Older"
-            </button>
+            {page_link("Newer", query.newer_href())}
+            {page_link("Older", older)}
         </nav>
     }
     .into_any()
@@ -210,5 +229,55 @@ fn AuditRow(event: AuditEventView, now: i64) -> impl IntoView {
             <td><ul class="changes">{changes}</ul></td>
             <td>{event.client_ip.clone().unwrap_or_else(|| "-".to_string())}</td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditQuery;
+
+    fn at(cursor: &str, newer: &str) -> AuditQuery {
+        AuditQuery {
+            action: "member.updated".into(),
+            cursor: cursor.into(),
+            newer: newer.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn older_then_newer_walks_back_to_the_same_pages() {
+        let base = "/?settings-modal=open&path=audit&action=member.updated";
+        let newest = at("", "");
+        assert_eq!(newest.newer_href(), None);
+        assert_eq!(newest.older_href("90"), format!("{base}&cursor=90"));
+        // Second page: Newer goes back to the newest.
+        let second = at("90", "");
+        assert_eq!(second.newer_href(), Some(base.to_string()));
+        assert_eq!(
+            second.older_href("40"),
+            format!("{base}&cursor=40&newer=90")
+        );
+        // Third page: Newer goes to the second, which knows the newest is before it.
+        let third = at("40", "90");
+        assert_eq!(third.newer_href(), Some(format!("{base}&cursor=90")));
+        assert_eq!(
+            third.older_href("10"),
+            format!("{base}&cursor=10&newer=90,40")
+        );
+        let fourth = at("10", "90,40");
+        assert_eq!(
+            fourth.newer_href(),
+            Some(format!("{base}&cursor=40&newer=90"))
+        );
+    }
+
+    #[test]
+    fn the_export_keeps_the_filters_only() {
+        assert_eq!(
+            at("40", "90").export_href(),
+            "/audit-log.csv?action=member.updated"
+        );
+        assert_eq!(AuditQuery::default().export_href(), "/audit-log.csv");
     }
 }

@@ -1,157 +1,118 @@
-use super::data::{SettingsData, reload_on_change};
-use crate::api::members::{InviteMember, RemoveMember, RevokeInvite, UpdateMember};
+//! Settings › Organization › **Members**, rendered by the server. Each change is a form posted
+//! by `RpcForm` (a role select or the credentials checkbox submits itself when changed); the
+//! server function comes back here with a notice (`&notice=`). Removing asks first, in a
+//! dialog that is a URL state (`&remove=USER_ID`). Inviting, whose link is shown only once,
+//! is the one island of its own (`InviteMember`).
+
+use crate::api::members::{InviteMember, RemoveMember, RevokeInvite, UpdateMember, list_members};
 use crate::components::dialog::Dialog;
 use crate::components::field::{Field, FormAlert};
+use crate::components::modal::{ModalDialog, QueryButton};
+use crate::components::rpc_form::RpcForm;
 use crate::csrf::CsrfField;
-use crate::error::{AppError, field_error, general_error};
+use crate::error::{field_error, general_error};
 use domain::Role;
 use domain::models::{Me, MemberView, MembersPage};
 use leptos::prelude::*;
+use server_fn::ServerFn;
 
-#[island]
-pub fn MembersSettings(me: Me) -> impl IntoView {
-    SettingsData::provide("members");
-    let is_admin = me.permissions.can_manage_members();
-    let update = ServerAction::<UpdateMember>::new();
-    let remove = ServerAction::<RemoveMember>::new();
-    let invite = ServerAction::<InviteMember>::new();
-    let revoke = ServerAction::<RevokeInvite>::new();
-    let data = SettingsData::get();
-    reload_on_change(data.members_changes, move || {
-        update.version().get()
-            + remove.version().get()
-            + invite.version().get()
-            + revoke.version().get()
-    });
-    let page = data.members;
-    let show_invite_form = RwSignal::new(false);
-    let to_remove = RwSignal::new(None::<MemberView>);
-
-    // One line under the table for what the last change did.
-    let notice = move || {
-        let err = |v: Option<Result<_, AppError>>| v.and_then(|r| r.err());
-        if let Some(e) = err(update.value().get().map(|r| r.map(|_| ())))
-            .or_else(|| err(remove.value().get()))
-            .or_else(|| err(revoke.value().get()))
-        {
-            return Some(
-                view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }
-                    .into_any(),
-            );
-        }
-        if matches!(update.value().get(), Some(Ok(_))) {
-            return Some(
-                view! { <div class="alert alert-success" role="status">"Member updated"</div> }
-                    .into_any(),
-            );
-        }
-        if matches!(remove.value().get(), Some(Ok(()))) {
-            return Some(
-                view! { <div class="alert alert-success" role="status">"Member removed"</div> }
-                    .into_any(),
-            );
-        }
-        None
-    };
-
-    view! {
-        <div class="settings-page">
-            <div class="page-head">
-                <h3>"Members"</h3>
-                {is_admin.then(|| view! {
-                    <button
-                        type="button"
-                        class="btn btn-primary"
-                        aria-expanded=move || show_invite_form.get().to_string()
-                        on:click=move |_| show_invite_form.update(|v| *v = !*v)
-                    >
-                        "Invite member"
-                    </button>
-                })}
-            </div>
-            <Show when=move || is_admin && show_invite_form.get()>
-                <InviteDialogs invite on_done=move || show_invite_form.set(false)/>
-            </Show>
-            {notice}
-            // While the invite dialog is up, the table behind it stays out of the way (and out
-            // of the accessibility tree).
-            <Show when=move || !show_invite_form.get()>
-            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Some(Ok(page)) => view! { <MembersTable page is_admin update to_remove revoke/> }.into_any(),
-                        Some(Err(e)) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        None => ().into_any(),
-                    }
-                })}
-            </Transition>
-            </Show>
-            {move || to_remove.get().map(|member| {
-                let user_id = member.user_id.clone();
-                view! {
-                    <Dialog title=format!("Remove {}?", member.name) on_close=move |()| to_remove.set(None)>
-                        <p>
-                            {member.name.clone()} " (" {member.email.clone()} ") will lose access to "
-                            "this organization at once."
-                        </p>
-                        <div class="actions">
-                            <button type="button" class="btn btn-ghost" on:click=move |_| to_remove.set(None)>
-                                "Cancel"
-                            </button>
-                            <button
-                                type="button"
-                                class="btn btn-danger"
-                                on:click=move |_| {
-                                    remove.dispatch(RemoveMember { user_id: user_id.clone() });
-                                    to_remove.set(None);
-                                }
-                            >
-                                "Remove"
-                            </button>
-                        </div>
-                    </Dialog>
-                }
-            })}
-        </div>
+/// What a change that came back here says.
+fn notice_text(notice: &str) -> Option<&'static str> {
+    match notice {
+        "member-updated" => Some("Member updated"),
+        "member-removed" => Some("Member removed"),
+        "invite-revoked" => Some("Invite revoked"),
+        _ => None,
     }
-    .into_any()
 }
 
 #[component]
-fn MembersTable(
-    page: MembersPage,
-    is_admin: bool,
-    update: ServerAction<UpdateMember>,
-    to_remove: RwSignal<Option<MemberView>>,
-    revoke: ServerAction<RevokeInvite>,
-) -> impl IntoView {
+pub fn MembersSettings(me: Me, remove: Option<String>, notice: Option<String>) -> impl IntoView {
+    let is_admin = me.permissions.can_manage_members();
+    // Without JavaScript a refused change comes back in the URL; these read it.
+    let refused = [
+        ServerAction::<UpdateMember>::new()
+            .value()
+            .get_untracked()
+            .and_then(|r| r.err()),
+        ServerAction::<RemoveMember>::new()
+            .value()
+            .get_untracked()
+            .and_then(|r| r.err()),
+        ServerAction::<RevokeInvite>::new()
+            .value()
+            .get_untracked()
+            .and_then(|r| r.err()),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .map(|e| e.to_string());
+    let notice = notice.as_deref().and_then(notice_text);
+    // A Suspense of its own: the console's renders what it holds, not what a Suspend in it
+    // would resolve to later.
+    let content = Suspend::new(async move {
+        let page = match list_members().await {
+            Ok(page) => page,
+            Err(e) => {
+                return view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }
+                    .into_any();
+            }
+        };
+        let confirm = remove
+            .filter(|_| is_admin)
+            .and_then(|id| page.members.iter().find(|m| m.user_id == id).cloned())
+            .map(|member| view! { <RemoveDialog member/> });
+        view! {
+            <div class="settings-page">
+                <div class="page-head">
+                    <h3>"Members"</h3>
+                    {is_admin.then(|| view! { <InviteMember/> })}
+                </div>
+                <RpcForm>
+                    <div class="alert alert-error" role="alert" data-error-for="" hidden=refused.is_none()>
+                        {refused.clone()}
+                    </div>
+                    {notice.map(|text| view! { <div class="alert alert-success" role="status">{text}</div> })}
+                    <MembersTable page is_admin/>
+                </RpcForm>
+                {confirm}
+            </div>
+        }
+        .into_any()
+    });
+    view! { <Suspense fallback=|| view! { <p class="muted">"Loading members…"</p> }>{content}</Suspense> }
+}
+
+#[component]
+fn MembersTable(page: MembersPage, is_admin: bool) -> impl IntoView {
     let rows = page
         .members
         .into_iter()
-        .map(|m| view! { <MemberRow member=m is_admin update to_remove/> })
+        .map(|m| view! { <MemberRow member=m is_admin/> })
         .collect_view();
     let invites = (is_admin && !page.invites.is_empty()).then(|| {
         let rows = page
             .invites
             .into_iter()
             .map(|i| {
-                let id = i.id.clone();
                 view! {
                     <tr>
                         <td>{i.email.clone()}</td>
                         <td>{i.role.as_str()}</td>
                         <td>{if i.manage_credentials { "Yes" } else { "No" }}</td>
                         <td>
-                            <button
-                                type="button"
-                                class="btn btn-ghost btn-small"
-                                aria-label=format!("Revoke invite for {}", i.email)
-                                on:click=move |_| {
-                                    revoke.dispatch(RevokeInvite { invite_id: id.clone() });
-                                }
-                            >
-                                "Revoke"
-                            </button>
+                            <form method="post" action=RevokeInvite::PATH>
+                                <CsrfField/>
+                                <input type="hidden" name="invite_id" value=i.id.clone()/>
+                                <button
+                                    type="submit"
+                                    class="btn btn-ghost btn-small"
+                                    aria-label=format!("Revoke invite for {}", i.email)
+                                >
+                                    "Revoke"
+                                </button>
+                            </form>
                         </td>
                     </tr>
                 }
@@ -188,13 +149,14 @@ fn MembersTable(
     .into_any()
 }
 
+/// Without JavaScript, a change is sent with this button.
 #[component]
-fn MemberRow(
-    member: MemberView,
-    is_admin: bool,
-    update: ServerAction<UpdateMember>,
-    to_remove: RwSignal<Option<MemberView>>,
-) -> impl IntoView {
+fn SaveWithoutScript() -> impl IntoView {
+    view! { <noscript><button type="submit" class="btn btn-small">"Save"</button></noscript> }
+}
+
+#[component]
+fn MemberRow(member: MemberView, is_admin: bool) -> impl IntoView {
     let role = member.role;
     let flag = member.manage_credentials;
     let name = member.name.clone();
@@ -209,66 +171,108 @@ fn MemberRow(
         }
         .into_any();
     }
-    let (id_a, id_b) = (member.user_id.clone(), member.user_id.clone());
-    let for_remove = member.clone();
-    let (role_id, flag_id) = (
-        format!("role-{}", member.user_id),
-        format!("flag-{}", member.user_id),
-    );
+    let id = member.user_id.clone();
+    let (role_id, flag_id) = (format!("role-{id}"), format!("flag-{id}"));
     view! {
         <tr>
             <td>{member.name.clone()}</td>
             <td>{member.email.clone()}</td>
             <td>
-                <label class="visually-hidden" for=role_id.clone()>{format!("Role of {name}")}</label>
-                <select
-                    id=role_id
-                    on:change=move |ev| {
-                        update.dispatch(UpdateMember {
-                            user_id: id_a.clone(),
-                            role: event_target_value(&ev),
-                            manage_credentials: flag,
-                        });
-                    }
-                >
-                    {Role::ALL
-                        .into_iter()
-                        .map(|r| view! { <option value=r.as_str() selected=r == role>{r.as_str()}</option> })
-                        .collect_view()}
-                </select>
+                <form method="post" action=UpdateMember::PATH data-submit-on-change="">
+                    <CsrfField/>
+                    <input type="hidden" name="user_id" value=id.clone()/>
+                    {flag.then(|| view! { <input type="hidden" name="manage_credentials" value="on"/> })}
+                    <label class="visually-hidden" for=role_id.clone()>{format!("Role of {name}")}</label>
+                    <select id=role_id name="role">
+                        {Role::ALL
+                            .into_iter()
+                            .map(|r| view! { <option value=r.as_str() selected=r == role>{r.as_str()}</option> })
+                            .collect_view()}
+                    </select>
+                    <SaveWithoutScript/>
+                </form>
             </td>
             <td>
-                <label class="visually-hidden" for=flag_id.clone()>
-                    {format!("Manage API credentials for {name}")}
-                </label>
-                <input
-                    type="checkbox"
-                    id=flag_id
-                    checked=flag
-                    disabled=role == Role::Admin
-                    title=(role == Role::Admin).then_some("Always on for Admins")
-                    on:change=move |ev| {
-                        update.dispatch(UpdateMember {
-                            user_id: id_b.clone(),
-                            role: role.as_str().to_string(),
-                            manage_credentials: event_target_checked(&ev),
-                        });
-                    }
-                />
+                <form method="post" action=UpdateMember::PATH data-submit-on-change="">
+                    <CsrfField/>
+                    <input type="hidden" name="user_id" value=id.clone()/>
+                    <input type="hidden" name="role" value=role.as_str()/>
+                    <label class="visually-hidden" for=flag_id.clone()>
+                        {format!("Manage API credentials for {name}")}
+                    </label>
+                    <input
+                        type="checkbox"
+                        id=flag_id
+                        name="manage_credentials"
+                        checked=flag
+                        disabled=role == Role::Admin
+                        title=(role == Role::Admin).then_some("Always on for Admins")
+                    />
+                    {(role != Role::Admin).then(|| view! { <SaveWithoutScript/> })}
+                </form>
             </td>
             <td>
-                <button
-                    type="button"
+                <QueryButton
+                    query=vec![("settings-modal", "open".into()), ("path", "members".into()), ("remove", id.clone())]
+                    label="Remove"
                     class="btn btn-ghost btn-small"
-                    aria-label=format!("Remove {}", member.name)
-                    on:click=move |_| to_remove.set(Some(for_remove.clone()))
-                >
-                    "Remove"
-                </button>
+                    aria_label=format!("Remove {}", member.name)
+                    focus_key=format!("remove-{id}")
+                />
             </td>
         </tr>
     }
     .into_any()
+}
+
+/// **Remove NAME?**: Cancel goes back to the page, Remove posts.
+#[component]
+fn RemoveDialog(member: MemberView) -> impl IntoView {
+    view! {
+        <ModalDialog title=format!("Remove {}?", member.name) opener=format!("remove-{}", member.user_id)>
+            <p>
+                {member.name.clone()} " (" {member.email.clone()} ") will lose access to "
+                "this organization at once."
+            </p>
+            <RpcForm>
+                <div class="alert alert-error" role="alert" data-error-for="" hidden=true></div>
+                <div class="actions">
+                    <QueryButton
+                        query=vec![("settings-modal", "open".into()), ("path", "members".into())]
+                        label="Cancel"
+                        class="btn btn-ghost"
+                        close=true
+                    />
+                    <form method="post" action=RemoveMember::PATH>
+                        <CsrfField/>
+                        <input type="hidden" name="user_id" value=member.user_id.clone()/>
+                        <button type="submit" class="btn btn-danger">"Remove"</button>
+                    </form>
+                </div>
+            </RpcForm>
+        </ModalDialog>
+    }
+}
+
+/// **Invite member** and its two dialogs: the form, then the link, shown once (so it never
+/// goes through a URL). **Ok** loads the page again, with the new invite in its table.
+#[island]
+fn InviteMember() -> impl IntoView {
+    let invite = ServerAction::<InviteMember>::new();
+    let open = RwSignal::new(false);
+    view! {
+        <button
+            type="button"
+            class="btn btn-primary"
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|v| *v = !*v)
+        >
+            "Invite member"
+        </button>
+        <Show when=move || open.get()>
+            <InviteDialogs invite on_done=move || open.set(false)/>
+        </Show>
+    }
 }
 
 #[component]
@@ -283,8 +287,12 @@ fn InviteDialogs(
     };
     let copied = RwSignal::new(false);
     let close = Callback::new(move |()| {
+        let created = matches!(invite.value().get_untracked(), Some(Ok(_)));
         invite.value().set(None);
         on_done();
+        if created {
+            let _ = window().location().reload();
+        }
     });
     view! {
         <Show when=move || link().is_none()>

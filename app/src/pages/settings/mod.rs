@@ -11,11 +11,28 @@ mod members;
 
 pub use super::console::settings_link;
 use crate::components::modal::ModalLayer;
+pub use audit::AuditQuery;
 use domain::models::Me;
 use leptos::prelude::*;
 
+/// What the URL says about the open Settings page, beyond which one it is.
+#[derive(Clone, Debug, Default)]
+pub struct SettingsQuery {
+    /// `path`: general, members, audit or api.
+    pub page: String,
+    /// General: the organization was just renamed.
+    pub updated: bool,
+    /// Members: whose removal to confirm.
+    pub remove: Option<String>,
+    /// What the change that came back here did.
+    pub notice: Option<String>,
+    /// Audit log: the filters and page.
+    pub audit: audit::AuditQuery,
+}
+
 #[component]
-pub fn SettingsModal(me: Me, page: String, updated: bool) -> impl IntoView {
+pub fn SettingsModal(me: Me, query: SettingsQuery) -> impl IntoView {
+    let page = query.page.clone();
     let api_access = me.permissions.can_view_api_page();
     let is_admin = me.permissions.can_manage_members();
     let shown = page.clone();
@@ -33,10 +50,13 @@ pub fn SettingsModal(me: Me, page: String, updated: bool) -> impl IntoView {
         }
     };
     let content = match page.as_str() {
-        "members" => view! { <members::MembersSettings me/> }.into_any(),
-        "audit" => view! { <audit::AuditLogSettings/> }.into_any(),
+        "members" => view! {
+            <members::MembersSettings me remove=query.remove notice=query.notice/>
+        }
+        .into_any(),
+        "audit" => view! { <audit::AuditLogSettings query=query.audit/> }.into_any(),
         "api" => view! { <api::ApiSettings me/> }.into_any(),
-        _ => view! { <general::GeneralSettings me updated/> }.into_any(),
+        _ => view! { <general::GeneralSettings me updated=query.updated/> }.into_any(),
     };
     view! {
         <ModalLayer opener="settings".to_string()>

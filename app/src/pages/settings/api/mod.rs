@@ -88,7 +88,7 @@ impl ApiPage {
 
 #[island]
 pub fn ApiSettings(me: Me) -> impl IntoView {
-    super::data::SettingsData::provide("api");
+    super::data::SettingsData::provide();
     let perms = me.permissions;
     if !perms.can_view_api_page() {
         return view! {
@@ -140,7 +140,7 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
     let credentials = data.credentials;
     watch_outcomes(page);
     Effect::new(move || {
-        if let Some(Some(Ok(list))) = credentials.get() {
+        if let Some(Ok(list)) = credentials.get() {
             page.scopes.set(list.scopes.clone());
             page.app_types.set(list.application_types.clone());
         }
@@ -173,14 +173,13 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading credentials…"</p> }>
                 {move || Suspend::new(async move {
                     match credentials.await {
-                        None => ().into_any(),
-                        Some(Ok(list)) => view! {
+                        Ok(list) => view! {
                             {list.api_name.clone().map(|name| view! {
                                 <p class="api-name">"These credentials call " <strong>{name}</strong> "."</p>
                             })}
                             <tables::CredentialTables list page/>
                         }.into_any(),
-                        Some(Err(e)) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     }
                 })}
             </Transition>
