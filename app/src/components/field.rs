@@ -10,6 +10,10 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional, into)] value: Option<String>,
+    /// The field the server names in its refusals, when not the input's `name` (the rename
+    /// form's `name` is refused as `organization_name`).
+    #[prop(optional)]
+    refused_as: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -26,7 +30,7 @@ pub fn Field(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described
             />
-            <p class="field-error" id=error_id data-error-for=name hidden=move || error.get().is_none()>
+            <p class="field-error" id=error_id data-error-for=refused_as.unwrap_or(name) hidden=move || error.get().is_none()>
                 {move || error.get()}
             </p>
         </div>

@@ -41,6 +41,8 @@ pub fn ModalLayer(opener: String, children: Children) -> impl IntoView {
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
             .is_some_and(|form| form.has_attribute("data-close"));
         if closing {
+            // Only the nearest layer: an outer one would put its own opener over it.
+            ev.stop_propagation();
             remember_focus(&opener);
         }
     };
@@ -50,8 +52,10 @@ pub fn ModalLayer(opener: String, children: Children) -> impl IntoView {
 fn is_on_top(layer: Option<web_sys::HtmlDivElement>) -> bool {
     #[cfg(target_arch = "wasm32")]
     {
-        let top = super::focus::topmost_modal();
-        layer.is_some_and(|l| top.is_some_and(|top| l.contains(Some(&top))))
+        // The layer nearest the topmost dialog: an outer layer contains the inner's dialog too.
+        let nearest = super::focus::topmost_modal()
+            .and_then(|top| top.closest(".modal-layer").ok().flatten());
+        layer.is_some_and(|l| nearest.is_some_and(|n| AsRef::<web_sys::Element>::as_ref(&l) == &n))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

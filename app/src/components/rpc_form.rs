@@ -179,11 +179,14 @@ mod browser {
         };
         slot.set_text_content(Some(&error.to_string()));
         let _ = slot.remove_attribute("hidden");
-        let input = form
-            .query_selector(&format!("[name=\"{field}\"]"))
-            .ok()
-            .flatten()
-            .filter(|_| !field.is_empty())
+        // The input the slot describes (`field::Field` links them with aria-describedby).
+        let input = Some(slot.id())
+            .filter(|id| !id.is_empty() && !field.is_empty())
+            .and_then(|id| {
+                form.query_selector(&format!("[aria-describedby~=\"{id}\"]"))
+                    .ok()
+                    .flatten()
+            })
             .and_then(|el| el.dyn_into::<HtmlElement>().ok());
         if let Some(input) = input {
             let _ = input.set_attribute("aria-invalid", "true");

@@ -30,6 +30,7 @@ pub fn GeneralSettings(me: Me, updated: bool) -> impl IntoView {
                             label="Organization name"
                             name="name"
                             value=me.organization.name.clone()
+                            refused_as="organization_name"
                             error=Signal::derive(move || field_error(&outcome.get(), "organization_name"))
                         />
                         <div class="actions">
