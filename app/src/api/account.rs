@@ -29,14 +29,18 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Ends every session of the signed-in person but this one; answers how many ended.
+/// Ends every session of the signed-in person but this one; answers how many ended, and comes
+/// back to the console saying so.
 #[server(prefix = "/rpc", endpoint = "account/sign-out-others", client = CsrfClient)]
 pub async fn sign_out_other_sessions() -> Result<u64, AppError> {
     let ctx = context()?;
     let me = principal().await?;
     let token = session_token().ok_or(AppError::Unauthenticated)?;
-    ctx.services
+    let ended = ctx
+        .services
         .sign_out_other_sessions(&me, &token)
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    leptos_axum::redirect(&format!("/?others-signed-out={ended}"));
+    Ok(ended)
 }

@@ -101,6 +101,7 @@ pub async fn sign_out() -> Result<(), AppError> {
         ctx.services.sign_out(&token).await.map_err(fail)?;
     }
     crate::ssr::clear_session_cookie(ctx.cookies);
+    leptos_axum::redirect("/login");
     Ok(())
 }
 

@@ -57,3 +57,30 @@ pub fn ShownOnceDialog(
         </super::dialog::Dialog>
     }
 }
+
+/// **Copy** beside a server-rendered field: copies the current value of the input `#target`
+/// (filled in the browser, as a revealed invite link is), and says so.
+#[island]
+pub fn CopyButton(target: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        #[cfg(target_arch = "wasm32")]
+        {
+            use wasm_bindgen::JsCast;
+            let value = document()
+                .get_element_by_id(&target)
+                .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|input| input.value())
+                .unwrap_or_default();
+            super::clipboard::copy(value);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = &target;
+        copied.set(true);
+    };
+    view! {
+        <button type="button" class="btn" on:click=copy>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+    }
+}

@@ -30,18 +30,21 @@ impl MenuHandle {
 /// click, Enter, Space or ArrowDown opens it on its first item, ArrowUp on its last; inside it
 /// the arrow keys move and wrap, Home and End go to the ends, and Escape or Tab close it, the
 /// focus going back to the button. An item whose action leaves the menu closes it with
-/// `MenuHandle::get().close()`.
+/// `MenuHandle::get().close()`. The items are rendered once and hidden while the menu is closed,
+/// so the server can render them (`MenuIsland`).
 #[component]
 pub fn MenuButton(
     /// The button's text.
-    label: &'static str,
+    #[prop(into)]
+    label: String,
     /// The button's id; the menu's is `{id}-menu`, and the menu is labelled by the button.
-    id: &'static str,
-    #[prop(default = "btn")] button_class: &'static str,
+    #[prop(into)]
+    id: String,
+    #[prop(into, default = "btn".into())] button_class: String,
     /// The element around both, which places the menu.
-    #[prop(default = "dropdown")]
-    class: &'static str,
-    children: ChildrenFn,
+    #[prop(into, default = "dropdown".into())]
+    class: String,
+    children: Children,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let button = NodeRef::<leptos::html::Button>::new();
@@ -52,7 +55,7 @@ pub fn MenuButton(
     let start_at = StoredValue::new(MenuMove::First);
     let menu_element = move || menu.get().map(web_sys::HtmlElement::from);
     Effect::new(move |_| {
-        if menu.get().is_some() {
+        if open.get() {
             move_in_menu(menu_element(), start_at.get_value());
         }
     });
@@ -90,6 +93,7 @@ pub fn MenuButton(
     };
     let menu_id = format!("{id}-menu");
     let controls = menu_id.clone();
+    let labelled_by = id.clone();
     view! {
         <div class=class>
             <button
@@ -111,18 +115,30 @@ pub fn MenuButton(
             >
                 {label}
             </button>
-            <Show when=move || open.get()>
-                <div
-                    class="menu"
-                    role="menu"
-                    id=menu_id.clone()
-                    aria-labelledby=id
-                    node_ref=menu
-                    on:keydown=on_menu_key
-                >
-                    {children()}
-                </div>
-            </Show>
+            <div
+                class="menu"
+                role="menu"
+                id=menu_id
+                aria-labelledby=labelled_by
+                hidden=move || !open.get()
+                node_ref=menu
+                on:keydown=on_menu_key
+            >
+                {children()}
+            </div>
         </div>
     }
+}
+
+/// A `MenuButton` on a page the server renders: the items are HTML from the server (links, and
+/// forms posted by `rpc_form::RpcForm`), this island opens, moves in and closes the menu.
+#[island]
+pub fn MenuIsland(
+    label: String,
+    id: String,
+    button_class: String,
+    class: String,
+    children: Children,
+) -> impl IntoView {
+    view! { <MenuButton label id button_class class>{children()}</MenuButton> }
 }

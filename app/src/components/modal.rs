@@ -119,11 +119,13 @@ pub fn ModalDialog(
     #[prop(default = "dialog")] class: &'static str,
     children: Children,
 ) -> impl IntoView {
+    let title_id = format!("dialog-title-{}", title.to_lowercase().replace(' ', "-"));
+    let labelled_by = title_id.clone();
     view! {
         <ModalLayer opener>
             <div class="backdrop">
-                <div class=class role="dialog" aria-modal="true" aria-labelledby="modal-dialog-title" tabindex="-1">
-                    <h2 id="modal-dialog-title" class="dialog-title">{title}</h2>
+                <div class=class role="dialog" aria-modal="true" aria-labelledby=labelled_by tabindex="-1">
+                    <h2 id=title_id class="dialog-title">{title}</h2>
                     {children()}
                 </div>
             </div>

@@ -12,6 +12,14 @@
 //! is submitted when one of its inputs changes (a role select; without JavaScript it carries
 //! a `<noscript>` submit button). No per-function code runs in the browser: one island serves
 //! every form.
+//!
+//! A value shown only once (an invite link, a new secret) must never travel through a URL, so
+//! a form marked `data-reveal="ID"` does not go anywhere on success: its answer (JSON) is
+//! written into the hidden element `#ID` (`[data-reveal-text="key"]`, `[data-reveal-value]`,
+//! `[data-reveal-href]`; an empty key is the whole answer, `a.b` a field), which is then shown
+//! in place of the form's dialog. Such a form's submit button carries `data-needs-script` and is
+//! rendered disabled: posted by the browser alone, the value would be lost. This island enables
+//! it once it runs.
 
 use leptos::prelude::*;
 
@@ -30,7 +38,18 @@ pub fn RpcForm(children: Children) -> impl IntoView {
         #[cfg(not(target_arch = "wasm32"))]
         let _ = ev;
     };
-    view! { <div class="rpc-form" on:submit=submit on:change=change>{children()}</div> }
+    let wrapper = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        #[cfg(target_arch = "wasm32")]
+        if let Some(wrapper) = wrapper.get() {
+            browser::enable_script_buttons(&wrapper);
+        }
+    });
+    view! {
+        <div class="rpc-form" node_ref=wrapper on:submit=submit on:change=change>
+            {children()}
+        </div>
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -39,6 +58,12 @@ mod browser {
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, JsValue};
     use web_sys::{Element, FormData, HtmlElement, HtmlFormElement, RequestInit, Response};
+
+    pub fn enable_script_buttons(wrapper: &Element) {
+        for button in all(wrapper, "button[data-needs-script]") {
+            let _ = button.remove_attribute("disabled");
+        }
+    }
 
     pub fn submit_on_change(ev: leptos::ev::Event) {
         let form = ev.target().and_then(|t| {
@@ -84,23 +109,33 @@ mod browser {
         };
         clear_errors(&wrapper);
         let _ = form.set_attribute("aria-busy", "true");
+        let reveal = form.get_attribute("data-reveal");
         leptos::task::spawn_local(async move {
             let outcome = post(&form.action(), &body.to_string().into()).await;
             let _ = form.remove_attribute("aria-busy");
             match outcome {
-                Ok(Some(next)) => {
-                    let _ = window().location().assign(&next);
-                }
-                Ok(None) => {
-                    let _ = window().location().reload();
-                }
+                Ok(answer) => match (reveal, answer.redirect) {
+                    (Some(id), _) => show_answer(&form, &id, &answer.body),
+                    (None, Some(next)) => {
+                        let _ = window().location().assign(&next);
+                    }
+                    (None, None) => {
+                        let _ = window().location().reload();
+                    }
+                },
                 Err(error) => show_error(&wrapper, &form, &error),
             }
         });
     }
 
-    /// Posts the form; answers where to go next (`None`: this page again) or the refusal.
-    async fn post(url: &str, body: &JsValue) -> Result<Option<String>, AppError> {
+    /// A server function's successful answer: where it redirects, and its body.
+    struct Answer {
+        redirect: Option<String>,
+        body: String,
+    }
+
+    /// Posts the form; answers the success, or the refusal.
+    async fn post(url: &str, body: &JsValue) -> Result<Answer, AppError> {
         let transport = |e: JsValue| AppError::Transport(format!("{e:?}"));
         let init = RequestInit::new();
         init.set_method("POST");
@@ -121,21 +156,70 @@ mod browser {
                 .await
                 .map_err(transport)?;
         let response: Response = answer.dyn_into().map_err(transport)?;
-        if response.ok() {
-            let redirected = response
-                .headers()
-                .has(server_fn::redirect::REDIRECT_HEADER)
-                .unwrap_or(false);
-            return Ok(redirected
-                .then(|| response.headers().get("location").ok().flatten())
-                .flatten());
-        }
         let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(transport)?)
             .await
             .map_err(transport)?
             .as_string()
             .unwrap_or_default();
-        Err(leptos::serde_json::from_str(&text).unwrap_or(AppError::Internal))
+        if !response.ok() {
+            return Err(leptos::serde_json::from_str(&text).unwrap_or(AppError::Internal));
+        }
+        let redirected = response
+            .headers()
+            .has(server_fn::redirect::REDIRECT_HEADER)
+            .unwrap_or(false);
+        Ok(Answer {
+            redirect: redirected
+                .then(|| response.headers().get("location").ok().flatten())
+                .flatten(),
+            body: text,
+        })
+    }
+
+    /// The field at `path` (`a.b`; empty: the whole answer) of a JSON answer, as text.
+    fn field_of(answer: &JsValue, path: &str) -> String {
+        let value =
+            path.split('.')
+                .filter(|key| !key.is_empty())
+                .fold(answer.clone(), |value, key| {
+                    js_sys::Reflect::get(&value, &JsValue::from_str(key))
+                        .unwrap_or(JsValue::UNDEFINED)
+                });
+        value.as_string().unwrap_or_default()
+    }
+
+    /// Writes the answer into `#id`, shows it in place of the form's dialog, and focuses it.
+    fn show_answer(form: &HtmlFormElement, id: &str, body: &str) {
+        let answer = js_sys::JSON::parse(body).unwrap_or(JsValue::NULL);
+        let Some(shown) = document().get_element_by_id(id) else {
+            return;
+        };
+        for el in all(&shown, "[data-reveal-text]") {
+            let path = el.get_attribute("data-reveal-text").unwrap_or_default();
+            el.set_text_content(Some(&field_of(&answer, &path)));
+        }
+        for el in all(&shown, "[data-reveal-href]") {
+            let path = el.get_attribute("data-reveal-href").unwrap_or_default();
+            let _ = el.set_attribute("href", &field_of(&answer, &path));
+        }
+        for el in all(&shown, "[data-reveal-value]") {
+            let path = el.get_attribute("data-reveal-value").unwrap_or_default();
+            if let Ok(input) = el.dyn_into::<web_sys::HtmlInputElement>() {
+                input.set_value(&field_of(&answer, &path));
+            }
+        }
+        if let Some(layer) = form.closest(".modal-layer").ok().flatten() {
+            let _ = layer.set_attribute("hidden", "");
+        }
+        let _ = shown.remove_attribute("hidden");
+        if let Some(dialog) = shown
+            .query_selector("[role=\"dialog\"]")
+            .ok()
+            .flatten()
+            .and_then(|d| d.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = dialog.focus();
+        }
     }
 
     fn all(root: &Element, selector: &str) -> Vec<Element> {

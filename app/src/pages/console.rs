@@ -4,13 +4,15 @@
 use super::settings::{AuditQuery, SettingsModal, SettingsQuery};
 use crate::api::account::SignOutOtherSessions;
 use crate::api::auth::{SignOut, get_me};
-use crate::components::menu::MenuButton;
+use crate::components::menu::MenuIsland;
+use crate::components::rpc_form::RpcForm;
 use crate::csrf::CsrfField;
 use crate::error::AppError;
 use domain::models::Me;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
+use server_fn::ServerFn;
 
 /// The link that opens the Settings modal on `page`.
 pub fn settings_link(page: &str) -> String {
@@ -54,10 +56,12 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
             page: query.get("path").unwrap_or_else(|| "general".into()),
             updated: query.get("updated").is_some(),
             remove: query.get("remove"),
+            dialog: query.get("dialog"),
             notice: query.get("notice"),
             audit,
         }
     });
+    let others_ended = query.get("others-signed-out").and_then(|n| n.parse().ok());
     let behind_settings = settings.is_some().then_some("true");
     let modal_me = me.clone();
     view! {
@@ -77,7 +81,7 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
             <div class="console-main" aria-hidden=behind_settings>
                 <header class="topbar">
                     <span class="org-name">{me.organization.name.clone()}</span>
-                    <AccountMenu name=me.name.clone() email=me.email.clone()/>
+                    <AccountMenu name=me.name.clone() email=me.email.clone() others_ended/>
                 </header>
                 <Overview me/>
             </div>
@@ -87,43 +91,48 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
     .into_any()
 }
 
-#[island]
-fn AccountMenu(name: String, email: String) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
-    let sign_out_others = ServerAction::<SignOutOtherSessions>::new();
-    let others_ended = move || match sign_out_others.value().get() {
-        Some(Ok(1)) => Some("1 other session was signed out.".to_string()),
-        Some(Ok(n)) => Some(format!("{n} other sessions were signed out.")),
-        Some(Err(e)) => Some(e.to_string()),
-        None => None,
+/// The Account menu: HTML from the server in a `MenuIsland`, its two forms posted by `RpcForm`.
+/// Sign out goes to `/login`; Sign out other sessions comes back here saying how many ended
+/// (`?others-signed-out=N`), or why not.
+#[component]
+fn AccountMenu(name: String, email: String, others_ended: Option<u64>) -> impl IntoView {
+    let refused = ServerAction::<SignOutOtherSessions>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
+        .map(|e| e.to_string());
+    let status = match others_ended {
+        Some(1) => Some("1 other session was signed out.".to_string()),
+        Some(n) => Some(format!("{n} other sessions were signed out.")),
+        None => refused,
     };
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            // A full load: nothing of the signed-in page stays in memory.
-            let _ = window().location().set_href("/login");
-        }
-    });
     view! {
-        <MenuButton label="Account" id="account-button" button_class="account-button" class="account">
-            <div class="menu-header">
-                <strong>{name.clone()}</strong>
-                <span class="muted">{email.clone()}</span>
-            </div>
-            <a href="/account/password" role="menuitem" tabindex="-1" class="menu-item">"Change password"</a>
-            <ActionForm action=sign_out_others>
-                <CsrfField/>
-                <button type="submit" role="menuitem" tabindex="-1" class="menu-item">
-                    "Sign out other sessions"
-                </button>
-            </ActionForm>
-            {move || others_ended().map(|msg| view! { <p class="menu-status" role="status">{msg}</p> })}
-            <ActionForm action=sign_out>
-                <CsrfField/>
-                <button type="submit" role="menuitem" tabindex="-1" class="menu-item">"Sign out"</button>
-            </ActionForm>
-        </MenuButton>
+        <RpcForm>
+            <MenuIsland
+                label="Account".to_string()
+                id="account-button".to_string()
+                button_class="account-button".to_string()
+                class="account".to_string()
+            >
+                <div class="menu-header">
+                    <strong>{name}</strong>
+                    <span class="muted">{email}</span>
+                </div>
+                <a href="/account/password" role="menuitem" tabindex="-1" class="menu-item">"Change password"</a>
+                <form method="post" action=SignOutOtherSessions::PATH>
+                    <CsrfField/>
+                    <button type="submit" role="menuitem" tabindex="-1" class="menu-item">
+                        "Sign out other sessions"
+                    </button>
+                </form>
+                <form method="post" action=SignOut::PATH>
+                    <CsrfField/>
+                    <button type="submit" role="menuitem" tabindex="-1" class="menu-item">"Sign out"</button>
+                </form>
+            </MenuIsland>
+            <p class="menu-status" role="status" data-error-for="" hidden=status.is_none()>{status.clone()}</p>
+        </RpcForm>
     }
-    .into_any()
 }
 
 #[component]

@@ -1,11 +1,11 @@
 //! Settings › Organization › **Members**, rendered by the server. Each change is a form posted
 //! by `RpcForm` (a role select or the credentials checkbox submits itself when changed); the
 //! server function comes back here with a notice (`&notice=`). Removing asks first, in a
-//! dialog that is a URL state (`&remove=USER_ID`). Inviting, whose link is shown only once,
-//! is the one island of its own (`InviteMember`).
+//! dialog that is a URL state (`&remove=USER_ID`), as is Invite member (`&dialog=invite`),
+//! whose link is shown once, in the page, by `RpcForm`.
 
 use crate::api::members::{InviteMember, RemoveMember, RevokeInvite, UpdateMember, list_members};
-use crate::components::dialog::Dialog;
+use crate::components::copy::CopyButton;
 use crate::components::field::{Field, FormAlert};
 use crate::components::modal::{ModalDialog, QueryButton};
 use crate::components::rpc_form::RpcForm;
@@ -27,7 +27,13 @@ fn notice_text(notice: &str) -> Option<&'static str> {
 }
 
 #[component]
-pub fn MembersSettings(me: Me, remove: Option<String>, notice: Option<String>) -> impl IntoView {
+pub fn MembersSettings(
+    me: Me,
+    remove: Option<String>,
+    notice: Option<String>,
+    /// `invite`: the Invite member dialog is open.
+    dialog: Option<String>,
+) -> impl IntoView {
     let is_admin = me.permissions.can_manage_members();
     // Without JavaScript a refused change comes back in the URL; these read it.
     let refused = [
@@ -67,7 +73,14 @@ pub fn MembersSettings(me: Me, remove: Option<String>, notice: Option<String>) -
             <div class="settings-page">
                 <div class="page-head">
                     <h3>"Members"</h3>
-                    {is_admin.then(|| view! { <InviteMember/> })}
+                    {is_admin.then(|| view! {
+                        <QueryButton
+                            query=vec![("settings-modal", "open".into()), ("path", "members".into()), ("dialog", "invite".into())]
+                            label="Invite member"
+                            class="btn btn-primary"
+                            focus_key="invite-member".to_string()
+                        />
+                    })}
                 </div>
                 <RpcForm>
                     <div class="alert alert-error" role="alert" data-error-for="" hidden=refused.is_none()>
@@ -77,6 +90,7 @@ pub fn MembersSettings(me: Me, remove: Option<String>, notice: Option<String>) -
                     <MembersTable page is_admin/>
                 </RpcForm>
                 {confirm}
+                {(is_admin && dialog.as_deref() == Some("invite")).then(|| view! { <InviteDialogs/> })}
             </div>
         }
         .into_any()
@@ -254,103 +268,79 @@ fn RemoveDialog(member: MemberView) -> impl IntoView {
     }
 }
 
-/// **Invite member** and its two dialogs: the form, then the link, shown once (so it never
-/// goes through a URL). **Ok** loads the page again, with the new invite in its table.
-#[island]
-fn InviteMember() -> impl IntoView {
-    let invite = ServerAction::<InviteMember>::new();
-    let open = RwSignal::new(false);
-    view! {
-        <button
-            type="button"
-            class="btn btn-primary"
-            aria-expanded=move || open.get().to_string()
-            on:click=move |_| open.update(|v| *v = !*v)
-        >
-            "Invite member"
-        </button>
-        <Show when=move || open.get()>
-            <InviteDialogs invite on_done=move || open.set(false)/>
-        </Show>
-    }
-}
-
+/// **Invite member**: the form, in a dialog that is a URL state (`&dialog=invite`), then the
+/// link, shown once (so it never goes through a URL): `RpcForm` writes the answer into the
+/// hidden **Invite created** dialog and shows it in the form's place. **Ok** goes back to the
+/// page, the new invite in its table.
 #[component]
-fn InviteDialogs(
-    invite: ServerAction<InviteMember>,
-    on_done: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
-    let outcome = Signal::derive(move || invite.value().get());
-    let link = move || match invite.value().get() {
-        Some(Ok(link)) => Some(link),
-        _ => None,
+fn InviteDialogs() -> impl IntoView {
+    // Without JavaScript a refusal comes back in the URL (the button needs it, though: below).
+    let outcome = ServerAction::<InviteMember>::new().value().get_untracked();
+    let (email_error, role_error) = (
+        field_error(&outcome, "email"),
+        field_error(&outcome, "role"),
+    );
+    let general = general_error(&outcome);
+    let back = || {
+        vec![
+            ("settings-modal", "open".to_string()),
+            ("path", "members".to_string()),
+        ]
     };
-    let copied = RwSignal::new(false);
-    let close = Callback::new(move |()| {
-        let created = matches!(invite.value().get_untracked(), Some(Ok(_)));
-        invite.value().set(None);
-        on_done();
-        if created {
-            let _ = window().location().reload();
-        }
-    });
     view! {
-        <Show when=move || link().is_none()>
-            <Dialog title="Invite member".to_string() on_close=close>
-                <ActionForm action=invite attr:novalidate=true attr:class="stack">
+        <ModalDialog title="Invite member".to_string() opener="invite-member".to_string()>
+            <RpcForm>
+                <form
+                    id="invite-form"
+                    method="post"
+                    action=InviteMember::PATH
+                    novalidate=true
+                    class="stack"
+                    data-reveal="invite-created"
+                >
                     <CsrfField/>
-                    <FormAlert message=Signal::derive(move || general_error(&outcome.get()))/>
-                    <Field label="Email" name="email" kind="email" error=Signal::derive(move || field_error(&outcome.get(), "email"))/>
+                    <FormAlert message=Signal::derive(move || general.clone())/>
+                    <Field label="Email" name="email" kind="email" error=Signal::derive(move || email_error.clone())/>
                     <div class="field">
                         <label for="invite-role">"Role"</label>
-                        <select id="invite-role" name="role">
+                        <select id="invite-role" name="role" aria-describedby="invite-role-error">
                             <option value="Member" selected=true>"Member"</option>
                             <option value="Developer">"Developer"</option>
                             <option value="Admin">"Admin"</option>
                         </select>
-                        {move || field_error(&outcome.get(), "role").map(|m| view! { <p class="field-error">{m}</p> })}
+                        <p class="field-error" id="invite-role-error" data-error-for="role" hidden=role_error.is_none()>
+                            {role_error.clone()}
+                        </p>
                     </div>
                     <div class="checkbox">
                         <input type="checkbox" id="invite-manage" name="manage_credentials" value="on"/>
                         <label for="invite-manage">"Manage API credentials"</label>
                     </div>
-                    <div class="actions">
-                        <button type="button" class="btn btn-ghost" on:click=move |_| close.run(())>"Cancel"</button>
-                        <button type="submit" class="btn btn-primary" disabled=move || invite.pending().get()>
-                            "Create invite"
-                        </button>
-                    </div>
-                </ActionForm>
-            </Dialog>
-        </Show>
-        {move || link().map(|link| {
-            let to_copy = link.clone();
-            view! {
-                <Dialog title="Invite created".to_string() on_close=close>
-                    <p>"Send this link to your colleague. It works once and expires in 7 days; it is not shown again."</p>
-                    <p class="invite-link"><a class="mono" href=link.clone()>{link.clone()}</a></p>
-                    <div class="copy-row">
-                        <label class="visually-hidden" for="invite-link">"Invite link"</label>
-                        <input id="invite-link" type="text" readonly=true class="mono" value=link.clone()/>
-                        <button
-                            type="button"
-                            class="btn"
-                            on:click=move |_| {
-                                crate::components::clipboard::copy(to_copy.clone());
-                                copied.set(true);
-                            }
-                        >
-                            {move || if copied.get() { "Copied" } else { "Copy" }}
-                        </button>
-                    </div>
-                    <div class="actions">
-                        <button type="button" class="btn btn-primary" on:click=move |_| close.run(())>
-                            "Ok"
-                        </button>
-                    </div>
-                </Dialog>
-            }
-        })}
+                </form>
+                <noscript>
+                    <p class="hint">"The invite link is shown only once, so inviting needs JavaScript."</p>
+                </noscript>
+                <div class="actions">
+                    <QueryButton query=back() label="Cancel" class="btn btn-ghost" close=true/>
+                    <button type="submit" form="invite-form" class="btn btn-primary" disabled=true data-needs-script="">
+                        "Create invite"
+                    </button>
+                </div>
+            </RpcForm>
+        </ModalDialog>
+        <div id="invite-created" hidden=true>
+            <ModalDialog title="Invite created".to_string() opener="invite-member".to_string()>
+                <p>"Send this link to your colleague. It works once and expires in 7 days; it is not shown again."</p>
+                <p class="invite-link"><a class="mono" data-reveal-href="" data-reveal-text=""></a></p>
+                <div class="copy-row">
+                    <label class="visually-hidden" for="invite-link">"Invite link"</label>
+                    <input id="invite-link" type="text" readonly=true class="mono" data-reveal-value=""/>
+                    <CopyButton target="invite-link".to_string()/>
+                </div>
+                <div class="actions">
+                    <QueryButton query=back() label="Ok" class="btn btn-primary" close=true/>
+                </div>
+            </ModalDialog>
+        </div>
     }
-    .into_any()
 }

@@ -24,6 +24,8 @@ pub struct SettingsQuery {
     pub updated: bool,
     /// Members: whose removal to confirm.
     pub remove: Option<String>,
+    /// Members: `invite`, the Invite member dialog.
+    pub dialog: Option<String>,
     /// What the change that came back here did.
     pub notice: Option<String>,
     /// Audit log: the filters and page.
@@ -51,7 +53,7 @@ pub fn SettingsModal(me: Me, query: SettingsQuery) -> impl IntoView {
     };
     let content = match page.as_str() {
         "members" => view! {
-            <members::MembersSettings me remove=query.remove notice=query.notice/>
+            <members::MembersSettings me remove=query.remove notice=query.notice dialog=query.dialog/>
         }
         .into_any(),
         "audit" => view! { <audit::AuditLogSettings query=query.audit/> }.into_any(),
