@@ -86,7 +86,7 @@ for (const path of ["general", "members", "audit", "api"]) {
       });
     const settings = page.getByRole("dialog", { name: "Settings" });
     await expect(settings.getByRole("link", { name: "General" })).toBeVisible();
-    // Hydrated: the client-side router answers a click without a full load.
+    // Usable: the Settings navigation and Close work (each a full load of a server page).
     await settings.getByRole("link", { name: "Members" }).click();
     await expect(settings.getByRole("heading", { name: "Members" })).toBeVisible();
     await settings.getByRole("button", { name: "Close" }).click();
