@@ -1,6 +1,6 @@
 //! The security headers of the main listener's answers (PRODUCT.md §11): a Content Security
 //! Policy that allows only the instance itself, `no-store` on console pages and `/rpc`
-//! answers, and HSTS over https.
+//! answers, `no-cache` on the browser bundle, and HSTS over https.
 
 use app::ssr::CspNonce;
 use axum::extract::Request;
@@ -22,6 +22,11 @@ pub const HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
 
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 
+/// The browser bundle (`/pkg/`) is asked again on every page load (a 304 when unchanged): a
+/// page names the islands of the bundle built with it, and an older bundle kept by the browser
+/// after an upgrade would lack them (their buttons would stay inert).
+const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
+
 /// Random characters in each console answer's nonce (base62: about 131 bits).
 const NONCE_LEN: usize = 22;
 
@@ -41,6 +46,7 @@ fn console_policy(nonce: &str) -> HeaderValue {
 /// console pages and server-function answers are never stored by a cache or the browser.
 pub async fn console(mut request: Request, next: Next) -> Response {
     let rpc = request.uri().path().starts_with("/rpc/");
+    let bundle = request.uri().path().starts_with("/pkg/");
     let nonce = secrets::random_base62(NONCE_LEN);
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
@@ -53,6 +59,8 @@ pub async fn console(mut request: Request, next: Next) -> Response {
     }
     if html || rpc {
         headers.insert(header::CACHE_CONTROL, NO_STORE);
+    } else if bundle {
+        headers.insert(header::CACHE_CONTROL, REVALIDATE);
     }
     response
 }

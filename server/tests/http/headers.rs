@@ -56,6 +56,26 @@ async fn console_pages_carry_a_nonce_policy_and_no_store() {
 }
 
 #[tokio::test]
+async fn the_browser_bundle_is_revalidated_on_every_page_load() {
+    let app = sqlite_app().await;
+    // The tests' site root is the temporary folder: a bundle file of this test's own there.
+    let pkg = std::env::temp_dir().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("headers-test.wasm"), b"\0asm").unwrap();
+    let res = reqwest::get(format!("{}/pkg/headers-test.wasm", app.base))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "cache-control"), "no-cache");
+    // A missing file is the console's 404 page, which is never stored.
+    let res = reqwest::get(format!("{}/pkg/no-such-file.wasm", app.base))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&res, "cache-control"), "no-store");
+}
+
+#[tokio::test]
 async fn rpc_answers_and_shown_once_secrets_are_not_stored() {
     let app = sqlite_app().await;
     let admin = app.admin().await;
