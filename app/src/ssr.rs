@@ -113,8 +113,19 @@ pub fn session_token() -> Option<String> {
     request_cookie(use_context::<ServerContext>()?.cookies.session())
 }
 
+/// The signed-in member the page gate found for a page load (`server::page_gate`), placed in
+/// the request's extensions so that the server functions the page calls while it renders do
+/// not look the session up again.
+#[derive(Clone, Debug)]
+pub struct GatePrincipal(pub Principal);
+
 /// The signed-in member, or `Unauthenticated` (401).
 pub async fn principal() -> Result<Principal, AppError> {
+    let found = use_context::<Parts>().and_then(|p| p.extensions.get::<GatePrincipal>().cloned());
+    if let Some(GatePrincipal(mut principal)) = found {
+        principal.address = client_address();
+        return Ok(principal);
+    }
     let ctx = context()?;
     let token = session_token().ok_or_else(|| fail(ServiceError::Unauthenticated))?;
     let mut principal = ctx

@@ -3,7 +3,7 @@
 //! pages. The console's own checks (server functions) still refuse on their own.
 
 use crate::AppState;
-use app::ssr::cookie_value;
+use app::ssr::{GatePrincipal, cookie_value};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -28,7 +28,7 @@ fn page_of(path: &str) -> Page {
     }
 }
 
-pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if request.method() != Method::GET {
         return next.run(request).await;
     }
@@ -41,16 +41,15 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         Err(response) => return response,
     };
     let session = cookie_value(request.headers(), state.cookies.session());
-    let signed_in = || async {
+    let principal = || async {
         match &session {
             Some(token) => state
                 .services
                 .principal_for_session(token, state.services.now())
                 .await
                 .ok()
-                .flatten()
-                .is_some(),
-            None => false,
+                .flatten(),
+            None => None,
         }
     };
     match page {
@@ -59,15 +58,21 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         Page::Console | Page::Login | Page::Signup if !set_up => {
             return Redirect::to("/setup").into_response();
         }
-        Page::Console if !signed_in().await => {
-            // Keep a deep link such as /?settings-modal=open&path=api for after sign-in.
-            let target = match request.uri().path_and_query().map(|p| p.as_str()) {
-                None | Some("/") => "/login".to_string(),
-                Some(here) => format!("/login?next={}", urlencode(here)),
-            };
-            return Redirect::to(&target).into_response();
-        }
-        Page::Login | Page::Signup if signed_in().await => {
+        Page::Console => match principal().await {
+            // Looked up once: the page's server functions take it from here.
+            Some(found) => {
+                request.extensions_mut().insert(GatePrincipal(found));
+            }
+            None => {
+                // Keep a deep link such as /?settings-modal=open&path=api for after sign-in.
+                let target = match request.uri().path_and_query().map(|p| p.as_str()) {
+                    None | Some("/") => "/login".to_string(),
+                    Some(here) => format!("/login?next={}", urlencode(here)),
+                };
+                return Redirect::to(&target).into_response();
+            }
+        },
+        Page::Login | Page::Signup if principal().await.is_some() => {
             let next = request.uri().query().and_then(|q| {
                 form_urlencoded::parse(q.as_bytes())
                     .find(|(k, _)| k == "next")

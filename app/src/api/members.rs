@@ -66,7 +66,7 @@ pub async fn update_member(
         )
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&members_notice("member-updated"));
+    leptos_axum::redirect(&MembersNotice::MemberUpdated.href());
     Ok(updated)
 }
 
@@ -79,7 +79,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
         .remove_member(admin, &user_id, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&members_notice("member-removed"));
+    leptos_axum::redirect(&MembersNotice::MemberRemoved.href());
     Ok(())
 }
 
@@ -92,14 +92,54 @@ pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
         .revoke_invite(admin, &invite_id, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&members_notice("invite-revoked"));
+    leptos_axum::redirect(&MembersNotice::InviteRevoked.href());
     Ok(())
 }
 
-/// The Members page, saying what the change did (`pages::settings::members::notice_text`).
-#[cfg(feature = "ssr")]
-fn members_notice(notice: &str) -> String {
-    format!("/?settings-modal=open&path=members&notice={notice}")
+/// What a change on the Members page says when its server function brings the page back
+/// (`&notice=CODE`): only these codes are read, so nothing of the URL is shown as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembersNotice {
+    MemberUpdated,
+    MemberRemoved,
+    InviteRevoked,
+}
+
+impl MembersNotice {
+    const ALL: [MembersNotice; 3] = [
+        MembersNotice::MemberUpdated,
+        MembersNotice::MemberRemoved,
+        MembersNotice::InviteRevoked,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            MembersNotice::MemberUpdated => "member-updated",
+            MembersNotice::MemberRemoved => "member-removed",
+            MembersNotice::InviteRevoked => "invite-revoked",
+        }
+    }
+
+    pub fn text(self) -> &'static str {
+        match self {
+            MembersNotice::MemberUpdated => "Member updated",
+            MembersNotice::MemberRemoved => "Member removed",
+            MembersNotice::InviteRevoked => "Invite revoked",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<MembersNotice> {
+        Self::ALL.into_iter().find(|n| n.code() == code)
+    }
+
+    /// The Members page, saying this.
+    pub fn href(self) -> String {
+        format!(
+            "{}&notice={}",
+            crate::pages::console::settings_link("members"),
+            self.code()
+        )
+    }
 }
 
 /// Renames the organization; then Settings › General again, which says so (the new name shows
@@ -113,6 +153,24 @@ pub async fn rename_organization(name: String) -> Result<(), AppError> {
         .rename_organization(admin, &name, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect("/?settings-modal=open&path=general&updated=1");
+    leptos_axum::redirect(&format!(
+        "{}&updated=1",
+        crate::pages::console::settings_link("general")
+    ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MembersNotice;
+
+    #[test]
+    fn a_notice_comes_back_from_its_own_link_and_nothing_else_is_read() {
+        for notice in MembersNotice::ALL {
+            let code = notice.href().rsplit_once("&notice=").unwrap().1.to_string();
+            assert_eq!(MembersNotice::parse(&code), Some(notice));
+        }
+        assert_eq!(MembersNotice::parse("<script>"), None);
+        assert_eq!(MembersNotice::parse(""), None);
+    }
 }

@@ -1,5 +1,11 @@
 use leptos::prelude::*;
 
+/// The id of a dialog's title, which names it: from the title, so that two dialogs on one page
+/// (a form and the answer it reveals) have their own.
+pub fn title_id(title: &str) -> String {
+    format!("dialog-title-{}", title.to_lowercase().replace(' ', "-"))
+}
+
 /// A modal dialog with an accessible name. Escape calls `on_close`; Tab stays inside; the focus
 /// goes back to what had it when the dialog closes.
 #[component]
@@ -9,9 +15,9 @@ pub fn Dialog(
     #[prop(default = "dialog")] class: &'static str,
     children: Children,
 ) -> impl IntoView {
-    let title_id = format!("dialog-title-{}", title.to_lowercase().replace(' ', "-"));
+    let title_id = title_id(&title);
     let labelled_by = title_id.clone();
-    let mark = super::focus::restore_focus_on_close(None);
+    let mark = super::focus::restore_focus_on_close();
     super::focus::trap_tab_while_mounted();
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {

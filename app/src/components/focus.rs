@@ -5,14 +5,11 @@
 /// the dialog goes away, so keyboard users stay where they were. Answers the dialog's mark, for
 /// its `data-modal` attribute: the focus goes back only if it was inside this dialog (or lost),
 /// never when another dialog has taken it (the created-secret dialog replacing a slide-over).
-/// A dialog the server renders passes its own `fixed` mark, the same in both renders.
-pub fn restore_focus_on_close(fixed: Option<&'static str>) -> String {
+/// (A dialog the server renders goes back by `modal::ModalLayer`, across a page load.)
+pub fn restore_focus_on_close() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    let mark = match fixed {
-        Some(mark) => mark.to_string(),
-        None => NEXT.fetch_add(1, Ordering::Relaxed).to_string(),
-    };
+    let mark = NEXT.fetch_add(1, Ordering::Relaxed).to_string();
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast;

@@ -119,7 +119,7 @@ pub fn ModalDialog(
     #[prop(default = "dialog")] class: &'static str,
     children: Children,
 ) -> impl IntoView {
-    let title_id = format!("dialog-title-{}", title.to_lowercase().replace(' ', "-"));
+    let title_id = super::dialog::title_id(&title);
     let labelled_by = title_id.clone();
     view! {
         <ModalLayer opener>

@@ -66,17 +66,17 @@ mod browser {
     }
 
     pub fn submit_on_change(ev: leptos::ev::Event) {
-        let form = ev.target().and_then(|t| {
-            t.dyn_into::<web_sys::HtmlInputElement>()
-                .ok()
-                .and_then(|i| i.form())
-                .or_else(|| {
-                    ev.target()
-                        .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                        .and_then(|s| s.form())
-                })
-        });
-        if let Some(form) = form.filter(|f| f.has_attribute("data-submit-on-change")) {
+        let form = ev
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|control| {
+                control
+                    .closest("form[data-submit-on-change]")
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|form| form.dyn_into::<HtmlFormElement>().ok());
+        if let Some(form) = form {
             let _ = form.request_submit();
         }
     }

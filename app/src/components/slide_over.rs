@@ -13,7 +13,7 @@ pub fn SlideOver(
 ) -> impl IntoView {
     let title_id = format!("slideover-{}", title.to_lowercase().replace(' ', "-"));
     let labelled_by = title_id.clone();
-    let mark = super::focus::restore_focus_on_close(None);
+    let mark = super::focus::restore_focus_on_close();
     super::focus::trap_tab_while_mounted();
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {

@@ -9,6 +9,7 @@ use crate::error::{Submission, field_error, general_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use server_fn::ServerFn;
 
 #[component]
 pub(crate) fn AuthLayout(
@@ -58,38 +59,37 @@ fn AccountFields(outcome: Signal<Submission<()>>) -> impl IntoView {
     }
 }
 
+/// The setup and sign-up form, posted to the server function at `path`; `outcome` is its
+/// refusal, when the browser posted it without the WASM and came back.
+#[component]
+fn AccountForm(path: &'static str, outcome: Submission<()>) -> impl IntoView {
+    let outcome = Signal::derive(move || outcome.clone());
+    view! {
+        <RpcForm>
+            <form method="post" action=path novalidate=true class="stack">
+                <AccountFields outcome/>
+                <button type="submit" class="btn btn-primary">"Create account"</button>
+            </form>
+        </RpcForm>
+    }
+}
+
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let action = ServerAction::<SetUp>::new();
-    let outcome = Signal::derive(move || action.value().get());
+    let outcome = ServerAction::<SetUp>::new().value().get_untracked();
     view! {
         <AuthLayout title="Set up Portcullis" subtitle="Create the first account and its organization.">
-            <RpcForm>
-                <ActionForm action=action attr:novalidate=true attr:class="stack">
-                    <AccountFields outcome/>
-                    <button type="submit" class="btn btn-primary">
-                        "Create account"
-                    </button>
-                </ActionForm>
-            </RpcForm>
+            <AccountForm path=SetUp::PATH outcome/>
         </AuthLayout>
     }
 }
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
-    let outcome = Signal::derive(move || action.value().get());
+    let outcome = ServerAction::<SignUp>::new().value().get_untracked();
     view! {
         <AuthLayout title="Create your organization" subtitle="You will be its first Admin.">
-            <RpcForm>
-                <ActionForm action=action attr:novalidate=true attr:class="stack">
-                    <AccountFields outcome/>
-                    <button type="submit" class="btn btn-primary">
-                        "Create account"
-                    </button>
-                </ActionForm>
-            </RpcForm>
+            <AccountForm path=SignUp::PATH outcome/>
             <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
         </AuthLayout>
     }

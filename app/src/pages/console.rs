@@ -5,6 +5,7 @@ use super::settings::{AuditQuery, SettingsModal, SettingsQuery};
 use crate::api::account::SignOutOtherSessions;
 use crate::api::auth::{SignOut, get_me};
 use crate::components::menu::MenuIsland;
+use crate::components::modal::QueryButton;
 use crate::components::rpc_form::RpcForm;
 use crate::csrf::CsrfField;
 use crate::error::AppError;
@@ -17,6 +18,15 @@ use server_fn::ServerFn;
 /// The link that opens the Settings modal on `page`.
 pub fn settings_link(page: &str) -> String {
     format!("/?settings-modal=open&path={page}")
+}
+
+/// The same place as `settings_link`, as the query of a `QueryButton`, `more` pairs after it.
+pub fn settings_query(page: &str, more: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    [("settings-modal", "open"), ("path", page)]
+        .iter()
+        .chain(more)
+        .map(|&(name, value)| (name, value.to_string()))
+        .collect()
 }
 
 #[component]
@@ -71,12 +81,13 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                 <nav class="sidebar-nav" aria-label="Main">
                     <a href="/" class="nav-item active" aria-current="page">"Overview"</a>
                 </nav>
-                // A form, so that the button works before (or without) the WASM.
-                <form class="sidebar-bottom" method="get" action="/">
-                    <input type="hidden" name="settings-modal" value="open"/>
-                    <input type="hidden" name="path" value="general"/>
-                    <button type="submit" class="nav-item" data-focus-key="settings">"Settings"</button>
-                </form>
+                <QueryButton
+                    query=settings_query("general", &[])
+                    label="Settings"
+                    class="nav-item"
+                    focus_key="settings".to_string()
+                    form_class="sidebar-bottom"
+                />
             </aside>
             <div class="console-main" aria-hidden=behind_settings>
                 <header class="topbar">

@@ -4,7 +4,9 @@
 //! dialog that is a URL state (`&remove=USER_ID`), as is Invite member (`&dialog=invite`),
 //! whose link is shown once, in the page, by `RpcForm`.
 
-use crate::api::members::{InviteMember, RemoveMember, RevokeInvite, UpdateMember, list_members};
+use crate::api::members::{
+    InviteMember, MembersNotice, RemoveMember, RevokeInvite, UpdateMember, list_members,
+};
 use crate::components::copy::CopyButton;
 use crate::components::field::{Field, FormAlert};
 use crate::components::modal::{ModalDialog, QueryButton};
@@ -15,16 +17,6 @@ use domain::Role;
 use domain::models::{Me, MemberView, MembersPage};
 use leptos::prelude::*;
 use server_fn::ServerFn;
-
-/// What a change that came back here says.
-fn notice_text(notice: &str) -> Option<&'static str> {
-    match notice {
-        "member-updated" => Some("Member updated"),
-        "member-removed" => Some("Member removed"),
-        "invite-revoked" => Some("Invite revoked"),
-        _ => None,
-    }
-}
 
 #[component]
 pub fn MembersSettings(
@@ -54,7 +46,10 @@ pub fn MembersSettings(
     .flatten()
     .next()
     .map(|e| e.to_string());
-    let notice = notice.as_deref().and_then(notice_text);
+    let notice = notice
+        .as_deref()
+        .and_then(MembersNotice::parse)
+        .map(MembersNotice::text);
     // A Suspense of its own: the console's renders what it holds, not what a Suspend in it
     // would resolve to later.
     let content = Suspend::new(async move {
@@ -75,7 +70,7 @@ pub fn MembersSettings(
                     <h3>"Members"</h3>
                     {is_admin.then(|| view! {
                         <QueryButton
-                            query=vec![("settings-modal", "open".into()), ("path", "members".into()), ("dialog", "invite".into())]
+                            query=super::settings_query("members", &[("dialog", "invite")])
                             label="Invite member"
                             class="btn btn-primary"
                             focus_key="invite-member".to_string()
@@ -227,7 +222,7 @@ fn MemberRow(member: MemberView, is_admin: bool) -> impl IntoView {
             </td>
             <td>
                 <QueryButton
-                    query=vec![("settings-modal", "open".into()), ("path", "members".into()), ("remove", id.clone())]
+                    query=super::settings_query("members", &[("remove", &id)])
                     label="Remove"
                     class="btn btn-ghost btn-small"
                     aria_label=format!("Remove {}", member.name)
@@ -252,7 +247,7 @@ fn RemoveDialog(member: MemberView) -> impl IntoView {
                 <div class="alert alert-error" role="alert" data-error-for="" hidden=true></div>
                 <div class="actions">
                     <QueryButton
-                        query=vec![("settings-modal", "open".into()), ("path", "members".into())]
+                        query=super::settings_query("members", &[])
                         label="Cancel"
                         class="btn btn-ghost"
                         close=true
@@ -281,12 +276,7 @@ fn InviteDialogs() -> impl IntoView {
         field_error(&outcome, "role"),
     );
     let general = general_error(&outcome);
-    let back = || {
-        vec![
-            ("settings-modal", "open".to_string()),
-            ("path", "members".to_string()),
-        ]
-    };
+    let back = || super::settings_query("members", &[]);
     view! {
         <ModalDialog title="Invite member".to_string() opener="invite-member".to_string()>
             <RpcForm>

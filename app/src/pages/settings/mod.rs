@@ -5,12 +5,11 @@
 
 mod api;
 mod audit;
-mod data;
 mod general;
 mod members;
 
-pub use super::console::settings_link;
-use crate::components::modal::ModalLayer;
+pub use super::console::{settings_link, settings_query};
+use crate::components::modal::{ModalLayer, QueryButton};
 pub use audit::AuditQuery;
 use domain::models::Me;
 use leptos::prelude::*;
@@ -68,7 +67,6 @@ pub fn SettingsModal(me: Me, query: SettingsQuery) -> impl IntoView {
                     role="dialog"
                     aria-modal="true"
                     aria-labelledby="settings-title"
-                    data-modal="settings"
                     tabindex="-1"
                 >
                     <nav class="settings-nav" aria-label="Settings pages">
@@ -83,9 +81,7 @@ pub fn SettingsModal(me: Me, query: SettingsQuery) -> impl IntoView {
                         })}
                     </nav>
                     <section class="settings-content">
-                        <form method="get" action="/" data-close="" class="close">
-                            <button type="submit" class="btn btn-ghost">"Close"</button>
-                        </form>
+                        <QueryButton query=Vec::new() label="Close" class="btn btn-ghost" close=true form_class="close"/>
                         {content}
                     </section>
                 </div>

@@ -13,7 +13,7 @@ mod usage_chart;
 use crate::api::credentials::{
     CreateApiClient, CreateRestrictedToken, DeleteApiClient, DeleteRestrictedToken,
     RegenerateRestrictedToken, RevokeRestrictedToken, RotateClientSecret, SetApiClientDisabled,
-    UpdateApiClient, UpdateRestrictedToken,
+    UpdateApiClient, UpdateRestrictedToken, list_credentials,
 };
 use crate::components::dialog::Dialog;
 use crate::components::menu::{MenuButton, MenuHandle};
@@ -88,7 +88,6 @@ impl ApiPage {
 
 #[island]
 pub fn ApiSettings(me: Me) -> impl IntoView {
-    super::data::SettingsData::provide();
     let perms = me.permissions;
     if !perms.can_view_api_page() {
         return view! {
@@ -121,10 +120,11 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
         app_types: RwSignal::new(ApplicationTypes::default()),
         logo_version: RwSignal::new(0),
     };
-    // Loaded on the server for the first render (the page works without JavaScript),
-    // reloaded after each change.
-    let data = super::data::SettingsData::get();
-    super::data::reload_on_change(data.credentials_changes, move || {
+    // Loaded on the server for the first render and serialized into the page (which works
+    // without JavaScript), loaded again after each completed change: the actions' versions are
+    // its source. Made here, once, outside any closure: the browser hydrates an island's
+    // resources in the order the server made them.
+    let versions = move || {
         page.create_client.version().get()
             + page.update_client.version().get()
             + page.delete_client.version().get()
@@ -136,8 +136,8 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
             + page.regenerate_token.version().get()
             + page.revoke_token.version().get()
             + page.logo_version.get() as usize
-    });
-    let credentials = data.credentials;
+    };
+    let credentials = Resource::new(versions, |_| list_credentials(String::new()));
     watch_outcomes(page);
     Effect::new(move || {
         if let Some(Ok(list)) = credentials.get() {
