@@ -1,4 +1,5 @@
 import { test, expect, type Page, type Browser, type Locator } from "@playwright/test";
+import { closeShownOnce, hydrated, openAddApiClient, openAddToken, openRow } from "./helpers";
 
 // The API page, statement by statement (PRODUCT.md §2–§4). This file signs up its own
 // organization, so it does not depend on the accounts tests beyond the instance being set up.
@@ -39,9 +40,7 @@ async function openApiPage(page: Page): Promise<Locator> {
 }
 
 async function addClient(page: Page, name: string, fields: { description?: string; origins?: string } = {}) {
-  await page.getByRole("button", { name: "Add New" }).click();
-  await page.getByRole("menuitem", { name: /API Client/ }).click();
-  const panel = page.getByRole("dialog", { name: "Add API Client" });
+  const panel = await openAddApiClient(page, page_settings(page));
   await panel.getByLabel("Client Name").fill(name);
   if (fields.description) await panel.getByLabel("Description").fill(fields.description);
   if (fields.origins) await panel.getByLabel("Allowed Origins").fill(fields.origins);
@@ -50,8 +49,7 @@ async function addClient(page: Page, name: string, fields: { description?: strin
   await expect(created).toBeVisible();
   const secret = (await created.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
   const id = (await created.getByRole("button", { name: "Copy Client ID" }).textContent())!.trim();
-  await created.getByRole("button", { name: "Ok" }).click();
-  await expect(created).toBeHidden();
+  await closeShownOnce(page, created);
   return { secret, id };
 }
 
@@ -111,10 +109,7 @@ test("a new organization's API page: banner and actions, tables hidden while emp
 test("creating an API Client refuses a bad origin inline, then shows the secret once", async ({ page, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await signIn(page, admin.email, admin.password);
-  await openApiPage(page);
-  await page.getByRole("button", { name: "Add New" }).click();
-  await page.getByRole("menuitem", { name: /API Client/ }).click();
-  const panel = page.getByRole("dialog", { name: "Add API Client" });
+  const panel = await openAddApiClient(page, await openApiPage(page));
   await expect(panel.getByLabel("credentials:read")).toBeChecked();
   await expect(panel.getByLabel("credentials:write")).not.toBeChecked();
   await panel.getByLabel("Client Name").fill("beta sync");
@@ -137,8 +132,7 @@ test("creating an API Client refuses a bad origin inline, then shows the secret 
   await created.getByRole("button", { name: "Copy Client Secret" }).click();
   await expect(created.getByText("Copied")).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(clientSecret);
-  await created.getByRole("button", { name: "Ok" }).click();
-  await expect(created).toBeHidden();
+  await closeShownOnce(page, created);
 
   const settings = page_settings(page);
   const row = settings.getByRole("row", { name: /beta sync/ });
@@ -151,11 +145,13 @@ test("creating an API Client refuses a bad origin inline, then shows the secret 
   await page.reload();
   await expect(page_settings(page).getByRole("row", { name: /beta sync/ })).toBeVisible();
   expect(await page.content()).not.toContain(clientSecret);
+  await hydrated(page);
 
   // The Client ID copies from the table (and, as anywhere on the row, opens the row).
   await page_settings(page).getByRole("row", { name: /beta sync/ }).getByRole("button", { name: "Copy Client ID" }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(clientId);
   await expect(page.getByRole("dialog", { name: "Edit API Client" })).toBeVisible();
+  await hydrated(page);
   await page.keyboard.press("Escape");
   await expect(page.getByRole("dialog", { name: "Edit API Client" })).toHaveCount(0);
 });
@@ -174,10 +170,7 @@ test("rows are sorted by name case-insensitively; empty description shows -", as
 
 test("a Restricted Access Token: bad IP named inline, token shown once, pills", async ({ page }) => {
   await signIn(page, admin.email, admin.password);
-  await openApiPage(page);
-  await page.getByRole("button", { name: "Add New" }).click();
-  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
-  const panel = page.getByRole("dialog", { name: "Add Restricted Access Token" });
+  const panel = await openAddToken(page, await openApiPage(page));
   await panel.getByLabel("Token Name").fill("Kiosk");
   await panel.getByLabel("Allowed IP Addresses").fill("203.0.113.7/24, 300.1.1.1");
   await panel.getByRole("button", { name: "Add" }).click();
@@ -191,7 +184,7 @@ test("a Restricted Access Token: bad IP named inline, token shown once, pills", 
   await expect(created).toBeVisible();
   const token = (await created.getByRole("button", { name: "Copy value" }).textContent())!.trim();
   expect(token).toMatch(/^pcr_[0-9A-Za-z]{46}$/);
-  await created.getByRole("button", { name: "Ok" }).click();
+  await closeShownOnce(page, created);
   const row = page_settings(page).getByRole("row", { name: /Kiosk/ });
   await expect(row).toContainText(`•••• ${token.slice(-4)}`);
   for (const ip of ["203.0.113.0/24", "198.51.100.9", "2001:db8::/32"]) {
@@ -203,8 +196,7 @@ test("a Restricted Access Token: bad IP named inline, token shown once, pills", 
 test("edit with Update, and delete with a confirmation naming the credential", async ({ page }) => {
   await signIn(page, admin.email, admin.password);
   const settings = await openApiPage(page);
-  await settings.getByRole("row", { name: /charlie/ }).click();
-  const panel = page.getByRole("dialog", { name: "Edit API Client" });
+  const panel = await openRow(page, settings, /charlie/, "Edit API Client");
   await expect(panel.getByLabel("Client Name")).toHaveValue("charlie");
   await panel.getByLabel("Description").fill("Renamed by the test");
   await panel.getByLabel("Allowed Origins").fill("*");
@@ -216,6 +208,7 @@ test("edit with Update, and delete with a confirmation naming the credential", a
   await expect(settings.getByRole("row", { name: /charlie/ })).toContainText("Renamed by the test");
 
   // Keyboard: Enter on a focused row opens it.
+  await hydrated(page);
   await settings.getByRole("row", { name: /Kiosk/ }).focus();
   await page.keyboard.press("Enter");
   const tokenPanel = page.getByRole("dialog", { name: "Edit Restricted Access Token" });
@@ -227,8 +220,8 @@ test("edit with Update, and delete with a confirmation naming the credential", a
   await expect(settings.getByRole("heading", { name: "Restricted Access Tokens" })).toHaveCount(0);
 
   // An Admin can disable an API Client: its status turns red.
-  await settings.getByRole("row", { name: /Alpha reporting/ }).click();
-  await page.getByRole("dialog", { name: "Edit API Client" }).getByRole("button", { name: "Disable" }).click();
+  const alpha = await openRow(page, settings, /Alpha reporting/, "Edit API Client");
+  await alpha.getByRole("button", { name: "Disable" }).click();
   await expect(page.getByRole("status")).toHaveText("API Client disabled");
   const status = settings.getByRole("row", { name: /Alpha reporting/ }).getByText("disabled");
   await expect(status).toHaveCSS("color", "rgb(201, 42, 42)");
@@ -239,21 +232,18 @@ test("a Member with Manage API credentials manages tokens but sees the API Clien
   const { context, page: memberPage } = await newMember(browser, page, flagged, true);
   const settings = await openApiPage(memberPage);
   await expect(settings.getByRole("link", { name: "View Docs" })).toBeVisible();
-  await settings.getByRole("row", { name: /beta sync/ }).click();
-  const panel = memberPage.getByRole("dialog", { name: "Edit API Client" });
+  const panel = await openRow(memberPage, settings, /beta sync/, "Edit API Client");
   await expect(panel.getByLabel("Client Name")).toBeDisabled();
   await expect(panel.getByRole("button", { name: "Update" })).toBeDisabled();
   await expect(panel.getByRole("button", { name: "Delete" })).toBeDisabled();
   await memberPage.keyboard.press("Escape");
-  await settings.getByRole("button", { name: "Add New" }).click();
-  await memberPage.getByRole("menuitem", { name: /API Client/ }).click();
-  const add = memberPage.getByRole("dialog", { name: "Add API Client" });
+  await expect(panel).toHaveCount(0);
+  const add = await openAddApiClient(memberPage, settings);
   await expect(add.getByLabel("Client Name")).toBeDisabled();
   await expect(add.getByRole("button", { name: "Add" })).toBeDisabled();
   await add.getByRole("button", { name: "Cancel" }).click();
-  await settings.getByRole("button", { name: "Add New" }).click();
-  await memberPage.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
-  const tokenPanel = memberPage.getByRole("dialog", { name: "Add Restricted Access Token" });
+  await expect(add).toHaveCount(0);
+  const tokenPanel = await openAddToken(memberPage, settings);
   await tokenPanel.getByLabel("Token Name").fill("Member kiosk");
   await tokenPanel.getByLabel("Allowed IP Addresses").fill("192.0.2.1");
   await tokenPanel.getByRole("button", { name: "Add" }).click();
@@ -277,10 +267,7 @@ test("a Member without the flag sees the banner and tables only", async ({ brows
 
 test("a rate limit and a quota: refused inline when not a positive number, kept on edit", async ({ page }) => {
   await signIn(page, admin.email, admin.password);
-  await openApiPage(page);
-  await page.getByRole("button", { name: "Add New" }).click();
-  await page.getByRole("menuitem", { name: /API Client/ }).click();
-  const panel = page.getByRole("dialog", { name: "Add API Client" });
+  const panel = await openAddApiClient(page, await openApiPage(page));
   await panel.getByLabel("Client Name").fill("limited sync");
   const rate = panel.getByRole("group", { name: "Rate limit" });
   const quota = panel.getByRole("group", { name: "Quota" });
@@ -297,7 +284,7 @@ test("a rate limit and a quota: refused inline when not a positive number, kept 
   await expect(created).toBeVisible();
   const secret = (await created.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
   const id = (await created.getByRole("button", { name: "Copy Client ID" }).textContent())!.trim();
-  await created.getByRole("button", { name: "Ok" }).click();
+  await closeShownOnce(page, created);
 
   // Last used: "-" until the client calls the API, then how long ago.
   const settings = page.getByRole("dialog", { name: "Settings" });

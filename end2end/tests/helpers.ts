@@ -39,18 +39,60 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
 }
 
+/**
+ * Waits until the page loaded last has its islands running. Each slide-over, dialog and change
+ * on the API page is a page load of its own (a URL state); what only a browser can do (Escape,
+ * a click on a row, Add New's menu) works once the islands are. Call it after something of the
+ * new page is seen, so that it is the new page's mark that is waited for.
+ */
+export async function hydrated(page: Page) {
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
+
 /** Opens Settings › Developer › API on a full load, once the page is hydrated. */
 export async function openApiSettings(page: Page) {
   await page.goto("/?settings-modal=open&path=api");
-  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  await hydrated(page);
   return page.getByRole("dialog", { name: "Settings" });
 }
 
 /** Opens the Add API Client slide-over from the API page. */
 export async function openAddApiClient(page: Page, settings: Locator) {
+  await hydrated(page);
   await settings.getByRole("button", { name: "Add New" }).click();
   await page.getByRole("menuitem", { name: /API Client/ }).click();
-  return page.getByRole("dialog", { name: "Add API Client" });
+  const panel = page.getByRole("dialog", { name: "Add API Client" });
+  await expect(panel).toBeVisible();
+  await hydrated(page);
+  return panel;
+}
+
+/** Opens the Add Restricted Access Token slide-over from the API page. */
+export async function openAddToken(page: Page, settings: Locator) {
+  await hydrated(page);
+  await settings.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
+  const panel = page.getByRole("dialog", { name: "Add Restricted Access Token" });
+  await expect(panel).toBeVisible();
+  await hydrated(page);
+  return panel;
+}
+
+/** Opens a row's Edit slide-over (`dialog`: its title) by a click. */
+export async function openRow(page: Page, settings: Locator, name: RegExp, dialog: string) {
+  await hydrated(page);
+  await settings.getByRole("row", { name }).click();
+  const panel = page.getByRole("dialog", { name: dialog });
+  await expect(panel).toBeVisible();
+  await hydrated(page);
+  return panel;
+}
+
+/** Closes a shown-once dialog with Ok and waits for the API page behind it. */
+export async function closeShownOnce(page: Page, dialog: Locator) {
+  await dialog.getByRole("button", { name: "Ok" }).click();
+  await expect(dialog).toBeHidden();
+  await hydrated(page);
 }
 
 /** Reads the Client ID and the shown-once secret from the API Client Created dialog, then closes it. */
@@ -58,6 +100,6 @@ export async function takeCreatedClient(page: Page) {
   const created = page.getByRole("dialog", { name: "API Client Created" });
   const secret = (await created.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
   const clientId = (await created.getByRole("button", { name: "Copy Client ID" }).textContent())!.trim();
-  await created.getByRole("button", { name: "Ok" }).click();
+  await closeShownOnce(page, created);
   return { clientId, secret };
 }

@@ -1,6 +1,6 @@
 import { test, expect, type Locator, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { ensureInstance, openAddApiClient, openApiSettings, signIn, signUp, takeCreatedClient } from "./helpers";
+import { closeShownOnce, ensureInstance, hydrated, openAddApiClient, openAddToken, openApiSettings, openRow, signIn, signUp, takeCreatedClient } from "./helpers";
 
 // The keyboard alone (PRODUCT.md §3): focus stays inside an open dialog or slide-over and goes
 // back to what opened it; Escape closes; Add New is a WAI-ARIA menu button. And an automated
@@ -12,6 +12,7 @@ const admin = { name: "Kim Keys", email: "kim@keyboard.test", password: "kim's l
 /** Presses `key` 30 times; after each press the focus is inside `dialog`. */
 async function focusStaysInside(page: Page, dialog: Locator, key: "Tab" | "Shift+Tab") {
   await expect(dialog).toBeVisible();
+  await hydrated(page);
   const handle = await dialog.elementHandle();
   for (let i = 1; i <= 30; i++) {
     await page.keyboard.press(key);
@@ -56,6 +57,7 @@ test("Settings, slide-overs and confirmations keep the focus inside and give it 
   await takeCreatedClient(page);
 
   const row = settings.getByRole("row", { name: /Keyboard client/ });
+  await hydrated(page);
   await row.focus();
   await page.keyboard.press("Enter");
   const edit = page.getByRole("dialog", { name: "Edit API Client" });
@@ -66,6 +68,7 @@ test("Settings, slide-overs and confirmations keep the focus inside and give it 
   await bothWays(page, confirm);
   await page.keyboard.press("Escape");
   await expect(confirm).toHaveCount(0);
+  // The focus comes back once the page under it runs, so the keys after it are heard.
   await expect(edit.getByRole("button", { name: "Delete" })).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(edit).toHaveCount(0);
@@ -78,16 +81,14 @@ test("Settings, slide-overs and confirmations keep the focus inside and give it 
 test("Restricted Access Token slide-overs, their dialogs and the revoke confirmation keep the focus too", async ({ page }) => {
   await signIn(page, admin);
   const settings = await openApiSettings(page);
-  await settings.getByRole("button", { name: "Add New" }).click();
-  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
-  const add = page.getByRole("dialog", { name: "Add Restricted Access Token" });
+  const add = await openAddToken(page, settings);
   await bothWays(page, add);
   await add.getByLabel("Token Name").fill("Keyboard kiosk");
   await add.getByLabel("Allowed IP Addresses").fill("127.0.0.1");
   await add.getByRole("button", { name: "Add" }).click();
   const created = page.getByRole("dialog", { name: "Restricted Access Token Created" });
   await bothWays(page, created);
-  await created.getByRole("button", { name: "Ok" }).click();
+  await closeShownOnce(page, created);
 
   const row = settings.getByRole("row", { name: /Keyboard kiosk/ });
   await row.focus();
@@ -97,8 +98,8 @@ test("Restricted Access Token slide-overs, their dialogs and the revoke confirma
   await edit.getByRole("button", { name: "Regenerate token" }).click();
   const regenerated = page.getByRole("dialog", { name: "Restricted Access Token Regenerated" });
   await bothWays(page, regenerated);
-  await regenerated.getByRole("button", { name: "Ok" }).click();
-  await row.click();
+  await closeShownOnce(page, regenerated);
+  await openRow(page, settings, /Keyboard kiosk/, "Edit Restricted Access Token");
   await edit.getByRole("button", { name: "Revoke" }).focus();
   await page.keyboard.press("Enter");
   const confirm = page.getByRole("dialog", { name: "Revoke Keyboard kiosk?" });
@@ -201,17 +202,18 @@ test("axe-core finds no serious or critical violation on sign-in, the overview, 
   await expect(page.getByRole("dialog", { name: "API Client Created" })).toBeVisible();
   await accessible(page, "API Client Created");
   await takeCreatedClient(page);
-  await settings.getByRole("row", { name: /Checked client/ }).click();
-  const edit = page.getByRole("dialog", { name: "Edit API Client" });
-  await expect(edit).toBeVisible();
+  const edit = await openRow(page, settings, /Checked client/, "Edit API Client");
   await accessible(page, "Edit API Client");
   await edit.getByRole("button", { name: "Delete" }).click();
-  await expect(page.getByRole("dialog", { name: "Delete Checked client?" })).toBeVisible();
+  const confirm = page.getByRole("dialog", { name: "Delete Checked client?" });
+  await expect(confirm).toBeVisible();
+  await hydrated(page);
   await accessible(page, "Delete confirmation");
   await page.keyboard.press("Escape");
+  await expect(confirm).toHaveCount(0);
+  await expect(edit.getByRole("button", { name: "Delete" })).toBeFocused();
   await page.keyboard.press("Escape");
-  await settings.getByRole("button", { name: "Add New" }).click();
-  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
-  await expect(page.getByRole("dialog", { name: "Add Restricted Access Token" })).toBeVisible();
+  await expect(edit).toHaveCount(0);
+  await openAddToken(page, settings);
   await accessible(page, "Add Restricted Access Token");
 });

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { ensureInstance, openAddApiClient, openApiSettings, signIn, signUp, takeCreatedClient } from "./helpers";
+import { closeShownOnce, ensureInstance, openAddApiClient, openAddToken, openApiSettings, openRow, signIn, signUp, takeCreatedClient } from "./helpers";
 
 // The credential lifecycle (PRODUCT.md §10): Rotate secret with a grace period shows the new
 // secret once and both last fours; Revoke leaves the token listed as revoked, in red.
@@ -16,8 +16,7 @@ test("Rotate secret keeping the old one for 24 hours: both secrets work, both la
   await add.getByRole("button", { name: "Add" }).click();
   const { clientId, secret: oldSecret } = await takeCreatedClient(page);
 
-  await settings.getByRole("row", { name: /Billing sync/ }).click();
-  const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  const edit = await openRow(page, settings, /Billing sync/, "Edit API Client");
   await edit.getByLabel("Keep the old secret working for").selectOption({ label: "24 hours" });
   await edit.getByRole("button", { name: "Rotate secret" }).click();
 
@@ -26,7 +25,7 @@ test("Rotate secret keeping the old one for 24 hours: both secrets work, both la
   await expect(rotated.getByText("It is shown only this once")).toBeVisible();
   const newSecret = (await rotated.getByRole("button", { name: "Copy Client Secret" }).textContent())!.trim();
   expect(newSecret).not.toBe(oldSecret);
-  await rotated.getByRole("button", { name: "Ok" }).click();
+  await closeShownOnce(page, rotated);
   await expect(rotated).toHaveCount(0);
 
   // The row shows the new last four and, below it, the old one's with its end.
@@ -47,22 +46,20 @@ test("Rotate secret keeping the old one for 24 hours: both secrets work, both la
 test("Revoke asks first, then the token stays listed as revoked, in red, and is refused", async ({ page }) => {
   await signIn(page, admin);
   const settings = await openApiSettings(page);
-  await settings.getByRole("button", { name: "Add New" }).click();
-  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
-  const add = page.getByRole("dialog", { name: "Add Restricted Access Token" });
+  const add = await openAddToken(page, settings);
   await add.getByLabel("Token Name").fill("Kiosk");
   await add.getByLabel("Allowed IP Addresses").fill("127.0.0.1");
   await add.getByRole("button", { name: "Add" }).click();
   const created = page.getByRole("dialog", { name: "Restricted Access Token Created" });
   const token = (await created.getByRole("button", { name: "Copy value" }).textContent())!.trim();
-  await created.getByRole("button", { name: "Ok" }).click();
+  await closeShownOnce(page, created);
   const me = () => page.request.get("/api/v1/me", { headers: { Authorization: `Bearer ${token}` } });
   expect((await me()).status()).toBe(200);
 
   const row = settings.getByRole("row", { name: /Kiosk/ });
   await expect(row.locator(".status")).toHaveText("active");
-  await row.click();
-  await page.getByRole("dialog", { name: "Edit Restricted Access Token" }).getByRole("button", { name: "Revoke" }).click();
+  const kiosk = await openRow(page, settings, /Kiosk/, "Edit Restricted Access Token");
+  await kiosk.getByRole("button", { name: "Revoke" }).click();
   const confirm = page.getByRole("dialog", { name: "Revoke Kiosk?" });
   await expect(confirm).toContainText("stops working at once and for good");
   await confirm.getByRole("button", { name: "Revoke" }).click();
@@ -78,8 +75,7 @@ test("Revoke asks first, then the token stays listed as revoked, in red, and is 
   expect((await me()).status()).toBe(401);
 
   // Opened again, it can be deleted but not changed.
-  await settings.getByRole("row", { name: /Kiosk/ }).click();
-  const edit = page.getByRole("dialog", { name: "Edit Restricted Access Token" });
+  const edit = await openRow(page, settings, /Kiosk/, "Edit Restricted Access Token");
   await expect(edit.getByRole("button", { name: "Update" })).toHaveCount(0);
   await expect(edit.getByRole("button", { name: "Regenerate token" })).toHaveCount(0);
   await expect(edit.getByLabel("Token Name")).toBeDisabled();
@@ -143,7 +139,7 @@ test("Application type: chosen on Add, with its guide, and shown under the name"
   const row = settings.getByRole("row", { name: /Directory sync/ });
   await expect(row.locator(".app-type")).toHaveText("Active Directory");
   await expect(settings.getByRole("row", { name: /Billing sync/ }).locator(".app-type")).toHaveText("Custom");
-  await row.click();
+  await openRow(page, settings, /Directory sync/, "Edit API Client");
   await expect(page.getByRole("dialog", { name: "Edit API Client" }).getByLabel("Application type")).toHaveValue(
     "active-directory",
   );
@@ -160,8 +156,7 @@ test("Client logo: uploaded in Edit, shown beside the name, anything else refuse
   const settings = await openApiSettings(page);
   const row = settings.getByRole("row", { name: /Billing sync/ });
   await expect(row.locator("img.client-logo")).toHaveCount(0);
-  await row.click();
-  const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  const edit = await openRow(page, settings, /Billing sync/, "Edit API Client");
   await expect(edit.getByText("No logo")).toBeVisible();
 
   await edit.getByLabel("Upload logo").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: PNG });
@@ -170,7 +165,7 @@ test("Client logo: uploaded in Edit, shown beside the name, anything else refuse
   expect(await current.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(8);
   await edit.getByRole("button", { name: "Cancel" }).click();
   await expect(row.locator("img.client-logo")).toHaveCount(1);
-  await row.click();
+  await openRow(page, settings, /Billing sync/, "Edit API Client");
 
   // An HTML page named .png is refused under the field; the logo stays.
   await edit.getByLabel("Upload logo").setInputFiles({

@@ -62,6 +62,32 @@ test("with JavaScript off the API page shows the banner and both tables", async 
   await context.close();
 });
 
+test("with JavaScript off a row opens its Edit slide-over, a refusal comes back in it, Update saves, Add New opens", async ({ browser }) => {
+  const { context, page } = await signInWithoutJavaScript(browser);
+  await page.goto("/?settings-modal=open&path=api");
+  const settings = page.getByRole("dialog", { name: "Settings" });
+  await settings.getByRole("row", { name: /Status widget/ }).click();
+  const edit = page.getByRole("dialog", { name: "Edit Restricted Access Token" });
+  await expect(edit.getByLabel("Allowed IP Addresses")).toHaveValue("203.0.113.7");
+  await edit.getByLabel("Allowed IP Addresses").fill("300.1.1.1");
+  await edit.getByRole("button", { name: "Update" }).click();
+  await expect(edit.getByText("not an IP address or CIDR range: 300.1.1.1")).toBeVisible();
+  await edit.getByLabel("Allowed IP Addresses").fill("203.0.113.8");
+  await edit.getByRole("button", { name: "Update" }).click();
+  await expect(page.getByRole("status")).toHaveText("Restricted Access Token updated");
+  const tokens = settings.getByRole("region", { name: "Restricted Access Tokens" });
+  await expect(tokens.getByText("203.0.113.8")).toBeVisible();
+
+  // Add New opens its menu as a page; adding needs JavaScript (the token is shown once).
+  await settings.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /Restricted Access Token/ }).click();
+  const add = page.getByRole("dialog", { name: "Add Restricted Access Token" });
+  await expect(add.getByRole("button", { name: "Add" })).toBeDisabled();
+  await add.getByRole("button", { name: "Cancel" }).click();
+  await expect(add).toHaveCount(0);
+  await context.close();
+});
+
 test("with JavaScript off the General and Members pages show their content", async ({ browser }) => {
   const { context, page } = await signInWithoutJavaScript(browser);
   await page.goto("/?settings-modal=open&path=general");

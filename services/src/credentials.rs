@@ -288,13 +288,14 @@ impl Services {
     pub async fn credentials_page(
         &self,
         viewer: CredentialViewer<'_>,
-        query: &ListQuery,
+        clients_query: &ListQuery,
+        tokens_query: &ListQuery,
         now: i64,
     ) -> Result<CredentialsPage, ServiceError> {
         // Both lists at once: round-trips in parallel rather than in a row.
         let (clients, tokens) = tokio::try_join!(
-            self.api_clients_list(viewer, query, now),
-            self.restricted_tokens_list(viewer, query, now)
+            self.api_clients_list(viewer, clients_query, now),
+            self.restricted_tokens_list(viewer, tokens_query, now)
         )?;
         Ok(CredentialsPage {
             api_clients: clients.data,

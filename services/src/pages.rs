@@ -5,6 +5,7 @@
 use crate::credentials::{api_client_view, restricted_token_view};
 use crate::principal::CredentialViewer;
 use crate::{ServiceError, Services};
+use domain::CredentialId;
 use domain::FieldError;
 use domain::models::{ApiClientView, RestrictedTokenView};
 use store::{PageKey, PageQuery};
@@ -171,6 +172,42 @@ impl Services {
             data,
             next_cursor: page.next.as_ref().map(cursor_of),
         })
+    }
+
+    /// One API Client, for its Edit slide-over.
+    pub async fn api_client_of(
+        &self,
+        viewer: CredentialViewer<'_>,
+        id: &str,
+        now: i64,
+    ) -> Result<ApiClientView, ServiceError> {
+        let record = self
+            .store()
+            .get_api_client(viewer.org(), CredentialId::new(id))
+            .await?;
+        let rows = vec![api_client_view(record, now)];
+        let mut rows = self
+            .with_last_use(rows, |v| &v.id, |v, at| v.last_used_at = at)
+            .await?;
+        Ok(rows.remove(0))
+    }
+
+    /// One Restricted Access Token, for its Edit slide-over.
+    pub async fn restricted_token_of(
+        &self,
+        viewer: CredentialViewer<'_>,
+        id: &str,
+        now: i64,
+    ) -> Result<RestrictedTokenView, ServiceError> {
+        let record = self
+            .store()
+            .get_restricted_token(viewer.org(), CredentialId::new(id))
+            .await?;
+        let rows = vec![restricted_token_view(record, now)];
+        let mut rows = self
+            .with_last_use(rows, |v| &v.id, |v, at| v.last_used_at = at)
+            .await?;
+        Ok(rows.remove(0))
     }
 
     /// Fills in **Last used** for one page's rows: a read of those rows' last uses only.

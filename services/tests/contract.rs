@@ -777,6 +777,7 @@ async fn expired_credentials_can_still_be_edited(services: Services) {
         .credentials_page(
             admin.credential_viewer().unwrap(),
             &services::pages::ListQuery::default(),
+            &services::pages::ListQuery::default(),
             later,
         )
         .await

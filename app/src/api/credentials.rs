@@ -12,61 +12,69 @@ use domain::models::{
 };
 use leptos::prelude::*;
 
+pub use super::credential_notice::ApiNotice;
 #[cfg(feature = "ssr")]
 use crate::ssr::{context, fail, principal};
 
-/// The first page of both tables, of the credentials whose name contains `name` (all when
-/// empty).
+/// The scopes a form sent: space-separated in `scopes`, and one per ticked box in `scope[]`.
+#[cfg(feature = "ssr")]
+fn scopes_of(scopes: String, ticked: Vec<String>) -> String {
+    let mut all = scopes;
+    for name in ticked {
+        if !all.is_empty() {
+            all.push(' ');
+        }
+        all.push_str(&name);
+    }
+    all
+}
+
+/// What the API page shows: a page of each table, each with its own filter and cursor (empty:
+/// all names, the first page).
 #[server(prefix = "/rpc", endpoint = "credentials/list", client = CsrfClient)]
 pub async fn list_credentials(
-    #[server(default)] name: String,
+    #[server(default)] clients_name: String,
+    #[server(default)] clients_after: String,
+    #[server(default)] tokens_name: String,
+    #[server(default)] tokens_after: String,
 ) -> Result<CredentialsPage, AppError> {
+    use services::pages::ListQuery;
     let who = principal().await?;
     let viewer = who.credential_viewer().map_err(fail)?;
-    let query = services::pages::ListQuery::named(&name).map_err(|e| fail(e.into()))?;
+    let query = |name: &str, after: &str| {
+        ListQuery::parse(Some(name), None, Some(after)).map_err(|e| fail(e.into()))
+    };
+    let clients = query(&clients_name, &clients_after)?;
+    let tokens = query(&tokens_name, &tokens_after)?;
     let ctx = context()?;
     ctx.services
-        .credentials_page(viewer, &query, ctx.services.now())
+        .credentials_page(viewer, &clients, &tokens, ctx.services.now())
         .await
         .map_err(fail)
 }
 
-/// The next page of API Clients (**Load more**): the rows after `cursor`, and the next cursor.
-#[server(prefix = "/rpc", endpoint = "api-clients/more", client = CsrfClient)]
-pub async fn more_api_clients(
-    name: String,
-    cursor: String,
-) -> Result<(Vec<ApiClientView>, Option<String>), AppError> {
+/// One API Client, for its Edit slide-over.
+#[server(prefix = "/rpc", endpoint = "api-clients/get", client = CsrfClient)]
+pub async fn get_api_client(id: String) -> Result<ApiClientView, AppError> {
     let who = principal().await?;
     let viewer = who.credential_viewer().map_err(fail)?;
-    let query = services::pages::ListQuery::parse(Some(&name), None, Some(&cursor))
-        .map_err(|e| fail(e.into()))?;
     let ctx = context()?;
-    let listed = ctx
-        .services
-        .api_clients_list(viewer, &query, ctx.services.now())
+    ctx.services
+        .api_client_of(viewer, &id, ctx.services.now())
         .await
-        .map_err(fail)?;
-    Ok((listed.data, listed.next_cursor))
+        .map_err(fail)
 }
 
-/// The next page of Restricted Access Tokens (**Load more**).
-#[server(prefix = "/rpc", endpoint = "restricted-tokens/more", client = CsrfClient)]
-pub async fn more_restricted_tokens(
-    name: String,
-    cursor: String,
-) -> Result<(Vec<RestrictedTokenView>, Option<String>), AppError> {
+/// One Restricted Access Token, for its Edit slide-over.
+#[server(prefix = "/rpc", endpoint = "restricted-tokens/get", client = CsrfClient)]
+pub async fn get_restricted_token(id: String) -> Result<RestrictedTokenView, AppError> {
     let who = principal().await?;
     let viewer = who.credential_viewer().map_err(fail)?;
-    let query = services::pages::ListQuery::parse(Some(&name), None, Some(&cursor))
-        .map_err(|e| fail(e.into()))?;
     let ctx = context()?;
-    let listed = ctx
-        .services
-        .restricted_tokens_list(viewer, &query, ctx.services.now())
+    ctx.services
+        .restricted_token_of(viewer, &id, ctx.services.now())
         .await
-        .map_err(fail)?;
-    Ok((listed.data, listed.next_cursor))
+        .map_err(fail)
 }
 
 /// A credential's usage for its Edit slide-over: `kind` is `api_client` or
@@ -102,7 +110,9 @@ pub async fn create_api_client(
     name: String,
     description: String,
     allowed_origins: String,
-    scopes: String,
+    // Space-separated (a client that is not a browser), or one `scope[]` per ticked box.
+    #[server(default)] scopes: String,
+    #[server(default)] scope: Vec<String>,
     expiration_date: String,
     #[server(default)] rate_limit_requests: String,
     #[server(default)] rate_limit_per: String,
@@ -116,7 +126,7 @@ pub async fn create_api_client(
         name,
         description,
         allowed_origins,
-        scopes,
+        scopes: scopes_of(scopes, scope),
         expiration_date,
         limits: domain::credentials::LimitsForm {
             rate_limit_requests,
@@ -141,7 +151,9 @@ pub async fn update_api_client(
     name: String,
     description: String,
     allowed_origins: String,
-    scopes: String,
+    // Space-separated (a client that is not a browser), or one `scope[]` per ticked box.
+    #[server(default)] scopes: String,
+    #[server(default)] scope: Vec<String>,
     expiration_date: String,
     #[server(default)] rate_limit_requests: String,
     #[server(default)] rate_limit_per: String,
@@ -155,7 +167,7 @@ pub async fn update_api_client(
         name,
         description,
         allowed_origins,
-        scopes,
+        scopes: scopes_of(scopes, scope),
         expiration_date,
         limits: domain::credentials::LimitsForm {
             rate_limit_requests,
@@ -168,23 +180,26 @@ pub async fn update_api_client(
     let ctx = context()?;
     let spec = domain::credentials::ApiClientSpec::from_form(&form, ctx.services.scope_catalog())
         .map_err(|e| fail(e.into()))?;
-    ctx.services
+    let updated = ctx
+        .services
         .update_api_client(manager, &id, &spec, ctx.services.now())
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    leptos_axum::redirect(&ApiNotice::ClientUpdated.href());
+    Ok(updated)
 }
 
 #[server(prefix = "/rpc", endpoint = "api-clients/delete", client = CsrfClient)]
 pub async fn delete_api_client(id: String) -> Result<(), AppError> {
     let who = principal().await?;
     let manager = who.client_manager().map_err(fail)?;
-    {
-        let ctx = context()?;
-        ctx.services
-            .delete_api_client(manager, &id, ctx.services.now())
-            .await
-            .map_err(fail)
-    }
+    let ctx = context()?;
+    ctx.services
+        .delete_api_client(manager, &id, ctx.services.now())
+        .await
+        .map_err(fail)?;
+    leptos_axum::redirect(&ApiNotice::ClientDeleted.href());
+    Ok(())
 }
 
 /// Disable or enable an API Client: Admins only.
@@ -197,10 +212,18 @@ pub async fn set_api_client_disabled(
     let admin = who.admin().map_err(fail)?;
     who.credential_viewer().map_err(fail)?;
     let ctx = context()?;
-    ctx.services
+    let changed = ctx
+        .services
         .set_api_client_disabled(admin, &id, disabled, ctx.services.now())
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    let notice = if disabled {
+        ApiNotice::ClientDisabled
+    } else {
+        ApiNotice::ClientEnabled
+    };
+    leptos_axum::redirect(&notice.href());
+    Ok(changed)
 }
 
 /// **Rotate secret**: answers the client with its new secret, the only time it leaves the
@@ -240,10 +263,13 @@ pub async fn revoke_restricted_token(id: String) -> Result<RestrictedTokenView, 
     let who = principal().await?;
     let manager = who.token_manager().map_err(fail)?;
     let ctx = context()?;
-    ctx.services
+    let revoked = ctx
+        .services
         .revoke_restricted_token(manager, &id, ctx.services.now())
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    leptos_axum::redirect(&ApiNotice::TokenRevoked.href());
+    Ok(revoked)
 }
 
 /// Answers the new token with its value, the only time it leaves the server.
@@ -306,21 +332,24 @@ pub async fn update_restricted_token(
     let ctx = context()?;
     let spec =
         domain::credentials::RestrictedTokenSpec::from_form(&form).map_err(|e| fail(e.into()))?;
-    ctx.services
+    let updated = ctx
+        .services
         .update_restricted_token(manager, &id, &spec, ctx.services.now())
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    leptos_axum::redirect(&ApiNotice::TokenUpdated.href());
+    Ok(updated)
 }
 
 #[server(prefix = "/rpc", endpoint = "restricted-tokens/delete", client = CsrfClient)]
 pub async fn delete_restricted_token(id: String) -> Result<(), AppError> {
     let who = principal().await?;
     let manager = who.token_manager().map_err(fail)?;
-    {
-        let ctx = context()?;
-        ctx.services
-            .delete_restricted_token(manager, &id, ctx.services.now())
-            .await
-            .map_err(fail)
-    }
+    let ctx = context()?;
+    ctx.services
+        .delete_restricted_token(manager, &id, ctx.services.now())
+        .await
+        .map_err(fail)?;
+    leptos_axum::redirect(&ApiNotice::TokenDeleted.href());
+    Ok(())
 }

@@ -1,4 +1,5 @@
 /// Copies `text` to the clipboard (in the browser; nothing on the server).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn copy(text: String) {
     #[cfg(target_arch = "wasm32")]
     {

@@ -1,60 +1,113 @@
+//! Copying values: a value shown as a button copies itself when clicked (`CopyText`, inside a
+//! `CopyArea` or `LiveTables` island, which handle the clicks of every such button in them, so
+//! rows the server sends later copy too), and **Copy** beside an input (`CopyButton`).
+
+use super::modal::{ModalDialog, QueryButton};
 use leptos::prelude::*;
 
-/// A value that copies itself to the clipboard when clicked, and says so.
+/// A value that copies itself when clicked, and says so. `reveal`: the field of a revealed answer
+/// the value is filled from (see `rpc_form`), the value then being empty on the server.
 #[component]
-pub fn CopyValue(value: String, #[prop(into)] label: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let to_copy = value.clone();
+pub fn CopyText(
+    value: String,
+    label: &'static str,
+    #[prop(optional)] reveal: Option<&'static str>,
+) -> impl IntoView {
     view! {
         <span class="copy-value">
+            // The name says what it does; the value itself is the visible text. (A random value
+            // in the name could collide with other buttons' names.)
             <button
                 type="button"
                 class="copy mono"
                 title=format!("Copy {label}")
-                // The name says what it does; the value itself is the visible text. (A random
-                // value in the name could collide with other buttons' names.)
                 aria-label=format!("Copy {label}")
-                on:click=move |_| {
-                    // Inside a table row the click goes on to the row too: "click anywhere on
-                    // its row" opens it, and the value is copied on the way.
-                    super::clipboard::copy(to_copy.clone());
-                    copied.set(true);
-                    set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
-                }
+                data-copy=""
+                data-reveal-text=reveal
             >
-                {value.clone()}
+                {value}
             </button>
-            <span class="copied" aria-live="polite">
-                {move || copied.get().then_some("Copied")}
-            </span>
+            <span class="copied" aria-live="polite"></span>
         </span>
     }
 }
 
-/// The dialog that shows a new credential's values once, with the warning and **Ok**.
+/// Handles the clicks on the `CopyText` buttons inside it.
+#[island]
+pub fn CopyArea(children: Children) -> impl IntoView {
+    let click = move |ev: leptos::ev::MouseEvent| {
+        copy_clicked(&ev);
+    };
+    view! { <div class="copy-area" on:click=click>{children()}</div> }
+}
+
+/// If the click was on a `CopyText` button, copies its text and says "Copied" beside it for two
+/// seconds. Answers whether it was.
+pub fn copy_clicked(ev: &leptos::ev::MouseEvent) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(button) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("button[data-copy]").ok().flatten())
+        else {
+            return false;
+        };
+        super::clipboard::copy(button.text_content().unwrap_or_default().trim().to_string());
+        if let Some(said) = button
+            .next_element_sibling()
+            .filter(|el| el.class_list().contains("copied"))
+        {
+            said.set_text_content(Some("Copied"));
+            let said = send_wrapper::SendWrapper::new(said);
+            set_timeout(
+                move || said.set_text_content(None),
+                std::time::Duration::from_secs(2),
+            );
+        }
+        true
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = ev;
+        false
+    }
+}
+
+/// The dialog that shows a new credential's values once, with the warning and **Ok**: hidden
+/// until a `data-reveal="{id}"` form fills it (`values`: `(term, field of the answer, copy
+/// label)`). **Ok** goes back to `back`, where the new values show in their table.
 #[component]
-pub fn ShownOnceDialog(
+pub fn ShownOnce(
+    id: &'static str,
     title: &'static str,
     /// What the warning tells the person to copy.
     secret_name: &'static str,
-    /// `(term, value, copy label)` for each value shown.
-    values: Vec<(&'static str, String, &'static str)>,
-    #[prop(into)] on_close: Callback<()>,
+    values: Vec<(&'static str, &'static str, &'static str)>,
+    back: Vec<(&'static str, String)>,
+    opener: String,
 ) -> impl IntoView {
     let rows = values
         .into_iter()
-        .map(|(term, value, label)| view! { <dt>{term}</dt><dd><CopyValue value label/></dd> })
+        .map(|(term, field, label)| {
+            view! { <dt>{term}</dt><dd><CopyText value=String::new() label reveal=field/></dd> }
+        })
         .collect_view();
     view! {
-        <super::dialog::Dialog title=title.to_string() on_close=on_close>
-            <div class="alert alert-warning" role="note">
-                {format!("Copy the {secret_name} now. It is shown only this once and cannot be retrieved later.")}
-            </div>
-            <dl class="facts compact">{rows}</dl>
-            <div class="actions">
-                <button type="button" class="btn btn-primary" on:click=move |_| on_close.run(())>"Ok"</button>
-            </div>
-        </super::dialog::Dialog>
+        <div id=id hidden=true>
+            <ModalDialog title=title.to_string() opener>
+                <CopyArea>
+                    <div class="alert alert-warning" role="note">
+                        {format!("Copy the {secret_name} now. It is shown only this once and cannot be retrieved later.")}
+                    </div>
+                    <dl class="facts compact">{rows}</dl>
+                </CopyArea>
+                <div class="actions">
+                    <QueryButton query=back label="Ok" class="btn btn-primary" close=true/>
+                </div>
+            </ModalDialog>
+        </div>
     }
 }
 

@@ -1,42 +1,6 @@
 //! Focus for modal dialogs (PRODUCT.md §3): it starts inside, stays inside while Tab and
 //! Shift+Tab walk the dialog, and goes back to what opened it when the dialog closes.
 
-/// Remembers which element had focus when a dialog opened, and gives focus back to it when
-/// the dialog goes away, so keyboard users stay where they were. Answers the dialog's mark, for
-/// its `data-modal` attribute: the focus goes back only if it was inside this dialog (or lost),
-/// never when another dialog has taken it (the created-secret dialog replacing a slide-over).
-/// (A dialog the server renders goes back by `modal::ModalLayer`, across a page load.)
-pub fn restore_focus_on_close() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    let mark = NEXT.fetch_add(1, Ordering::Relaxed).to_string();
-    #[cfg(target_arch = "wasm32")]
-    {
-        use wasm_bindgen::JsCast;
-        let previous = leptos::prelude::document()
-            .active_element()
-            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
-            .map(send_wrapper::SendWrapper::new);
-        let ours = mark.clone();
-        leptos::prelude::on_cleanup(move || {
-            let document = leptos::prelude::document();
-            let give_back = match document.active_element() {
-                None => true,
-                Some(active) if !active.is_connected() => true,
-                Some(active) if document.body().is_some_and(|b| *b == active) => true,
-                Some(active) => match active.closest("[aria-modal=\"true\"]").ok().flatten() {
-                    Some(modal) => modal.get_attribute("data-modal").as_deref() == Some(&ours),
-                    None => true,
-                },
-            };
-            if let Some(el) = previous.filter(|_| give_back) {
-                let _ = el.focus();
-            }
-        });
-    }
-    mark
-}
-
 /// Keeps Tab inside the topmost open modal while the calling dialog is mounted: one listener on
 /// the window, so a Tab from anywhere (inside the dialog, or the page's body after a full load)
 /// is handled once, by the same rule.

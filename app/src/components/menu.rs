@@ -5,20 +5,15 @@ use super::focus::{MenuMove, move_in_menu};
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
-/// What the items of an open menu can do: close it, the focus going back to its button.
+/// An open menu: closing it gives the focus back to its button.
 #[derive(Clone, Copy)]
-pub struct MenuHandle {
+struct MenuHandle {
     open: RwSignal<bool>,
     button: NodeRef<leptos::html::Button>,
 }
 
 impl MenuHandle {
-    /// The handle of the menu an item is in.
-    pub fn get() -> MenuHandle {
-        expect_context::<MenuHandle>()
-    }
-
-    pub fn close(&self) {
+    fn close(&self) {
         self.open.set(false);
         if let Some(button) = self.button.get() {
             let _ = button.focus();
@@ -29,8 +24,7 @@ impl MenuHandle {
 /// A button that opens a menu of `[role="menuitem"]` items (each with `tabindex="-1"`): a
 /// click, Enter, Space or ArrowDown opens it on its first item, ArrowUp on its last; inside it
 /// the arrow keys move and wrap, Home and End go to the ends, and Escape or Tab close it, the
-/// focus going back to the button. An item whose action leaves the menu closes it with
-/// `MenuHandle::get().close()`. The items are rendered once and hidden while the menu is closed,
+/// focus going back to the button. The items are rendered once and hidden while the menu is closed,
 /// so the server can render them (`MenuIsland`).
 #[component]
 pub fn MenuButton(
@@ -44,13 +38,20 @@ pub fn MenuButton(
     /// The element around both, which places the menu.
     #[prop(into, default = "dropdown".into())]
     class: String,
+    /// The query of a page where this menu is open, for the button to go to before the page's
+    /// script runs (or without it): the button then submits a `GET` form to `/` with these
+    /// pairs. Empty: the button does nothing without the script.
+    #[prop(optional)]
+    fallback: Vec<(String, String)>,
+    /// The menu is open as the page loads (that page), its first item focused.
+    #[prop(optional)]
+    open_now: bool,
     children: Children,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
+    let open = RwSignal::new(open_now);
     let button = NodeRef::<leptos::html::Button>::new();
     let menu = NodeRef::<leptos::html::Div>::new();
     let handle = MenuHandle { open, button };
-    provide_context(handle);
     // Which item takes the focus when the menu appears: the first, or the last after ArrowUp.
     let start_at = StoredValue::new(MenuMove::First);
     let menu_element = move || menu.get().map(web_sys::HtmlElement::from);
@@ -94,18 +95,28 @@ pub fn MenuButton(
     let menu_id = format!("{id}-menu");
     let controls = menu_id.clone();
     let labelled_by = id.clone();
-    view! {
-        <div class=class>
+    let without_script = !fallback.is_empty();
+    let fields = fallback
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+        .collect_view();
+    // Where the focus comes back when what an item opened closes (see `modal::ModalLayer`).
+    let focus_key = id.clone();
+    let button_type = if without_script { "submit" } else { "button" };
+    let button_view = view! {
             <button
-                type="button"
+                type=button_type
                 class=button_class
                 id=id
+                data-focus-key=focus_key
                 aria-haspopup="menu"
                 aria-controls=controls
                 aria-expanded=move || open.get().to_string()
                 node_ref=button
                 on:keydown=on_button_key
-                on:click=move |_| {
+                on:click=move |ev| {
+                    // The script is here: the form is for when it is not.
+                    ev.prevent_default();
                     if open.get_untracked() {
                         open.set(false);
                     } else {
@@ -115,6 +126,16 @@ pub fn MenuButton(
             >
                 {label}
             </button>
+    };
+    let trigger = if without_script {
+        view! { <form method="get" action="/" class="menu-form">{fields}{button_view}</form> }
+            .into_any()
+    } else {
+        button_view.into_any()
+    };
+    view! {
+        <div class=class>
+            {trigger}
             <div
                 class="menu"
                 role="menu"
@@ -138,7 +159,10 @@ pub fn MenuIsland(
     id: String,
     button_class: String,
     class: String,
+    /// See `MenuButton`: empty for none.
+    fallback: Vec<(String, String)>,
+    open_now: bool,
     children: Children,
 ) -> impl IntoView {
-    view! { <MenuButton label id button_class class>{children()}</MenuButton> }
+    view! { <MenuButton label id button_class class fallback open_now>{children()}</MenuButton> }
 }

@@ -149,6 +149,7 @@ pub fn QueryButton(
     /// The form's own class (it places the button).
     #[prop(optional)]
     form_class: Option<&'static str>,
+    #[prop(optional)] disabled: bool,
 ) -> impl IntoView {
     let fields = query
         .into_iter()
@@ -157,7 +158,7 @@ pub fn QueryButton(
     view! {
         <form method="get" action="/" class=form_class data-close=close.then_some("")>
             {fields}
-            <button type="submit" class=class aria-label=aria_label data-focus-key=focus_key>
+            <button type="submit" class=class aria-label=aria_label data-focus-key=focus_key disabled=disabled>
                 {label}
             </button>
         </form>

@@ -10,7 +10,8 @@
 //! (`[data-error-for=""]` outside the forms) when the form has none; a success goes where the
 //! server function redirects, or loads the page again. A form marked `data-submit-on-change`
 //! is submitted when one of its inputs changes (a role select; without JavaScript it carries
-//! a `<noscript>` submit button). No per-function code runs in the browser: one island serves
+//! a `<noscript>` submit button); a select marked `data-guides` shows, of the `[data-guide]`
+//! elements beside it, the one for its value. No per-function code runs in the browser: one island serves
 //! every form.
 //!
 //! A value shown only once (an invite link, a new secret) must never travel through a URL, so
@@ -66,9 +67,11 @@ mod browser {
     }
 
     pub fn submit_on_change(ev: leptos::ev::Event) {
-        let form = ev
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
+        let control = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
+        if let Some(select) = control.as_ref().filter(|c| c.has_attribute("data-guides")) {
+            show_guide(select);
+        }
+        let form = control
             .and_then(|control| {
                 control
                     .closest("form[data-submit-on-change]")
@@ -78,6 +81,27 @@ mod browser {
             .and_then(|form| form.dyn_into::<HtmlFormElement>().ok());
         if let Some(form) = form {
             let _ = form.request_submit();
+        }
+    }
+
+    /// A select marked `data-guides`: of the `[data-guide=VALUE]` elements in its field, only the
+    /// one for the chosen value shows.
+    fn show_guide(select: &Element) {
+        let Some(chosen) = select
+            .dyn_ref::<web_sys::HtmlSelectElement>()
+            .map(web_sys::HtmlSelectElement::value)
+        else {
+            return;
+        };
+        let Some(field) = select.parent_element() else {
+            return;
+        };
+        for guide in all(&field, "[data-guide]") {
+            if guide.get_attribute("data-guide").as_deref() == Some(chosen.as_str()) {
+                let _ = guide.remove_attribute("hidden");
+            } else {
+                let _ = guide.set_attribute("hidden", "");
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! The signed-in console: sidebar, account menu, the Overview and the Settings modal. HTML from
 //! the server; the Account menu and each Settings page are islands.
 
-use super::settings::{AuditQuery, SettingsModal, SettingsQuery};
+use super::settings::{ApiQuery, AuditQuery, SettingsModal, SettingsQuery};
 use crate::api::account::SignOutOtherSessions;
 use crate::api::auth::{SignOut, get_me};
 use crate::components::menu::MenuIsland;
@@ -69,6 +69,7 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
             dialog: query.get("dialog"),
             notice: query.get("notice"),
             audit,
+            api: ApiQuery::read(|key| query.get(key)),
         }
     });
     let others_ended = query.get("others-signed-out").and_then(|n| n.parse().ok());
@@ -124,6 +125,8 @@ fn AccountMenu(name: String, email: String, others_ended: Option<u64>) -> impl I
                 id="account-button".to_string()
                 button_class="account-button".to_string()
                 class="account".to_string()
+                fallback=Vec::new()
+                open_now=false
             >
                 <div class="menu-header">
                     <strong>{name}</strong>

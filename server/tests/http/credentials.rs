@@ -559,17 +559,11 @@ async fn a_thousand_credentials_list_sorted(app: TestApp) {
     let mut next = first["api_clients_next"].as_str().map(str::to_string);
     while let Some(cursor) = next {
         let (status, body) = admin
-            .rpc("api-clients/more", &[("name", ""), ("cursor", &cursor)])
+            .rpc("credentials/list", &[("clients_after", &cursor)])
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        listed.extend(
-            body[0]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["name"].as_str().unwrap().to_string()),
-        );
-        next = body[1].as_str().map(str::to_string);
+        listed.extend(names(&body, "api_clients"));
+        next = body["api_clients_next"].as_str().map(str::to_string);
         assert!(listed.len() <= 1000, "pages overlap");
     }
     assert_eq!(listed.len(), 1000);

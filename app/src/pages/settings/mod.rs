@@ -10,6 +10,7 @@ mod members;
 
 pub use super::console::{settings_link, settings_query};
 use crate::components::modal::{ModalLayer, QueryButton};
+pub use api::ApiQuery;
 pub use audit::AuditQuery;
 use domain::models::Me;
 use leptos::prelude::*;
@@ -29,6 +30,8 @@ pub struct SettingsQuery {
     pub notice: Option<String>,
     /// Audit log: the filters and page.
     pub audit: audit::AuditQuery,
+    /// API: the slide-over or confirmation open, and the tables' filters and pages.
+    pub api: api::ApiQuery,
 }
 
 #[component]
@@ -56,7 +59,7 @@ pub fn SettingsModal(me: Me, query: SettingsQuery) -> impl IntoView {
         }
         .into_any(),
         "audit" => view! { <audit::AuditLogSettings query=query.audit/> }.into_any(),
-        "api" => view! { <api::ApiSettings me/> }.into_any(),
+        "api" => view! { <api::ApiSettings me query=query.api notice=query.notice/> }.into_any(),
         _ => view! { <general::GeneralSettings me updated=query.updated/> }.into_any(),
     };
     view! {

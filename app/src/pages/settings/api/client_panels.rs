@@ -1,248 +1,199 @@
-//! Add API Client, Edit API Client, and the dialog that shows a new client's secret once.
+//! **Add API Client** and **Edit API Client**, rendered by the server with what the client holds,
+//! and the dialogs that show a new secret once.
 
-use super::fields::{BoundInput, LimitFields, LimitValues, field_error, general_error, invalid};
-use super::lifecycle::{ReplaceSecret, previous_line};
+use super::fields::{ErrorSlot, FormError, LimitFields, Refusal, TextField};
+use super::lifecycle::{Confirm, ReplaceSecret, previous_line};
 use super::logo::LogoField;
+use super::tables::status_class;
 use super::usage_chart::UsagePanel;
-use super::{ApiPage, Kind};
+use super::{Can, here};
 use crate::api::credentials::{
-    CreateApiClient, RotateClientSecret, SetApiClientDisabled, UpdateApiClient,
+    CreateApiClient, DeleteApiClient, RotateClientSecret, SetApiClientDisabled, UpdateApiClient,
+    credential_usage, get_api_client,
 };
-use crate::components::copy::{CopyValue, ShownOnceDialog};
+use crate::components::copy::{CopyArea, CopyText, ShownOnce};
+use crate::components::modal::QueryButton;
+use crate::components::rpc_form::RpcForm;
 use crate::components::slide_over::SlideOver;
-use crate::error::AppError;
+use crate::csrf::CsrfField;
 use domain::credentials::{
-    AllowedOrigins, ApplicationTypes, CUSTOM_APPLICATION_TYPE, CredentialName, CredentialStatus,
-    Description, ScopeCatalog, form_date_of,
+    ApplicationType, ApplicationTypes, CUSTOM_APPLICATION_TYPE, CredentialStatus, Limits,
+    ScopeCatalog, form_date_of,
 };
 use domain::models::ApiClientView;
 use leptos::prelude::*;
+use server_fn::ServerFn;
 
-/// The form's values, kept in signals so that a refused submission keeps what was typed.
-#[derive(Clone, Copy)]
+/// What the form shows in its fields.
 struct ClientValues {
-    name: RwSignal<String>,
-    description: RwSignal<String>,
-    origins: RwSignal<String>,
+    name: String,
+    description: String,
+    origins: String,
     /// The names of the ticked scopes.
-    scopes: RwSignal<Vec<String>>,
-    catalog: RwSignal<ScopeCatalog>,
-    expiration: RwSignal<String>,
-    limits: LimitValues,
+    scopes: Vec<String>,
+    expiration: String,
+    limits: Limits,
     /// The chosen application type's id.
-    app_type: RwSignal<String>,
-    types: RwSignal<ApplicationTypes>,
+    app_type: String,
 }
 
 impl ClientValues {
-    fn new(catalog: RwSignal<ScopeCatalog>, types: RwSignal<ApplicationTypes>) -> Self {
-        let defaults = catalog
-            .get_untracked()
-            .defaults()
-            .as_slice()
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect();
+    fn new(catalog: &ScopeCatalog) -> Self {
         ClientValues {
-            name: RwSignal::new(String::new()),
-            description: RwSignal::new(String::new()),
-            origins: RwSignal::new(String::new()),
-            scopes: RwSignal::new(defaults),
-            catalog,
-            expiration: RwSignal::new(String::new()),
-            limits: LimitValues::of(&Default::default()),
-            app_type: RwSignal::new(CUSTOM_APPLICATION_TYPE.to_string()),
-            types,
+            name: String::new(),
+            description: String::new(),
+            origins: String::new(),
+            scopes: catalog
+                .defaults()
+                .as_slice()
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            expiration: String::new(),
+            limits: Limits::default(),
+            app_type: CUSTOM_APPLICATION_TYPE.to_string(),
         }
     }
 
-    fn of(
-        client: &ApiClientView,
-        catalog: RwSignal<ScopeCatalog>,
-        types: RwSignal<ApplicationTypes>,
-    ) -> Self {
+    fn of(client: &ApiClientView) -> Self {
         ClientValues {
-            name: RwSignal::new(client.name.clone()),
-            description: RwSignal::new(client.description.clone().unwrap_or_default()),
-            origins: RwSignal::new(client.allowed_origins.join(", ")),
-            scopes: RwSignal::new(client.scopes.clone()),
-            catalog,
-            expiration: RwSignal::new(client.expires_at.map(form_date_of).unwrap_or_default()),
-            limits: LimitValues::of(&client.limits),
-            app_type: RwSignal::new(client.application_type.clone()),
-            types,
+            name: client.name.clone(),
+            description: client.description.clone().unwrap_or_default(),
+            origins: client.allowed_origins.join(", "),
+            scopes: client.scopes.clone(),
+            expiration: client.expires_at.map(form_date_of).unwrap_or_default(),
+            limits: client.limits,
+            app_type: client.application_type.clone(),
         }
-    }
-
-    /// The same rules the server applies (all but the date, which needs the server's clock),
-    /// checked in the browser first so that a typo is answered at once.
-    fn check(&self) -> Result<(), AppError> {
-        CredentialName::parse(&self.name.get_untracked())?;
-        Description::parse(&self.description.get_untracked())?;
-        AllowedOrigins::parse_list(&self.origins.get_untracked())?;
-        self.catalog.get_untracked().parse_scopes(&self.scopes())?;
-        self.limits.check()
-    }
-
-    /// The ticked scopes, in the catalog's order, space-separated.
-    fn scopes(&self) -> String {
-        let ticked = self.scopes.get_untracked();
-        self.catalog
-            .get_untracked()
-            .all()
-            .iter()
-            .filter(|s| ticked.contains(&s.name))
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    fn toggle(&self, name: &str, on: bool) {
-        self.scopes.update(|ticked| {
-            ticked.retain(|s| s != name);
-            if on {
-                ticked.push(name.to_string());
-            }
-        });
     }
 }
 
+/// The fields of both forms; `disabled` for those who may only look.
 #[component]
 fn ClientFields(
     values: ClientValues,
+    catalog: ScopeCatalog,
+    types: ApplicationTypes,
     disabled: bool,
-    outcome: Signal<Option<AppError>>,
+    refusal: Refusal,
 ) -> impl IntoView {
+    let scopes = catalog
+        .all()
+        .iter()
+        .enumerate()
+        .map(|(n, scope)| {
+            let hint = format!("scope-hint-{n}");
+            view! {
+                <label class="checkbox">
+                    <input
+                        type="checkbox"
+                        name="scope[]"
+                        value=scope.name.clone()
+                        checked=values.scopes.contains(&scope.name)
+                        aria-describedby=format!("{hint} client-scopes-error")
+                    />
+                    {scope.name.clone()}
+                </label>
+                <p class="hint" id=hint>{scope.description.clone()}</p>
+            }
+        })
+        .collect_view();
     view! {
-        {general_error(outcome)}
-        <BoundInput id="client-name" label="Client Name" field="name" value=values.name outcome disabled/>
-        <div class="field">
-            <label for="client-description">"Description"</label>
-            <textarea
+        <FormError refusal=refusal.clone()/>
+        <fieldset class="plain stack" disabled=disabled>
+            <TextField id="client-name" label="Client Name" name="name" field="name" value=values.name refusal=refusal.clone()/>
+            <TextField
                 id="client-description"
-                rows="3"
-                disabled=disabled
-                aria-invalid=invalid(outcome, "description")
-                prop:value=move || values.description.get()
-                on:input=move |ev| values.description.set(event_target_value(&ev))
-            ></textarea>
-            {field_error(outcome, "description")}
-        </div>
-        <ApplicationTypeField values disabled outcome/>
-        <BoundInput
-            id="client-origins"
-            label="Allowed Origins"
-            field="allowed_origins"
-            value=values.origins
-            outcome
-            disabled
-            placeholder="https://app.example.com, http://localhost:3000"
-            hint="Comma-separated. Browsers on these origins may call the API with this client."
-        />
-        <fieldset class="field scopes" disabled=disabled>
-            <legend>"Scopes"</legend>
-            {move || {
-                values
-                    .catalog
-                    .get()
-                    .all()
-                    .iter()
-                    .enumerate()
-                    .map(|(n, scope)| {
-                        let name = scope.name.clone();
-                        let checked_name = name.clone();
-                        let toggled_name = name.clone();
-                        let hint = format!("scope-hint-{n}");
-                        view! {
-                            <label class="checkbox">
-                                <input
-                                    type="checkbox"
-                                    aria-describedby=hint.clone()
-                                    prop:checked=move || values.scopes.get().contains(&checked_name)
-                                    on:change=move |ev| values.toggle(&toggled_name, event_target_checked(&ev))
-                                />
-                                {name}
-                            </label>
-                            <p class="hint" id=hint>{scope.description.clone()}</p>
-                        }
-                    })
-                    .collect_view()
-            }}
-            {field_error(outcome, "scopes")}
+                label="Description"
+                name="description"
+                field="description"
+                kind="textarea"
+                value=values.description
+                refusal=refusal.clone()
+            />
+            <ApplicationTypeField chosen=values.app_type types refusal=refusal.clone()/>
+            <TextField
+                id="client-origins"
+                label="Allowed Origins"
+                name="allowed_origins"
+                field="allowed_origins"
+                value=values.origins
+                refusal=refusal.clone()
+                placeholder="https://app.example.com, http://localhost:3000"
+                hint="Comma-separated. Browsers on these origins may call the API with this client."
+            />
+            <fieldset class="field scopes">
+                <legend>"Scopes"</legend>
+                {scopes}
+                <ErrorSlot id="client-scopes-error".to_string() field="scopes" refusal=refusal.clone()/>
+            </fieldset>
+            <TextField
+                id="client-expiration"
+                label="Expiration date"
+                name="expiration_date"
+                field="expires_at"
+                kind="date"
+                value=values.expiration
+                refusal=refusal.clone()
+                hint="Optional. The client works through the end of this day (UTC)."
+            />
+            <LimitFields prefix="client" limits=values.limits refusal/>
         </fieldset>
-        <BoundInput
-            id="client-expiration"
-            label="Expiration date"
-            field="expires_at"
-            kind="date"
-            value=values.expiration
-            outcome
-            disabled
-            hint="Optional. The client works through the end of this day (UTC)."
-        />
-        <LimitFields prefix="client" values=values.limits outcome disabled/>
     }
 }
 
-/// **Application type**: `Custom` or one of the operator's, with its guide when it has one.
+/// **Application type**: `Custom` or one of the operator's, with the chosen one's guide when it
+/// has one (every guide is rendered; `RpcForm` shows the one for the select's value).
 #[component]
 fn ApplicationTypeField(
-    values: ClientValues,
-    disabled: bool,
-    outcome: Signal<Option<AppError>>,
+    chosen: String,
+    types: ApplicationTypes,
+    refusal: Refusal,
 ) -> impl IntoView {
-    let guide = move || {
-        let chosen = values.app_type.get();
-        values
-            .types
-            .get()
-            .find(&chosen)
-            .and_then(|t| t.guide_url.map(|url| (t.label, url)))
-            .map(|(label, url)| {
-                view! {
-                    <p class="hint">
-                        <a href=url target="_blank" rel="noopener noreferrer">{format!("{label} guide")}</a>
-                    </p>
-                }
+    let mut all = types.all();
+    // A type the operator has since removed stays visible on its clients.
+    if types.find(&chosen).is_none() {
+        all.push(ApplicationType {
+            id: chosen.clone(),
+            label: chosen.clone(),
+            guide_url: None,
+        });
+    }
+    let options = all
+        .iter()
+        .map(|t| view! { <option value=t.id.clone() selected=t.id == chosen>{t.label.clone()}</option> })
+        .collect_view();
+    let guides = all
+        .into_iter()
+        .filter_map(|t| {
+            let url = t.guide_url?;
+            let hidden = t.id != chosen;
+            Some(view! {
+                <p class="hint" data-guide=t.id hidden=hidden>
+                    <a href=url target="_blank" rel="noopener noreferrer">{format!("{} guide", t.label)}</a>
+                </p>
             })
-    };
+        })
+        .collect_view();
     view! {
         <div class="field">
             <label for="client-application-type">"Application type"</label>
             <select
                 id="client-application-type"
-                disabled=disabled
-                aria-invalid=invalid(outcome, "application_type")
-                on:change=move |ev| values.app_type.set(event_target_value(&ev))
+                name="application_type"
+                data-guides=""
+                aria-describedby="client-application-type-error"
             >
-                {move || {
-                    let chosen = values.app_type.get();
-                    let types = values.types.get();
-                    let mut all = types.all();
-                    // A type the operator has since removed stays visible on its clients.
-                    if types.find(&chosen).is_none() {
-                        all.push(domain::credentials::ApplicationType {
-                            id: chosen.clone(),
-                            label: chosen.clone(),
-                            guide_url: None,
-                        });
-                    }
-                    all.into_iter()
-                        .map(|t| {
-                            let selected = t.id == chosen;
-                            view! { <option value=t.id selected=selected>{t.label}</option> }
-                        })
-                        .collect_view()
-                }}
+                {options}
             </select>
-            {guide}
-            {field_error(outcome, "application_type")}
+            {guides}
+            <ErrorSlot id="client-application-type-error".to_string() field="application_type" refusal/>
         </div>
     }
 }
 
-fn read_only_note(page: ApiPage) -> Option<AnyView> {
-    (!page.can_manage_clients).then(|| {
+fn read_only_note(can: Can) -> Option<AnyView> {
+    (!can.clients).then(|| {
         view! {
             <p class="alert">"Only Admins and Developers with Manage API credentials can create or change API Clients."</p>
         }
@@ -251,188 +202,194 @@ fn read_only_note(page: ApiPage) -> Option<AnyView> {
 }
 
 #[component]
-pub(super) fn AddClientPanel(page: ApiPage) -> impl IntoView {
-    let values = ClientValues::new(page.scopes, page.app_types);
-    let disabled = !page.can_manage_clients;
-    let outcome = Signal::derive(move || page.create_client.value().get().and_then(Result::err));
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Err(refused) = values.check() {
-            page.create_client.value().set(Some(Err(refused)));
-            return;
-        }
-        page.create_client.dispatch(CreateApiClient {
-            name: values.name.get_untracked(),
-            description: values.description.get_untracked(),
-            allowed_origins: values.origins.get_untracked(),
-            scopes: values.scopes(),
-            expiration_date: values.expiration.get_untracked(),
-            rate_limit_requests: values.limits.rate_requests.get_untracked(),
-            rate_limit_per: values.limits.rate_per.get_untracked(),
-            quota_requests: values.limits.quota_requests.get_untracked(),
-            quota_per: values.limits.quota_per.get_untracked(),
-            application_type: values.app_type.get_untracked(),
-        });
-    };
+pub(super) fn AddClientPanel(
+    catalog: ScopeCatalog,
+    types: ApplicationTypes,
+    can: Can,
+) -> impl IntoView {
+    let refusal = ServerAction::<CreateApiClient>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err);
+    let values = ClientValues::new(&catalog);
     view! {
-        <SlideOver title="Add API Client" on_close=move |()| page.close()>
-            <form class="stack" novalidate=true on:submit=submit>
-                {read_only_note(page)}
-                <ClientFields values disabled outcome/>
+        <SlideOver title="Add API Client" opener="add-new-button".to_string()>
+            <RpcForm>
+                {read_only_note(can)}
+                <form
+                    id="client-form"
+                    method="post"
+                    action=CreateApiClient::PATH
+                    novalidate=true
+                    class="stack"
+                    data-reveal="client-created"
+                >
+                    <CsrfField/>
+                    <ClientFields values catalog types disabled=!can.clients refusal/>
+                </form>
+                <noscript>
+                    <p class="hint">"The Client Secret is shown only once, so adding a client needs JavaScript."</p>
+                </noscript>
                 <div class="actions">
-                    <button type="button" class="btn btn-ghost" on:click=move |_| page.close()>"Cancel"</button>
+                    <QueryButton query=here(&[]) label="Cancel" class="btn btn-ghost" close=true/>
+                    // Posted without JavaScript the secret would be lost: see `RpcForm`.
                     <button
                         type="submit"
+                        form="client-form"
                         class="btn btn-primary"
-                        disabled=move || disabled || page.create_client.pending().get()
+                        disabled=true
+                        data-needs-script=can.clients.then_some("")
                     >
                         "Add"
                     </button>
                 </div>
-            </form>
+            </RpcForm>
         </SlideOver>
+        <ShownOnce
+            id="client-created"
+            title="API Client Created"
+            secret_name="Client Secret"
+            values=vec![("Client ID", "client.client_id", "Client ID"), ("Client Secret", "client_secret", "Client Secret")]
+            back=here(&[])
+            opener="add-new-button".to_string()
+        />
     }
 }
 
 #[component]
-pub(super) fn EditClientPanel(page: ApiPage, client: ApiClientView) -> impl IntoView {
-    let values = ClientValues::of(&client, page.scopes, page.app_types);
-    let disabled = !page.can_manage_clients;
-    let outcome = Signal::derive(move || {
-        let update = page.update_client.value().get().and_then(Result::err);
-        update.or_else(|| page.set_disabled.value().get().and_then(Result::err))
+pub(super) fn EditClientPanel(
+    id: String,
+    /// `delete`: its confirmation is open over it.
+    confirm: String,
+    catalog: ScopeCatalog,
+    types: ApplicationTypes,
+    can: Can,
+) -> impl IntoView {
+    let loaded = Suspend::new(async move {
+        let (client, usage) = futures::join!(
+            get_api_client(id.clone()),
+            credential_usage("api_client".to_string(), id.clone())
+        );
+        match client {
+            Ok(client) => view! { <EditClient client usage confirm catalog types can/> }.into_any(),
+            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }
+                .into_any(),
+        }
     });
+    view! { <Suspense fallback=|| ()>{loaded}</Suspense> }
+}
+
+#[component]
+fn EditClient(
+    client: ApiClientView,
+    usage: Result<domain::models::UsageView, crate::error::AppError>,
+    confirm: String,
+    catalog: ScopeCatalog,
+    types: ApplicationTypes,
+    can: Can,
+) -> impl IntoView {
+    let refusal = [
+        ServerAction::<UpdateApiClient>::new()
+            .value()
+            .get_untracked(),
+        ServerAction::<SetApiClientDisabled>::new()
+            .value()
+            .get_untracked(),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(Result::err);
     let id = client.id.clone();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Err(refused) = values.check() {
-            page.update_client.value().set(Some(Err(refused)));
-            return;
-        }
-        page.update_client.dispatch(UpdateApiClient {
-            id: id.clone(),
-            name: values.name.get_untracked(),
-            description: values.description.get_untracked(),
-            allowed_origins: values.origins.get_untracked(),
-            scopes: values.scopes(),
-            expiration_date: values.expiration.get_untracked(),
-            rate_limit_requests: values.limits.rate_requests.get_untracked(),
-            rate_limit_per: values.limits.rate_per.get_untracked(),
-            quota_requests: values.limits.quota_requests.get_untracked(),
-            quota_per: values.limits.quota_per.get_untracked(),
-            application_type: values.app_type.get_untracked(),
-        });
-    };
     let is_disabled = client.status == CredentialStatus::Disabled;
-    let toggle = {
-        let id = client.id.clone();
-        move |_| {
-            page.set_disabled.dispatch(SetApiClientDisabled {
-                id: id.clone(),
-                disabled: !is_disabled,
-            });
+    let opener = format!("row-{id}");
+    let name = client.name.clone();
+    let confirm = (confirm == "delete" && can.clients).then(|| {
+        view! {
+            <Confirm verb="delete" name=name.clone() id=id.clone() panel="edit-client" action=DeleteApiClient::PATH>
+                <p>
+                    "The API Client " <strong>{name.clone()}</strong>
+                    " stops working at once. This cannot be undone."
+                </p>
+            </Confirm>
         }
-    };
-    let confirm = {
-        let (id, name) = (client.id.clone(), client.name.clone());
-        move |_| {
-            page.confirm_delete
-                .set(Some((Kind::ApiClient, id.clone(), name.clone())))
+    });
+    let toggle = can.admin.then(|| {
+        view! {
+            <form method="post" action=SetApiClientDisabled::PATH>
+                <CsrfField/>
+                <input type="hidden" name="id" value=id.clone()/>
+                <input type="hidden" name="disabled" value=(!is_disabled).to_string()/>
+                <button type="submit" class="btn">{if is_disabled { "Enable" } else { "Disable" }}</button>
+            </form>
         }
+    });
+    let values = ClientValues::of(&client);
+    let facts = view! {
+        <CopyArea>
+            <dl class="facts compact">
+                <dt>"Client ID"</dt>
+                <dd><CopyText value=client.client_id.clone() label="Client ID"/></dd>
+                <dt>"Client Secret"</dt>
+                <dd class="mono">
+                    {format!("•••• {}", client.secret_last_four)}
+                    {previous_line(client.previous_secret.clone())}
+                </dd>
+                <dt>"Status"</dt>
+                <dd><span class=status_class(client.status == CredentialStatus::Active)>{client.status.as_str()}</span></dd>
+                <dt>"Created"</dt>
+                <dd>{format!("{} by {}", domain::credentials::date_of(client.created_at), client.created_by.clone())}</dd>
+            </dl>
+        </CopyArea>
     };
-    let rotate = {
-        let id = client.id.clone();
-        move |keep_old_for_seconds: String| {
-            page.rotate_client.dispatch(RotateClientSecret {
-                id: id.clone(),
-                keep_old_for_seconds,
-            });
-        }
-    };
-    let status_class = if client.status == CredentialStatus::Active {
-        "status status-ok"
-    } else {
-        "status status-bad"
-    };
+    let logo_url = client.logo_url.clone();
     view! {
-        <SlideOver title="Edit API Client" on_close=move |()| page.close() covered=Signal::derive(move || page.confirm_delete.get().is_some())>
-            <form class="stack" novalidate=true on:submit=submit>
-                {read_only_note(page)}
-                <dl class="facts compact">
-                    <dt>"Client ID"</dt>
-                    <dd><CopyValue value=client.client_id.clone() label="Client ID"/></dd>
-                    <dt>"Client Secret"</dt>
-                    <dd class="mono">
-                        {format!("•••• {}", client.secret_last_four)}
-                        {previous_line(client.previous_secret.clone())}
-                    </dd>
-                    <dt>"Status"</dt>
-                    <dd><span class=status_class>{client.status.as_str()}</span></dd>
-                    <dt>"Created"</dt>
-                    <dd>{format!("{} by {}", domain::credentials::date_of(client.created_at), client.created_by)}</dd>
-                </dl>
-                <ClientFields values disabled outcome/>
-                <LogoField page id=client.id.clone() url=client.logo_url.clone() disabled/>
+        <SlideOver title="Edit API Client" opener=opener.clone()>
+            <RpcForm>
+                {read_only_note(can)}
+                {facts}
+                <form id="client-form" method="post" action=UpdateApiClient::PATH novalidate=true class="stack">
+                    <CsrfField/>
+                    <input type="hidden" name="id" value=id.clone()/>
+                    <ClientFields values catalog types disabled=!can.clients refusal/>
+                </form>
+                <LogoField id=id.clone() url=logo_url disabled=!can.clients/>
                 <ReplaceSecret
                     prefix="client"
                     button="Rotate secret"
-                    disabled
-                    pending=page.rotate_client.pending()
-                    error=Signal::derive(move || page.rotate_client.value().get().and_then(Result::err))
-                    on_replace=rotate
+                    action=RotateClientSecret::PATH
+                    reveal="secret-rotated"
+                    id=id.clone()
+                    disabled=!can.clients
                 />
-                <UsagePanel kind="api_client" id=client.id.clone()/>
+                <UsagePanel kind="api_client" usage/>
                 <div class="actions spread">
                     <div class="actions">
-                        <button type="button" class="btn btn-danger-outline" disabled=disabled on:click=confirm>
-                            "Delete"
-                        </button>
-                        {page.is_admin.then(|| view! {
-                            <button type="button" class="btn" on:click=toggle.clone()>
-                                {if is_disabled { "Enable" } else { "Disable" }}
-                            </button>
-                        })}
+                        <QueryButton
+                            query=here(&[("panel", "edit-client"), ("id", &id), ("confirm", "delete")])
+                            label="Delete"
+                            class="btn btn-danger-outline"
+                            focus_key=format!("delete-{id}")
+                            disabled=!can.clients
+                        />
+                        {toggle}
                     </div>
                     <div class="actions">
-                        <button type="button" class="btn btn-ghost" on:click=move |_| page.close()>"Cancel"</button>
-                        <button
-                            type="submit"
-                            class="btn btn-primary"
-                            disabled=move || disabled || page.update_client.pending().get()
-                        >
+                        <QueryButton query=here(&[]) label="Cancel" class="btn btn-ghost" close=true/>
+                        <button type="submit" form="client-form" class="btn btn-primary" disabled=!can.clients>
                             "Update"
                         </button>
                     </div>
                 </div>
-            </form>
+            </RpcForm>
         </SlideOver>
-    }
-}
-
-#[component]
-pub(super) fn ClientCreatedDialog(page: ApiPage) -> impl IntoView {
-    move || {
-        page.create_client
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|created| {
-                let values = vec![
-                    ("Client ID", created.client.client_id, "Client ID"),
-                    (
-                        "Client Secret",
-                        created.client_secret.into_exposed(),
-                        "Client Secret",
-                    ),
-                ];
-                view! {
-                    <ShownOnceDialog
-                        title="API Client Created"
-                        secret_name="Client Secret"
-                        values
-                        on_close=move |()| page.create_client.value().set(None)
-                    />
-                }
-            })
+        {confirm}
+        <ShownOnce
+            id="secret-rotated"
+            title="Client Secret Rotated"
+            secret_name="new Client Secret"
+            values=vec![("Client ID", "client.client_id", "Client ID"), ("Client Secret", "client_secret", "Client Secret")]
+            back=here(&[])
+            opener=opener
+        />
     }
 }

@@ -1,162 +1,132 @@
-//! The credential forms' inputs, and how they show a refused submission: next to the field it
-//! belongs to, or at the top when it belongs to none.
+//! The credential forms' inputs, rendered by the server with what they hold. Each has its
+//! error's slot (`[data-error-for=FIELD]`, described by the input): `RpcForm` writes a refusal
+//! into it; without JavaScript the server writes the refusal the page came back with.
 
 use crate::error::AppError;
 use domain::credentials::{Limits, QuotaUnit, RateUnit, Unit};
 use leptos::prelude::*;
 
-/// The message under `field`, if the last submission was refused for it.
-pub(super) fn field_error(
-    outcome: Signal<Option<AppError>>,
-    field: &'static str,
-) -> impl Fn() -> Option<AnyView> {
-    move || {
-        outcome
-            .get()
-            .and_then(|e| e.for_field(field))
-            .map(|msg| view! { <p class="field-error">{msg}</p> }.into_any())
-    }
+/// The last refusal of the form, when the page came back with one (no JavaScript).
+pub(super) type Refusal = Option<AppError>;
+
+fn message_for(refusal: &Refusal, field: &str) -> Option<String> {
+    refusal.as_ref().and_then(|e| e.for_field(field))
 }
 
-/// `aria-invalid` for `field`'s input.
-pub(super) fn invalid(
-    outcome: Signal<Option<AppError>>,
-    field: &'static str,
-) -> impl Fn() -> Option<&'static str> {
-    move || {
-        outcome
-            .get()
-            .and_then(|e| e.for_field(field))
-            .map(|_| "true")
-    }
-}
-
-/// The alert at the top of the form for an error that names no field.
-pub(super) fn general_error(outcome: Signal<Option<AppError>>) -> impl Fn() -> Option<AnyView> {
-    move || {
-        outcome
-            .get()
-            .and_then(|e| e.general())
-            .map(|msg| view! { <div class="alert alert-error" role="alert">{msg}</div> }.into_any())
-    }
-}
-
-/// A labelled text input bound to `value`, with its hint and its error.
+/// The slot for what the server says about `field`, with the id the input points at.
 #[component]
-pub(super) fn BoundInput(
+pub(super) fn ErrorSlot(id: String, field: &'static str, refusal: Refusal) -> impl IntoView {
+    let message = message_for(&refusal, field);
+    let empty = message.is_none();
+    view! {
+        <p class="field-error" id=id data-error-for=field hidden=empty>{message}</p>
+    }
+}
+
+/// The alert at the top of a form for a refusal that names no field.
+#[component]
+pub(super) fn FormError(refusal: Refusal) -> impl IntoView {
+    let message = refusal.as_ref().and_then(AppError::general);
+    let empty = message.is_none();
+    view! {
+        <div class="alert alert-error" role="alert" data-error-for="" hidden=empty>{message}</div>
+    }
+}
+
+/// A labelled input (or, `kind="textarea"`, a text area) with its hint and its error's slot.
+#[component]
+pub(super) fn TextField(
     id: &'static str,
     label: &'static str,
-    /// The field name errors use (see `domain::credentials`).
+    /// The name the form posts it under.
+    name: &'static str,
+    /// The field the server names in a refusal.
     field: &'static str,
-    value: RwSignal<String>,
-    outcome: Signal<Option<AppError>>,
+    value: String,
+    refusal: Refusal,
     #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] disabled: bool,
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = hint.map(|_| format!("{id}-hint"));
+    let described = match &hint_id {
+        Some(h) => format!("{error_id} {h}"),
+        None => error_id.clone(),
+    };
+    let invalid = message_for(&refusal, field).map(|_| "true");
+    let input = if kind == "textarea" {
+        view! {
+            <textarea id=id name=name rows="3" aria-describedby=described aria-invalid=invalid>{value}</textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                placeholder=placeholder
+                autocomplete="off"
+                aria-describedby=described
+                aria-invalid=invalid
+            />
+        }
+        .into_any()
+    };
     view! {
         <div class="field">
             <label for=id>{label}</label>
-            <input
-                id=id
-                type=kind
-                disabled=disabled
-                placeholder=placeholder
-                aria-invalid=invalid(outcome, field)
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-            />
-            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
-            {field_error(outcome, field)}
+            {input}
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
+            <ErrorSlot id=error_id field refusal/>
         </div>
     }
 }
 
-/// The **Rate limit** and **Quota** inputs: a number of requests and a unit each; an empty
-/// number is no limit.
-#[derive(Clone, Copy)]
-pub(super) struct LimitValues {
-    pub rate_requests: RwSignal<String>,
-    pub rate_per: RwSignal<String>,
-    pub quota_requests: RwSignal<String>,
-    pub quota_per: RwSignal<String>,
-}
-
-impl LimitValues {
-    pub fn of(limits: &Limits) -> Self {
-        let (rate_requests, rate_per) = match limits.rate_limit {
-            Some(l) => (l.requests.to_string(), l.per.as_str()),
-            None => (String::new(), RateUnit::Minute.as_str()),
-        };
-        let (quota_requests, quota_per) = match limits.quota {
-            Some(l) => (l.requests.to_string(), l.per.as_str()),
-            None => (String::new(), QuotaUnit::Day.as_str()),
-        };
-        LimitValues {
-            rate_requests: RwSignal::new(rate_requests),
-            rate_per: RwSignal::new(rate_per.to_string()),
-            quota_requests: RwSignal::new(quota_requests),
-            quota_per: RwSignal::new(quota_per.to_string()),
-        }
-    }
-
-    /// The server's rules, checked in the browser first.
-    pub fn check(&self) -> Result<(), AppError> {
-        Limits::parse_form(
-            &self.rate_requests.get_untracked(),
-            &self.rate_per.get_untracked(),
-            &self.quota_requests.get_untracked(),
-            &self.quota_per.get_untracked(),
-        )?;
-        Ok(())
-    }
-}
-
-/// One limit: the number of requests and the unit, labelled together.
+/// One limit: the number of requests and the unit, labelled together; posted as
+/// `{name}_requests` and `{name}_per`.
 #[component]
-fn LimitInput<U: Unit + Send + Sync>(
+fn LimitInput<U: Unit + Send + Sync + PartialEq + 'static>(
     id: &'static str,
-    requests: RwSignal<String>,
-    per: RwSignal<String>,
-    outcome: Signal<Option<AppError>>,
-    disabled: bool,
+    name: &'static str,
+    requests: String,
+    per: U,
+    refusal: Refusal,
     hint: &'static str,
-    #[prop(optional)] _unit: Option<U>,
 ) -> impl IntoView {
     let unit_id = format!("{id}-per");
     let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let invalid = message_for(&refusal, U::FIELD).map(|_| "true");
     view! {
-        <fieldset class="field limit" disabled=disabled>
+        <fieldset class="field limit">
             <legend>{U::LABEL}</legend>
             <div class="limit-inputs">
                 <label class="visually-hidden" for=id>{format!("{} requests", U::LABEL)}</label>
                 <input
                     id=id
+                    name=format!("{name}_requests")
                     type="number"
                     min="1"
                     step="1"
                     inputmode="numeric"
                     placeholder="No limit"
-                    aria-describedby=hint_id.clone()
-                    aria-invalid=invalid(outcome, U::FIELD)
-                    prop:value=move || requests.get()
-                    on:input=move |ev| requests.set(event_target_value(&ev))
+                    value=requests
+                    aria-describedby=format!("{hint_id} {error_id}")
+                    aria-invalid=invalid
                 />
                 <label for=unit_id.clone()>"requests per"</label>
-                <select
-                    id=unit_id
-                    prop:value=move || per.get()
-                    on:change=move |ev| per.set(event_target_value(&ev))
-                >
+                <select id=unit_id name=format!("{name}_per")>
                     {U::ALL
                         .iter()
-                        .map(|u| view! { <option value=u.as_str()>{u.as_str()}</option> })
+                        .map(|u| view! { <option value=u.as_str() selected=*u == per>{u.as_str()}</option> })
                         .collect_view()}
                 </select>
             </div>
             <p class="hint" id=hint_id>{hint}</p>
-            {field_error(outcome, U::FIELD)}
+            <ErrorSlot id=error_id field=U::FIELD refusal/>
         </fieldset>
     }
 }
@@ -164,30 +134,38 @@ fn LimitInput<U: Unit + Send + Sync>(
 /// Both limits, as the Add and Edit slide-overs show them.
 #[component]
 pub(super) fn LimitFields(
+    /// `client` or `token`: the inputs' ids.
     prefix: &'static str,
-    values: LimitValues,
-    outcome: Signal<Option<AppError>>,
-    disabled: bool,
+    limits: Limits,
+    refusal: Refusal,
 ) -> impl IntoView {
     let (rate_id, quota_id) = match prefix {
         "token" => ("token-rate-limit", "token-quota"),
         _ => ("client-rate-limit", "client-quota"),
     };
+    let (rate, rate_per) = match limits.rate_limit {
+        Some(l) => (l.requests.to_string(), l.per),
+        None => (String::new(), RateUnit::Minute),
+    };
+    let (quota, quota_per) = match limits.quota {
+        Some(l) => (l.requests.to_string(), l.per),
+        None => (String::new(), QuotaUnit::Day),
+    };
     view! {
-        <LimitInput<RateUnit>
+        <LimitInput
             id=rate_id
-            requests=values.rate_requests
-            per=values.rate_per
-            outcome
-            disabled
+            name="rate_limit"
+            requests=rate
+            per=rate_per
+            refusal=refusal.clone()
             hint="Optional. Beyond it, requests get 429 until the window (of a second, minute or hour) ends."
         />
-        <LimitInput<QuotaUnit>
+        <LimitInput
             id=quota_id
-            requests=values.quota_requests
-            per=values.quota_per
-            outcome
-            disabled
+            name="quota"
+            requests=quota
+            per=quota_per
+            refusal
             hint="Optional. Requests per day, or per 30 days (month)."
         />
     }

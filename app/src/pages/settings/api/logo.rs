@@ -1,9 +1,9 @@
-//! The API Client's logo in the Edit slide-over (**Upload logo**, **Remove logo**) and beside its
-//! name in the table. The file goes to `/logos/{id}` as multipart (a plain route, not a server
-//! function: it is the one body larger than the console's limit); the server decides from the
-//! bytes whether it is a logo, and a refusal is shown under the field.
+//! The API Client's logo in the Edit slide-over (**Upload logo**, **Remove logo**: a small
+//! island) and beside its name in the table. The file goes to `/logos/{id}` as multipart (a
+//! plain route, not a server function: it is the one body larger than the console's limit);
+//! the server decides from the bytes whether it is a logo, and a refusal is shown under the
+//! field. The table shows the new logo when the slide-over closes (the page loads again).
 
-use super::ApiPage;
 use leptos::prelude::*;
 
 /// The logo next to a name, when there is one. Decorative: the name beside it says what it is.
@@ -11,36 +11,21 @@ pub(super) fn logo_image(url: Option<String>) -> Option<impl IntoView> {
     url.map(|src| view! { <img class="client-logo" src=src alt="" width="24" height="24"/> })
 }
 
-#[component]
-pub(super) fn LogoField(
-    page: ApiPage,
-    id: String,
-    url: Option<String>,
-    disabled: bool,
-) -> impl IntoView {
-    #[cfg(not(feature = "hydrate"))]
-    let _ = page;
+#[island]
+pub fn LogoField(id: String, url: Option<String>, disabled: bool) -> impl IntoView {
     let current = RwSignal::new(url);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    // Event handlers run in the browser only (the server renders no slide-over).
     let id = StoredValue::new(id);
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        browser::upload(
-            page,
-            id.get_value(),
-            event_target(&ev),
-            current,
-            error,
-            busy,
-        );
+        browser::upload(id.get_value(), event_target(&ev), current, error, busy);
         #[cfg(not(feature = "hydrate"))]
         let _ = (ev, id);
     };
     let remove = move |_| {
         #[cfg(feature = "hydrate")]
-        browser::remove(page, id.get_value(), current, error, busy);
+        browser::remove(id.get_value(), current, error, busy);
     };
     view! {
         <div class="field logo-field">
@@ -75,7 +60,6 @@ pub(super) fn LogoField(
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::ApiPage;
     use crate::csrf::{CSRF_HEADER, csrf_token};
     use domain::credentials::{MAX_LOGO_BYTES, too_large};
     use leptos::prelude::*;
@@ -124,7 +108,6 @@ mod browser {
     }
 
     pub fn upload(
-        page: ApiPage,
         id: String,
         input: web_sys::HtmlInputElement,
         current: RwSignal<Option<String>>,
@@ -153,10 +136,7 @@ mod browser {
         error.set(None);
         leptos::task::spawn_local(async move {
             match send("POST", &id, Some(&form)).await {
-                Ok(url) => {
-                    current.set(url);
-                    page.logo_version.update(|v| *v += 1);
-                }
+                Ok(url) => current.set(url),
                 Err(message) => error.set(Some(message)),
             }
             input.set_value("");
@@ -165,7 +145,6 @@ mod browser {
     }
 
     pub fn remove(
-        page: ApiPage,
         id: String,
         current: RwSignal<Option<String>>,
         error: RwSignal<Option<String>>,
@@ -175,10 +154,7 @@ mod browser {
         error.set(None);
         leptos::task::spawn_local(async move {
             match send("DELETE", &id, None).await {
-                Ok(_) => {
-                    current.set(None);
-                    page.logo_version.update(|v| *v += 1);
-                }
+                Ok(_) => current.set(None),
                 Err(message) => error.set(Some(message)),
             }
             busy.set(false);

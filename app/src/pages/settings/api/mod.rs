@@ -1,93 +1,100 @@
-//! Settings › Developer › API: the banner, the actions, the two credential tables, and the
-//! slide-overs and dialogs that create, edit and delete credentials. What the UI hides or
-//! disables here, the server refuses on its own (see `api::credentials`).
+//! Settings › Developer › API, rendered by the server: the banner, the actions, the two
+//! credential tables, and the slide-overs and dialogs that create, edit and delete credentials.
+//! What is open lives in the URL (`&panel=add-client|add-token|edit-client|edit-token&id=ID`,
+//! `&confirm=delete|revoke`, each table's `&clients-name=`/`&tokens-name=` filter and
+//! `-after=` cursor), so each works on a full load and without JavaScript. Forms are posted by
+//! `RpcForm`; a change comes back here with a notice (`&notice=`), a new secret is revealed in
+//! its dialog and never travels through a URL. What the UI hides or disables here, the server
+//! refuses on its own (see `api::credentials`).
 
 mod client_panels;
 mod fields;
 mod lifecycle;
+mod live;
 mod logo;
 mod tables;
 mod token_panels;
 mod usage_chart;
 
-use crate::api::credentials::{
-    CreateApiClient, CreateRestrictedToken, DeleteApiClient, DeleteRestrictedToken,
-    RegenerateRestrictedToken, RevokeRestrictedToken, RotateClientSecret, SetApiClientDisabled,
-    UpdateApiClient, UpdateRestrictedToken, list_credentials,
-};
-use crate::components::dialog::Dialog;
-use crate::components::menu::{MenuButton, MenuHandle};
-use domain::credentials::{ApplicationTypes, ScopeCatalog};
-use domain::models::{ApiClientView, Me, RestrictedTokenView};
+use crate::api::credentials::{ApiNotice, list_credentials};
+use crate::components::menu::MenuIsland;
+use domain::models::{CredentialsPage, Me};
 use leptos::prelude::*;
 
-/// Which slide-over is open.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) enum Panel {
-    Closed,
-    AddClient,
-    AddToken,
-    EditClient(ApiClientView),
-    EditToken(RestrictedTokenView),
+/// What the URL says about the API page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApiQuery {
+    /// `add-client`, `add-token`, `edit-client` or `edit-token`: the slide-over open.
+    pub panel: String,
+    /// The credential an Edit slide-over shows.
+    pub id: String,
+    /// `delete` or `revoke`: the confirmation open over an Edit slide-over.
+    pub confirm: String,
+    pub clients_name: String,
+    pub clients_after: String,
+    pub tokens_name: String,
+    pub tokens_after: String,
+    /// `add-new`: the Add New menu is open (its button, pressed before the page's script ran).
+    pub menu: String,
 }
 
-/// What the page can do, for the pieces below it.
-#[derive(Clone, Copy)]
-pub(super) struct ApiPage {
-    pub panel: RwSignal<Panel>,
-    pub notice: RwSignal<Option<&'static str>>,
-    pub confirm_delete: RwSignal<Option<(Kind, String, String)>>,
-    pub create_client: ServerAction<CreateApiClient>,
-    pub update_client: ServerAction<UpdateApiClient>,
-    pub delete_client: ServerAction<DeleteApiClient>,
-    pub set_disabled: ServerAction<SetApiClientDisabled>,
-    pub create_token: ServerAction<CreateRestrictedToken>,
-    pub update_token: ServerAction<UpdateRestrictedToken>,
-    pub delete_token: ServerAction<DeleteRestrictedToken>,
-    pub rotate_client: ServerAction<RotateClientSecret>,
-    pub regenerate_token: ServerAction<RegenerateRestrictedToken>,
-    pub revoke_token: ServerAction<RevokeRestrictedToken>,
-    /// The token whose **Revoke NAME?** confirmation is open: `(id, name)`.
-    pub confirm_revoke: RwSignal<Option<(String, String)>>,
-    pub can_manage_tokens: bool,
-    pub can_manage_clients: bool,
-    pub is_admin: bool,
-    /// The scopes API Clients may be given, as the server last listed them.
-    pub scopes: RwSignal<ScopeCatalog>,
-    /// The application types API Clients may have, likewise.
-    pub app_types: RwSignal<ApplicationTypes>,
-    /// Counts logo uploads and removals: each one reloads the tables.
-    pub logo_version: RwSignal<u32>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum Kind {
-    ApiClient,
-    RestrictedToken,
-}
-
-impl ApiPage {
-    /// Opens a panel with no error left over from the last one.
-    pub fn open(&self, panel: Panel) {
-        self.create_client.value().set(None);
-        self.update_client.value().set(None);
-        self.set_disabled.value().set(None);
-        self.create_token.value().set(None);
-        self.update_token.value().set(None);
-        self.rotate_client.value().set(None);
-        self.regenerate_token.value().set(None);
-        self.revoke_token.value().set(None);
-        self.notice.set(None);
-        self.panel.set(panel);
-    }
-
-    pub fn close(&self) {
-        self.panel.set(Panel::Closed);
+impl ApiQuery {
+    /// Reads it from the URL's query (`get`: a parameter's value).
+    pub fn read(get: impl Fn(&str) -> Option<String>) -> ApiQuery {
+        let get = |key: &str| get(key).unwrap_or_default();
+        ApiQuery {
+            panel: get("panel"),
+            id: get("id"),
+            confirm: get("confirm"),
+            clients_name: get("clients-name"),
+            clients_after: get("clients-after"),
+            tokens_name: get("tokens-name"),
+            tokens_after: get("tokens-after"),
+            menu: get("menu"),
+        }
     }
 }
 
-#[island]
-pub fn ApiSettings(me: Me) -> impl IntoView {
+/// What the person may do here, for the pieces of the page.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Can {
+    /// Open credentials and manage Restricted Access Tokens.
+    pub tokens: bool,
+    /// Create and change API Clients.
+    pub clients: bool,
+    /// Disable and enable API Clients.
+    pub admin: bool,
+}
+
+/// The API page with `more` in its query, as a `QueryButton` takes it.
+pub(super) fn here(more: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    super::settings_query("api", more)
+}
+
+/// The API page with `more` in its query, as a link.
+pub(super) fn href(more: &[(&'static str, &str)]) -> String {
+    let pairs = here(more)
+        .into_iter()
+        .map(|(name, value)| format!("{name}={}", encode(&value)))
+        .collect::<Vec<_>>();
+    format!("/?{}", pairs.join("&"))
+}
+
+/// Percent-encodes a query value (a filter can hold anything).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn ApiSettings(me: Me, query: ApiQuery, notice: Option<String>) -> impl IntoView {
     let perms = me.permissions;
     if !perms.can_view_api_page() {
         return view! {
@@ -98,67 +105,34 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
         }
         .into_any();
     }
-    let page = ApiPage {
-        panel: RwSignal::new(Panel::Closed),
-        notice: RwSignal::new(None),
-        confirm_delete: RwSignal::new(None),
-        create_client: ServerAction::new(),
-        update_client: ServerAction::new(),
-        delete_client: ServerAction::new(),
-        set_disabled: ServerAction::new(),
-        create_token: ServerAction::new(),
-        update_token: ServerAction::new(),
-        delete_token: ServerAction::new(),
-        rotate_client: ServerAction::new(),
-        regenerate_token: ServerAction::new(),
-        revoke_token: ServerAction::new(),
-        confirm_revoke: RwSignal::new(None),
-        can_manage_tokens: perms.can_manage_restricted_tokens(),
-        can_manage_clients: perms.can_manage_api_clients(),
-        is_admin: perms.is_admin(),
-        scopes: RwSignal::new(ScopeCatalog::default()),
-        app_types: RwSignal::new(ApplicationTypes::default()),
-        logo_version: RwSignal::new(0),
+    let can = Can {
+        tokens: perms.can_manage_restricted_tokens(),
+        clients: perms.can_manage_api_clients(),
+        admin: perms.is_admin(),
     };
-    // Loaded on the server for the first render and serialized into the page (which works
-    // without JavaScript), loaded again after each completed change: the actions' versions are
-    // its source. Made here, once, outside any closure: the browser hydrates an island's
-    // resources in the order the server made them.
-    let versions = move || {
-        page.create_client.version().get()
-            + page.update_client.version().get()
-            + page.delete_client.version().get()
-            + page.set_disabled.version().get()
-            + page.create_token.version().get()
-            + page.update_token.version().get()
-            + page.delete_token.version().get()
-            + page.rotate_client.version().get()
-            + page.regenerate_token.version().get()
-            + page.revoke_token.version().get()
-            + page.logo_version.get() as usize
-    };
-    let credentials = Resource::new(versions, |_| list_credentials(String::new()));
-    watch_outcomes(page);
-    Effect::new(move || {
-        if let Some(Ok(list)) = credentials.get() {
-            page.scopes.set(list.scopes.clone());
-            page.app_types.set(list.application_types.clone());
+    let notice = notice
+        .as_deref()
+        .and_then(ApiNotice::parse)
+        .map(ApiNotice::text);
+    let menu_open = query.menu == "add-new";
+    // A Suspense of its own: the console's renders what it holds, not what a Suspend in it
+    // would resolve to later.
+    let content = Suspend::new(async move {
+        let list = list_credentials(
+            query.clients_name.clone(),
+            query.clients_after.clone(),
+            query.tokens_name.clone(),
+            query.tokens_after.clone(),
+        )
+        .await;
+        match list {
+            Ok(list) => view! { <Loaded list query can/> }.into_any(),
+            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }
+                .into_any(),
         }
     });
-
-    // While a slide-over or dialog is up, what is behind it leaves the accessibility tree.
-    let overlay_open = move || {
-        page.panel.get() != Panel::Closed
-            || page.confirm_delete.get().is_some()
-            || matches!(page.create_client.value().get(), Some(Ok(_)))
-            || matches!(page.create_token.value().get(), Some(Ok(_)))
-            || page.confirm_revoke.get().is_some()
-            || matches!(page.rotate_client.value().get(), Some(Ok(_)))
-            || matches!(page.regenerate_token.value().get(), Some(Ok(_)))
-    };
     view! {
         <div class="settings-page api-page">
-            <div class="api-page-body" aria-hidden=move || overlay_open().then_some("true")>
             <h3>"API"</h3>
             <div class="banner" role="note">
                 <h4>"Configure your API"</h4>
@@ -168,183 +142,105 @@ pub fn ApiSettings(me: Me) -> impl IntoView {
                     "Tokens are for front-end apps that have no backend of their own."
                 </p>
             </div>
-            {page.can_manage_tokens.then(|| view! { <Actions page/> })}
-            {move || page.notice.get().map(|text| view! { <div class="alert alert-success" role="status">{text}</div> })}
-            <Transition fallback=|| view! { <p class="muted">"Loading credentials…"</p> }>
-                {move || Suspend::new(async move {
-                    match credentials.await {
-                        Ok(list) => view! {
-                            {list.api_name.clone().map(|name| view! {
-                                <p class="api-name">"These credentials call " <strong>{name}</strong> "."</p>
-                            })}
-                            <tables::CredentialTables list page/>
-                        }.into_any(),
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    }
-                })}
-            </Transition>
-            </div>
-            {move || match page.panel.get() {
-                Panel::Closed => ().into_any(),
-                Panel::AddClient => view! { <client_panels::AddClientPanel page/> }.into_any(),
-                Panel::EditClient(client) => view! { <client_panels::EditClientPanel page client/> }.into_any(),
-                Panel::AddToken => view! { <token_panels::AddTokenPanel page/> }.into_any(),
-                Panel::EditToken(token) => view! { <token_panels::EditTokenPanel page token/> }.into_any(),
-            }}
-            <client_panels::ClientCreatedDialog page/>
-            <token_panels::TokenCreatedDialog page/>
-            <lifecycle::SecretRotatedDialog page/>
-            <lifecycle::TokenRegeneratedDialog page/>
-            <lifecycle::RevokeDialog page/>
-            <DeleteDialog page/>
+            {can.tokens.then(|| view! { <Actions menu_open/> })}
+            {notice.map(|text| view! { <div class="alert alert-success" role="status">{text}</div> })}
+            <Suspense fallback=|| view! { <p class="muted">"Loading credentials…"</p> }>{content}</Suspense>
         </div>
     }
     .into_any()
 }
 
-/// Closes panels and says what happened once an action succeeds.
-fn watch_outcomes(page: ApiPage) {
-    let done = move |notice: &'static str| {
-        page.panel.set(Panel::Closed);
-        page.confirm_delete.set(None);
-        page.notice.set(Some(notice));
-    };
-    Effect::new(move |_| {
-        if matches!(page.create_client.value().get(), Some(Ok(_))) {
-            page.panel.set(Panel::Closed);
-        }
+/// The tables, and the slide-over the URL opens over them.
+#[component]
+fn Loaded(list: CredentialsPage, query: ApiQuery, can: Can) -> impl IntoView {
+    let catalog = list.scopes.clone();
+    let types = list.application_types.clone();
+    let panel = can.tokens.then(|| match query.panel.as_str() {
+        "add-client" => Some(view! { <client_panels::AddClientPanel catalog types can/> }.into_any()),
+        "edit-client" if !query.id.is_empty() => Some(
+            view! { <client_panels::EditClientPanel id=query.id.clone() confirm=query.confirm.clone() catalog types can/> }
+                .into_any(),
+        ),
+        "add-token" => Some(view! { <token_panels::AddTokenPanel/> }.into_any()),
+        "edit-token" if !query.id.is_empty() => Some(
+            view! { <token_panels::EditTokenPanel id=query.id.clone() confirm=query.confirm.clone()/> }.into_any(),
+        ),
+        _ => None,
     });
-    Effect::new(move |_| {
-        if matches!(page.create_token.value().get(), Some(Ok(_))) {
-            page.panel.set(Panel::Closed);
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(page.update_client.value().get(), Some(Ok(_))) {
-            done("API Client updated");
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(page.update_token.value().get(), Some(Ok(_))) {
-            done("Restricted Access Token updated");
-        }
-    });
-    Effect::new(move |_| match page.set_disabled.value().get() {
-        Some(Ok(client)) if client.status == domain::credentials::CredentialStatus::Disabled => {
-            done("API Client disabled")
-        }
-        Some(Ok(_)) => done("API Client enabled"),
-        _ => {}
-    });
-    Effect::new(move |_| {
-        if matches!(page.delete_client.value().get(), Some(Ok(()))) {
-            done("API Client deleted");
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(page.delete_token.value().get(), Some(Ok(()))) {
-            done("Restricted Access Token deleted");
-        }
-    });
-    // A new secret or token shows in its dialog, over the closed slide-over.
-    Effect::new(move |_| {
-        if matches!(page.rotate_client.value().get(), Some(Ok(_)))
-            || matches!(page.regenerate_token.value().get(), Some(Ok(_)))
-        {
-            page.panel.set(Panel::Closed);
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(page.revoke_token.value().get(), Some(Ok(_))) {
-            page.confirm_revoke.set(None);
-            done("Restricted Access Token revoked");
-        }
-    });
+    view! {
+        {list.api_name.clone().map(|name| view! {
+            <p class="api-name">"These credentials call " <strong>{name}</strong> "."</p>
+        })}
+        <tables::CredentialTables list query can/>
+        {panel}
+    }
 }
 
+/// **View Docs**, **Run in Postman** and **Add New**, whose items open the Add slide-overs
+/// (links; pressed before the page's script runs, Add New loads the page with its menu open).
 #[component]
-fn Actions(page: ApiPage) -> impl IntoView {
+fn Actions(menu_open: bool) -> impl IntoView {
+    let fallback = here(&[("menu", "add-new")])
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect::<Vec<_>>();
     view! {
         <div class="api-actions">
             <a class="btn" href="/docs" target="_blank" rel="noopener">"View Docs"</a>
             <a class="btn" href="/docs/postman-collection.json" download="portcullis.postman_collection.json">
                 "Run in Postman"
             </a>
-            <MenuButton label="Add New" id="add-new-button" button_class="btn btn-primary">
-                <AddNewItem page panel=Panel::AddClient title="API Client" hint="Create a secure API client"/>
-                <AddNewItem
-                    page
-                    panel=Panel::AddToken
-                    title="Restricted Access Token"
-                    hint="Create a restricted access token"
-                />
-            </MenuButton>
+            <MenuIsland
+                label="Add New".to_string()
+                id="add-new-button".to_string()
+                button_class="btn btn-primary".to_string()
+                class="dropdown".to_string()
+                fallback
+                open_now=menu_open
+            >
+                <a role="menuitem" tabindex="-1" class="menu-item" href=href(&[("panel", "add-client")])>
+                    <strong>"API Client"</strong>
+                    <span class="muted">"Create a secure API client"</span>
+                </a>
+                <a role="menuitem" tabindex="-1" class="menu-item" href=href(&[("panel", "add-token")])>
+                    <strong>"Restricted Access Token"</strong>
+                    <span class="muted">"Create a restricted access token"</span>
+                </a>
+            </MenuIsland>
         </div>
     }
 }
 
-/// An item of **Add New**: closes the menu and opens its slide-over, which gives the focus
-/// back to the menu's button when it closes.
-#[component]
-fn AddNewItem(
-    page: ApiPage,
-    panel: Panel,
-    title: &'static str,
-    hint: &'static str,
-) -> impl IntoView {
-    let menu = MenuHandle::get();
-    view! {
-        <button
-            type="button"
-            role="menuitem"
-            tabindex="-1"
-            class="menu-item"
-            on:click=move |_| {
-                menu.close();
-                page.open(panel.clone());
-            }
-        >
-            <strong>{title}</strong>
-            <span class="muted">{hint}</span>
-        </button>
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::{ApiQuery, href};
 
-#[component]
-fn DeleteDialog(page: ApiPage) -> impl IntoView {
-    let error = move || {
-        let e = page.delete_client.value().get().and_then(Result::err);
-        e.or_else(|| page.delete_token.value().get().and_then(Result::err))
-    };
-    move || {
-        page.confirm_delete.get().map(|(kind, id, name)| {
-            let what = match kind {
-                Kind::ApiClient => "API Client",
-                Kind::RestrictedToken => "Restricted Access Token",
-            };
-            let delete = move |_| match kind {
-                Kind::ApiClient => {
-                    page.delete_client.dispatch(DeleteApiClient { id: id.clone() });
-                }
-                Kind::RestrictedToken => {
-                    page.delete_token.dispatch(DeleteRestrictedToken { id: id.clone() });
-                }
-            };
-            view! {
-                <Dialog title=format!("Delete {name}?") on_close=move |()| page.confirm_delete.set(None)>
-                    <p>
-                        "The " {what} " " <strong>{name.clone()}</strong>
-                        " stops working at once. This cannot be undone."
-                    </p>
-                    {move || error().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
-                    <div class="actions">
-                        <button type="button" class="btn btn-ghost" on:click=move |_| page.confirm_delete.set(None)>
-                            "Cancel"
-                        </button>
-                        <button type="button" class="btn btn-danger" on:click=delete>"Delete"</button>
-                    </div>
-                </Dialog>
+    #[test]
+    fn a_filter_goes_into_a_link_encoded_and_comes_back_as_typed() {
+        let typed = "a&b=c %/é";
+        let link = href(&[("clients-name", typed)]);
+        assert!(link.starts_with("/?settings-modal=open&path=api&clients-name="));
+        let encoded = link.rsplit_once("clients-name=").unwrap().1;
+        assert!(!encoded.contains(['&', '=', ' ', '/']));
+        let decoded = percent_decode(encoded);
+        let query = ApiQuery::read(|key| (key == "clients-name").then(|| decoded.clone()));
+        assert_eq!(query.clients_name, typed);
+        assert_eq!(query.panel, "");
+    }
+
+    fn percent_decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
             }
-        })
+        }
+        String::from_utf8(out).unwrap()
     }
 }

@@ -1,164 +1,185 @@
-//! Add Restricted Access Token, Edit Restricted Access Token, and the dialog that shows a new
-//! token once.
+//! **Add Restricted Access Token** and **Edit Restricted Access Token**, rendered by the server,
+//! and the dialogs that show a new token once.
 
-use super::fields::{BoundInput, LimitFields, LimitValues, general_error};
-use super::lifecycle::{ReplaceSecret, previous_line};
+use super::fields::{FormError, LimitFields, Refusal, TextField};
+use super::here;
+use super::lifecycle::{Confirm, ReplaceSecret, previous_line};
+use super::tables::status_class;
 use super::usage_chart::UsagePanel;
-use super::{ApiPage, Kind};
 use crate::api::credentials::{
-    CreateRestrictedToken, RegenerateRestrictedToken, UpdateRestrictedToken,
+    CreateRestrictedToken, DeleteRestrictedToken, RegenerateRestrictedToken, RevokeRestrictedToken,
+    UpdateRestrictedToken, credential_usage, get_restricted_token,
 };
-use crate::components::copy::ShownOnceDialog;
+use crate::components::copy::ShownOnce;
+use crate::components::modal::QueryButton;
+use crate::components::rpc_form::RpcForm;
 use crate::components::slide_over::SlideOver;
-use crate::error::AppError;
-use domain::credentials::{AllowedIps, CredentialName, TokenStatus, form_date_of};
-use domain::models::RestrictedTokenView;
+use crate::csrf::CsrfField;
+use domain::credentials::{Limits, TokenStatus, form_date_of};
+use domain::models::{RestrictedTokenView, UsageView};
 use leptos::prelude::*;
-
-#[derive(Clone, Copy)]
-struct TokenValues {
-    name: RwSignal<String>,
-    ips: RwSignal<String>,
-    expiration: RwSignal<String>,
-    limits: LimitValues,
-}
-
-impl TokenValues {
-    /// The server's rules but the date's, checked in the browser first.
-    fn check(&self) -> Result<(), AppError> {
-        CredentialName::parse(&self.name.get_untracked())?;
-        AllowedIps::parse_list(&self.ips.get_untracked())?;
-        self.limits.check()
-    }
-}
+use server_fn::ServerFn;
 
 #[component]
-fn TokenFields(values: TokenValues, outcome: Signal<Option<AppError>>) -> impl IntoView {
+fn TokenFields(
+    name: String,
+    ips: String,
+    expiration: String,
+    limits: Limits,
+    refusal: Refusal,
+) -> impl IntoView {
     view! {
-        {general_error(outcome)}
-        <BoundInput id="token-name" label="Token Name" field="name" value=values.name outcome/>
-        <BoundInput
+        <FormError refusal=refusal.clone()/>
+        <TextField id="token-name" label="Token Name" name="name" field="name" value=name refusal=refusal.clone()/>
+        <TextField
             id="token-ips"
             label="Allowed IP Addresses"
+            name="allowed_ips"
             field="allowed_ips"
-            value=values.ips
-            outcome
+            value=ips
+            refusal=refusal.clone()
             placeholder="203.0.113.10, 198.51.100.0/24, 2001:db8::/32"
             hint="Comma-separated IPv4 or IPv6 addresses or CIDR ranges. Requests from anywhere else are refused."
         />
-        <BoundInput
+        <TextField
             id="token-expiration"
             label="Expiration date"
+            name="expiration_date"
             field="expires_at"
             kind="date"
-            value=values.expiration
-            outcome
+            value=expiration
+            refusal=refusal.clone()
             hint="Optional. The token works through the end of this day (UTC)."
         />
-        <LimitFields prefix="token" values=values.limits outcome disabled=false/>
+        <LimitFields prefix="token" limits refusal/>
+    }
+}
+
+/// The dialog a new or regenerated token shows in. "Copy value": "Copy Token" would contain
+/// "ok" and collide with the Ok button's name in accessible-name lookups.
+fn token_dialog(
+    id: &'static str,
+    title: &'static str,
+    secret_name: &'static str,
+    opener: String,
+) -> impl IntoView {
+    view! {
+        <ShownOnce id title secret_name values=vec![("Token", "secret", "value")] back=here(&[]) opener/>
     }
 }
 
 #[component]
-pub(super) fn AddTokenPanel(page: ApiPage) -> impl IntoView {
-    let values = TokenValues {
-        name: RwSignal::new(String::new()),
-        ips: RwSignal::new(String::new()),
-        expiration: RwSignal::new(String::new()),
-        limits: LimitValues::of(&Default::default()),
-    };
-    let outcome = Signal::derive(move || page.create_token.value().get().and_then(Result::err));
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Err(refused) = values.check() {
-            page.create_token.value().set(Some(Err(refused)));
-            return;
-        }
-        page.create_token.dispatch(CreateRestrictedToken {
-            name: values.name.get_untracked(),
-            allowed_ips: values.ips.get_untracked(),
-            expiration_date: values.expiration.get_untracked(),
-            rate_limit_requests: values.limits.rate_requests.get_untracked(),
-            rate_limit_per: values.limits.rate_per.get_untracked(),
-            quota_requests: values.limits.quota_requests.get_untracked(),
-            quota_per: values.limits.quota_per.get_untracked(),
-        });
-    };
+pub(super) fn AddTokenPanel() -> impl IntoView {
+    let refusal = ServerAction::<CreateRestrictedToken>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err);
     view! {
-        <SlideOver title="Add Restricted Access Token" on_close=move |()| page.close()>
-            <form class="stack" novalidate=true on:submit=submit>
-                <TokenFields values outcome/>
+        <SlideOver title="Add Restricted Access Token" opener="add-new-button".to_string()>
+            <RpcForm>
+                <form
+                    id="token-form"
+                    method="post"
+                    action=CreateRestrictedToken::PATH
+                    novalidate=true
+                    class="stack"
+                    data-reveal="token-created"
+                >
+                    <CsrfField/>
+                    <TokenFields
+                        name=String::new()
+                        ips=String::new()
+                        expiration=String::new()
+                        limits=Limits::default()
+                        refusal
+                    />
+                </form>
+                <noscript>
+                    <p class="hint">"The token is shown only once, so adding one needs JavaScript."</p>
+                </noscript>
                 <div class="actions">
-                    <button type="button" class="btn btn-ghost" on:click=move |_| page.close()>"Cancel"</button>
-                    <button type="submit" class="btn btn-primary" disabled=move || page.create_token.pending().get()>
+                    <QueryButton query=here(&[]) label="Cancel" class="btn btn-ghost" close=true/>
+                    // Posted without JavaScript the token would be lost: see `RpcForm`.
+                    <button type="submit" form="token-form" class="btn btn-primary" disabled=true data-needs-script="">
                         "Add"
                     </button>
                 </div>
-            </form>
+            </RpcForm>
         </SlideOver>
+        {token_dialog("token-created", "Restricted Access Token Created", "token", "add-new-button".to_string())}
     }
 }
 
 #[component]
-pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl IntoView {
-    let values = TokenValues {
-        name: RwSignal::new(token.name.clone()),
-        ips: RwSignal::new(token.allowed_ips.join(", ")),
-        expiration: RwSignal::new(token.expires_at.map(form_date_of).unwrap_or_default()),
-        limits: LimitValues::of(&token.limits),
-    };
-    let outcome = Signal::derive(move || page.update_token.value().get().and_then(Result::err));
+pub(super) fn EditTokenPanel(
+    id: String,
+    /// `delete` or `revoke`: that confirmation is open over it.
+    confirm: String,
+) -> impl IntoView {
+    let loaded = Suspend::new(async move {
+        let (token, usage) = futures::join!(
+            get_restricted_token(id.clone()),
+            credential_usage("restricted_access_token".to_string(), id.clone())
+        );
+        match token {
+            Ok(token) => view! { <EditToken token usage confirm/> }.into_any(),
+            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }
+                .into_any(),
+        }
+    });
+    view! { <Suspense fallback=|| ()>{loaded}</Suspense> }
+}
+
+#[component]
+fn EditToken(
+    token: RestrictedTokenView,
+    usage: Result<UsageView, crate::error::AppError>,
+    confirm: String,
+) -> impl IntoView {
+    let refusal = ServerAction::<UpdateRestrictedToken>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err);
     let id = token.id.clone();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Err(refused) = values.check() {
-            page.update_token.value().set(Some(Err(refused)));
-            return;
-        }
-        page.update_token.dispatch(UpdateRestrictedToken {
-            id: id.clone(),
-            name: values.name.get_untracked(),
-            allowed_ips: values.ips.get_untracked(),
-            expiration_date: values.expiration.get_untracked(),
-            rate_limit_requests: values.limits.rate_requests.get_untracked(),
-            rate_limit_per: values.limits.rate_per.get_untracked(),
-            quota_requests: values.limits.quota_requests.get_untracked(),
-            quota_per: values.limits.quota_per.get_untracked(),
-        });
-    };
-    let confirm = {
-        let (id, name) = (token.id.clone(), token.name.clone());
-        move |_| {
-            page.confirm_delete
-                .set(Some((Kind::RestrictedToken, id.clone(), name.clone())))
-        }
-    };
-    let confirm_revoke = {
-        let (id, name) = (token.id.clone(), token.name.clone());
-        move |_| page.confirm_revoke.set(Some((id.clone(), name.clone())))
-    };
-    let regenerate = {
-        let id = token.id.clone();
-        move |keep_old_for_seconds: String| {
-            page.regenerate_token.dispatch(RegenerateRestrictedToken {
-                id: id.clone(),
-                keep_old_for_seconds,
-            });
-        }
-    };
     // A revoked token is kept for the record: it can be deleted, not changed.
     let revoked = token.status == TokenStatus::Revoked;
-    let status_class = if token.status == TokenStatus::Active {
-        "status status-ok"
-    } else {
-        "status status-bad"
+    let opener = format!("row-{id}");
+    let name = token.name.clone();
+    let confirm = match confirm.as_str() {
+        "delete" => Some(view! {
+            <Confirm verb="delete" name=name.clone() id=id.clone() panel="edit-token" action=DeleteRestrictedToken::PATH>
+                <p>
+                    "The Restricted Access Token " <strong>{name.clone()}</strong>
+                    " stops working at once. This cannot be undone."
+                </p>
+            </Confirm>
+        }.into_any()),
+        "revoke" if !revoked => Some(view! {
+            <Confirm verb="revoke" name=name.clone() id=id.clone() panel="edit-token" action=RevokeRestrictedToken::PATH>
+                <p>
+                    "The Restricted Access Token " <strong>{name.clone()}</strong>
+                    " stops working at once and for good. It stays listed as revoked and can "
+                    "no longer be changed; you can still delete it."
+                </p>
+            </Confirm>
+        }.into_any()),
+        _ => None,
     };
-    let covered = Signal::derive(move || {
-        page.confirm_delete.get().is_some() || page.confirm_revoke.get().is_some()
-    });
+    let asked_for = token.id.clone();
+    let ask = move |verb: &'static str, label: &'static str| {
+        let id = asked_for.clone();
+        view! {
+            <QueryButton
+                query=here(&[("panel", "edit-token"), ("id", id.as_str()), ("confirm", verb)])
+                label
+                class="btn btn-danger-outline"
+                focus_key=format!("{verb}-{id}")
+            />
+        }
+    };
     view! {
-        <SlideOver title="Edit Restricted Access Token" on_close=move |()| page.close() covered>
-            <form class="stack" novalidate=true on:submit=submit>
+        <SlideOver title="Edit Restricted Access Token" opener=opener.clone()>
+            <RpcForm>
                 <dl class="facts compact">
                     <dt>"Token"</dt>
                     <dd class="mono">
@@ -166,67 +187,52 @@ pub(super) fn EditTokenPanel(page: ApiPage, token: RestrictedTokenView) -> impl 
                         {previous_line(token.previous_token.clone())}
                     </dd>
                     <dt>"Status"</dt>
-                    <dd><span class=status_class>{token.status.as_str()}</span></dd>
+                    <dd><span class=status_class(token.status == TokenStatus::Active)>{token.status.as_str()}</span></dd>
                     <dt>"Created"</dt>
                     <dd>{format!("{} by {}", domain::credentials::date_of(token.created_at), token.created_by)}</dd>
                 </dl>
                 {revoked.then(|| view! {
                     <p class="alert">"This token is revoked: it no longer works and cannot be changed. You can delete it."</p>
                 })}
-                <fieldset class="plain" disabled=revoked>
-                    <TokenFields values outcome/>
-                </fieldset>
+                <form id="token-form" method="post" action=UpdateRestrictedToken::PATH novalidate=true class="stack">
+                    <CsrfField/>
+                    <input type="hidden" name="id" value=id.clone()/>
+                    <fieldset class="plain stack" disabled=revoked>
+                        <TokenFields
+                            name=token.name.clone()
+                            ips=token.allowed_ips.join(", ")
+                            expiration=token.expires_at.map(form_date_of).unwrap_or_default()
+                            limits=token.limits
+                            refusal
+                        />
+                    </fieldset>
+                </form>
                 {(!revoked).then(|| view! {
                     <ReplaceSecret
                         prefix="token"
                         button="Regenerate token"
+                        action=RegenerateRestrictedToken::PATH
+                        reveal="token-regenerated"
+                        id=id.clone()
                         disabled=false
-                        pending=page.regenerate_token.pending()
-                        error=Signal::derive(move || page.regenerate_token.value().get().and_then(Result::err))
-                        on_replace=regenerate.clone()
                     />
                 })}
-                <UsagePanel kind="restricted_access_token" id=token.id.clone()/>
+                <UsagePanel kind="restricted_access_token" usage/>
                 <div class="actions spread">
                     <div class="actions">
-                        <button type="button" class="btn btn-danger-outline" on:click=confirm>"Delete"</button>
-                        {(!revoked).then(|| view! {
-                            <button type="button" class="btn btn-danger-outline" on:click=confirm_revoke.clone()>"Revoke"</button>
-                        })}
+                        {ask("delete", "Delete")}
+                        {(!revoked).then(|| ask("revoke", "Revoke"))}
                     </div>
                     <div class="actions">
-                        <button type="button" class="btn btn-ghost" on:click=move |_| page.close()>"Cancel"</button>
+                        <QueryButton query=here(&[]) label="Cancel" class="btn btn-ghost" close=true/>
                         {(!revoked).then(|| view! {
-                            <button type="submit" class="btn btn-primary" disabled=move || page.update_token.pending().get()>
-                                "Update"
-                            </button>
+                            <button type="submit" form="token-form" class="btn btn-primary">"Update"</button>
                         })}
                     </div>
                 </div>
-            </form>
+            </RpcForm>
         </SlideOver>
-    }
-}
-
-#[component]
-pub(super) fn TokenCreatedDialog(page: ApiPage) -> impl IntoView {
-    move || {
-        page.create_token
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|created| {
-                // The copy button is named "Copy value": "Token" would contain "ok" and collide
-                // with the Ok button's name in accessible-name lookups.
-                let values = vec![("Token", created.secret.into_exposed(), "value")];
-                view! {
-                    <ShownOnceDialog
-                        title="Restricted Access Token Created"
-                        secret_name="token"
-                        values
-                        on_close=move |()| page.create_token.value().set(None)
-                    />
-                }
-            })
+        {confirm}
+        {token_dialog("token-regenerated", "Restricted Access Token Regenerated", "new token", opener)}
     }
 }

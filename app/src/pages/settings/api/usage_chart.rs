@@ -1,8 +1,8 @@
 //! The Edit slide-overs' usage: the last use and a chart of the last 7 days (PRODUCT.md §9),
-//! drawn as SVG by the app. Allowed requests are solid bars, refused ones outlined and
+//! drawn as SVG by the server. Allowed requests are solid bars, refused ones outlined and
 //! hatched, so the chart reads without colour; the table under it says the same in text.
 
-use crate::api::credentials::credential_usage;
+use crate::error::AppError;
 use domain::models::{DayUsage, UsageView, time_ago};
 use leptos::prelude::*;
 
@@ -10,19 +10,16 @@ const WIDTH: f64 = 336.0;
 const HEIGHT: f64 = 120.0;
 const BAR: f64 = 18.0;
 
-/// `kind`: `api_client` or `restricted_access_token`.
+/// `kind`: `api_client` or `restricted_access_token`, for the heading's id.
 #[component]
-pub(super) fn UsagePanel(kind: &'static str, id: String) -> impl IntoView {
-    let usage = LocalResource::new(move || credential_usage(kind.to_string(), id.clone()));
+pub(super) fn UsagePanel(kind: &'static str, usage: Result<UsageView, AppError>) -> impl IntoView {
     view! {
         <section class="usage" aria-labelledby=format!("usage-{kind}")>
             <h3 id=format!("usage-{kind}")>"Usage, last 7 days"</h3>
-            <Suspense fallback=|| view! { <p class="muted">"Loading usage…"</p> }>
-                {move || usage.get().map(|answer| match answer {
-                    Ok(usage) => view! { <UsageChart usage/> }.into_any(),
-                    Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
-                })}
-            </Suspense>
+            {match usage {
+                Ok(usage) => view! { <UsageChart usage/> }.into_any(),
+                Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+            }}
         </section>
     }
 }
