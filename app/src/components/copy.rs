@@ -36,43 +36,40 @@ pub fn CopyText(
 #[island]
 pub fn CopyArea(children: Children) -> impl IntoView {
     let click = move |ev: leptos::ev::MouseEvent| {
-        copy_clicked(&ev);
+        #[cfg(target_arch = "wasm32")]
+        if let Some(done) = copy_clicked(&ev) {
+            leptos::task::spawn_local(done);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = ev;
     };
     view! { <div class="copy-area" on:click=click>{children()}</div> }
 }
 
-/// If the click was on a `CopyText` button, copies its text and says "Copied" beside it for two
-/// seconds. Answers whether it was.
-pub fn copy_clicked(ev: &leptos::ev::MouseEvent) -> bool {
-    #[cfg(target_arch = "wasm32")]
+/// If the click was on a `CopyText` button: copies its text, says "Copied" beside it for two
+/// seconds, and answers the copy, done when the clipboard has it.
+#[cfg(target_arch = "wasm32")]
+pub fn copy_clicked(
+    ev: &leptos::ev::MouseEvent,
+) -> Option<impl std::future::Future<Output = ()> + use<>> {
+    use wasm_bindgen::JsCast;
+    let button = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("button[data-copy]").ok().flatten())?;
+    let text = button.text_content().unwrap_or_default().trim().to_string();
+    if let Some(said) = button
+        .next_element_sibling()
+        .filter(|el| el.class_list().contains("copied"))
     {
-        use wasm_bindgen::JsCast;
-        let Some(button) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("button[data-copy]").ok().flatten())
-        else {
-            return false;
-        };
-        super::clipboard::copy(button.text_content().unwrap_or_default().trim().to_string());
-        if let Some(said) = button
-            .next_element_sibling()
-            .filter(|el| el.class_list().contains("copied"))
-        {
-            said.set_text_content(Some("Copied"));
-            let said = send_wrapper::SendWrapper::new(said);
-            set_timeout(
-                move || said.set_text_content(None),
-                std::time::Duration::from_secs(2),
-            );
-        }
-        true
+        said.set_text_content(Some("Copied"));
+        let said = send_wrapper::SendWrapper::new(said);
+        set_timeout(
+            move || said.set_text_content(None),
+            std::time::Duration::from_secs(2),
+        );
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = ev;
-        false
-    }
+    Some(super::clipboard::copied(text))
 }
 
 /// The dialog that shows a new credential's values once, with the warning and **Ok**: hidden

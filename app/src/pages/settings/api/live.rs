@@ -60,14 +60,18 @@ mod browser {
     }
 
     /// A click on the row's stretched link goes on as a link's; one on its Client ID copies it,
-    /// then opens the row ("click anywhere on its row").
+    /// then opens the row ("click anywhere on its row") once the clipboard has it.
     pub fn click(ev: &leptos::ev::MouseEvent) {
-        if !crate::components::copy::copy_clicked(ev) {
+        let Some(copied) = crate::components::copy::copy_clicked(ev) else {
             return;
-        }
-        if let Some(row) = target(ev).and_then(|t| t.closest("tr[data-href]").ok().flatten()) {
-            open_row(&row);
-        }
+        };
+        let row = target(ev).and_then(|t| t.closest("tr[data-href]").ok().flatten());
+        leptos::task::spawn_local(async move {
+            copied.await;
+            if let Some(row) = row {
+                open_row(&row);
+            }
+        });
     }
 
     pub fn key(ev: &leptos::ev::KeyboardEvent) {
