@@ -1,5 +1,6 @@
-//! Focus for modal dialogs (PRODUCT.md §3): it starts inside, stays inside while Tab and
-//! Shift+Tab walk the dialog, and goes back to what opened it when the dialog closes.
+//! Focus for modal dialogs and menus (PRODUCT.md §3): Tab and Shift+Tab stay inside the topmost
+//! open dialog, and the arrow keys move in a menu. (Into a dialog and back to what opened it:
+//! `modal::ModalLayer`.)
 
 /// Keeps Tab inside the topmost open modal while the calling dialog is mounted: one listener on
 /// the window, so a Tab from anywhere (inside the dialog, or the page's body after a full load)

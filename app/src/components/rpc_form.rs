@@ -53,6 +53,45 @@ pub fn RpcForm(children: Children) -> impl IntoView {
     }
 }
 
+/// A form whose answer is shown only once (see `data-reveal` above), inside an `RpcForm`: the
+/// form, a note for those without JavaScript, **Cancel** (back to `back`) and its submit button,
+/// disabled until the island runs (or for good, when not `enabled`).
+#[component]
+pub fn RevealForm(
+    id: &'static str,
+    action: &'static str,
+    /// The id of the hidden dialog the answer is written into.
+    reveal: &'static str,
+    /// Why the form needs JavaScript, for those without it.
+    needs_script: &'static str,
+    back: Vec<(&'static str, String)>,
+    submit: &'static str,
+    #[prop(default = true)] enabled: bool,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <form id=id method="post" action=action novalidate=true class="stack" data-reveal=reveal>
+            <crate::csrf::CsrfField/>
+            {children()}
+        </form>
+        <noscript>
+            <p class="hint">{needs_script}</p>
+        </noscript>
+        <div class="actions">
+            <super::modal::QueryButton query=back label="Cancel" class="btn btn-ghost" close=true/>
+            <button
+                type="submit"
+                form=id
+                class="btn btn-primary"
+                disabled=true
+                data-needs-script=enabled.then_some("")
+            >
+                {submit}
+            </button>
+        </div>
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod browser {
     use crate::error::AppError;

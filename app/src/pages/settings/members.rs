@@ -10,7 +10,7 @@ use crate::api::members::{
 use crate::components::copy::CopyButton;
 use crate::components::field::{Field, FormAlert};
 use crate::components::modal::{ModalDialog, QueryButton};
-use crate::components::rpc_form::RpcForm;
+use crate::components::rpc_form::{RevealForm, RpcForm};
 use crate::csrf::CsrfField;
 use crate::error::{field_error, general_error};
 use domain::Role;
@@ -280,15 +280,14 @@ fn InviteDialogs() -> impl IntoView {
     view! {
         <ModalDialog title="Invite member".to_string() opener="invite-member".to_string()>
             <RpcForm>
-                <form
+                <RevealForm
                     id="invite-form"
-                    method="post"
                     action=InviteMember::PATH
-                    novalidate=true
-                    class="stack"
-                    data-reveal="invite-created"
+                    reveal="invite-created"
+                    needs_script="The invite link is shown only once, so inviting needs JavaScript."
+                    back=back()
+                    submit="Create invite"
                 >
-                    <CsrfField/>
                     <FormAlert message=Signal::derive(move || general.clone())/>
                     <Field label="Email" name="email" kind="email" error=Signal::derive(move || email_error.clone())/>
                     <div class="field">
@@ -306,16 +305,7 @@ fn InviteDialogs() -> impl IntoView {
                         <input type="checkbox" id="invite-manage" name="manage_credentials" value="on"/>
                         <label for="invite-manage">"Manage API credentials"</label>
                     </div>
-                </form>
-                <noscript>
-                    <p class="hint">"The invite link is shown only once, so inviting needs JavaScript."</p>
-                </noscript>
-                <div class="actions">
-                    <QueryButton query=back() label="Cancel" class="btn btn-ghost" close=true/>
-                    <button type="submit" form="invite-form" class="btn btn-primary" disabled=true data-needs-script="">
-                        "Create invite"
-                    </button>
-                </div>
+                </RevealForm>
             </RpcForm>
         </ModalDialog>
         <div id="invite-created" hidden=true>

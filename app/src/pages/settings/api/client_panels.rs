@@ -13,7 +13,7 @@ use crate::api::credentials::{
 };
 use crate::components::copy::{CopyArea, CopyText, ShownOnce};
 use crate::components::modal::QueryButton;
-use crate::components::rpc_form::RpcForm;
+use crate::components::rpc_form::{RevealForm, RpcForm};
 use crate::components::slide_over::SlideOver;
 use crate::csrf::CsrfField;
 use domain::credentials::{
@@ -216,33 +216,17 @@ pub(super) fn AddClientPanel(
         <SlideOver title="Add API Client" opener="add-new-button".to_string()>
             <RpcForm>
                 {read_only_note(can)}
-                <form
+                <RevealForm
                     id="client-form"
-                    method="post"
                     action=CreateApiClient::PATH
-                    novalidate=true
-                    class="stack"
-                    data-reveal="client-created"
+                    reveal="client-created"
+                    needs_script="The Client Secret is shown only once, so adding a client needs JavaScript."
+                    back=here(&[])
+                    submit="Add"
+                    enabled=can.clients
                 >
-                    <CsrfField/>
                     <ClientFields values catalog types disabled=!can.clients refusal/>
-                </form>
-                <noscript>
-                    <p class="hint">"The Client Secret is shown only once, so adding a client needs JavaScript."</p>
-                </noscript>
-                <div class="actions">
-                    <QueryButton query=here(&[]) label="Cancel" class="btn btn-ghost" close=true/>
-                    // Posted without JavaScript the secret would be lost: see `RpcForm`.
-                    <button
-                        type="submit"
-                        form="client-form"
-                        class="btn btn-primary"
-                        disabled=true
-                        data-needs-script=can.clients.then_some("")
-                    >
-                        "Add"
-                    </button>
-                </div>
+                </RevealForm>
             </RpcForm>
         </SlideOver>
         <ShownOnce

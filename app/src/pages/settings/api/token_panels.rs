@@ -12,7 +12,7 @@ use crate::api::credentials::{
 };
 use crate::components::copy::ShownOnce;
 use crate::components::modal::QueryButton;
-use crate::components::rpc_form::RpcForm;
+use crate::components::rpc_form::{RevealForm, RpcForm};
 use crate::components::slide_over::SlideOver;
 use crate::csrf::CsrfField;
 use domain::credentials::{Limits, TokenStatus, form_date_of};
@@ -77,15 +77,14 @@ pub(super) fn AddTokenPanel() -> impl IntoView {
     view! {
         <SlideOver title="Add Restricted Access Token" opener="add-new-button".to_string()>
             <RpcForm>
-                <form
+                <RevealForm
                     id="token-form"
-                    method="post"
                     action=CreateRestrictedToken::PATH
-                    novalidate=true
-                    class="stack"
-                    data-reveal="token-created"
+                    reveal="token-created"
+                    needs_script="The token is shown only once, so adding one needs JavaScript."
+                    back=here(&[])
+                    submit="Add"
                 >
-                    <CsrfField/>
                     <TokenFields
                         name=String::new()
                         ips=String::new()
@@ -93,17 +92,7 @@ pub(super) fn AddTokenPanel() -> impl IntoView {
                         limits=Limits::default()
                         refusal
                     />
-                </form>
-                <noscript>
-                    <p class="hint">"The token is shown only once, so adding one needs JavaScript."</p>
-                </noscript>
-                <div class="actions">
-                    <QueryButton query=here(&[]) label="Cancel" class="btn btn-ghost" close=true/>
-                    // Posted without JavaScript the token would be lost: see `RpcForm`.
-                    <button type="submit" form="token-form" class="btn btn-primary" disabled=true data-needs-script="">
-                        "Add"
-                    </button>
-                </div>
+                </RevealForm>
             </RpcForm>
         </SlideOver>
         {token_dialog("token-created", "Restricted Access Token Created", "token", "add-new-button".to_string())}
