@@ -21,7 +21,8 @@ use leptos_router::{SsrMode, path};
 
 /// Runs once the islands of a page are hydrated (the islands script hydrates them one after
 /// another, in promise callbacks; a timer runs after them): gives the focus back where a closed
-/// dialog left it and marks the page as interactive (end-to-end tests wait for the mark).
+/// dialog left it, marks the page as interactive (end-to-end tests wait for the mark), and plays
+/// back the Escape and Tab pressed before (see `early_keys.js`).
 pub fn after_islands_hydrate() {
     set_timeout(
         || {
@@ -29,9 +30,18 @@ pub fn after_islands_hydrate() {
             if let Some(root) = document().document_element() {
                 let _ = root.set_attribute("data-hydrated", "true");
             }
+            components::focus::replay_early_keys();
         },
         std::time::Duration::ZERO,
     );
+}
+
+/// The script that keeps Escape and Tab pressed before the islands run (`early_keys.js`), in the
+/// page's head with this answer's CSP nonce.
+#[component]
+fn EarlyKeys() -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    view! { <script nonce=nonce>{include_str!("early_keys.js")}</script> }
 }
 
 /// The HTML document around the app, rendered on the server.
@@ -44,6 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="csrf-token" content=csrf::csrf_token()/>
                 <AutoReload options=options.clone()/>
+                <EarlyKeys/>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>

@@ -149,8 +149,8 @@ test("creating an API Client refuses a bad origin inline, then shows the secret 
 
   // The Client ID copies from the table (and, as anywhere on the row, opens the row).
   await page_settings(page).getByRole("row", { name: /beta sync/ }).getByRole("button", { name: "Copy Client ID" }).click();
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(clientId);
   await expect(page.getByRole("dialog", { name: "Edit API Client" })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(clientId);
   await hydrated(page);
   await page.keyboard.press("Escape");
   await expect(page.getByRole("dialog", { name: "Edit API Client" })).toHaveCount(0);

@@ -109,6 +109,30 @@ test("Restricted Access Token slide-overs, their dialogs and the revoke confirma
   await expect(edit.getByRole("button", { name: "Revoke" })).toBeFocused();
 });
 
+test("keys pressed before the page's script runs are kept: Tab stays in the slide-over, Escape closes it", async ({ page }) => {
+  await signIn(page, admin);
+  const settings = await openApiSettings(page);
+  // A slow network: from now on the browser bundle arrives a second late, after the keys.
+  await page.route("**/pkg/*.wasm", async (route) => {
+    await new Promise((arrived) => setTimeout(arrived, 1000));
+    await route.continue();
+  });
+  await settings.getByRole("button", { name: "Add New" }).click();
+  await page.getByRole("menuitem", { name: /API Client/ }).click();
+  const add = page.getByRole("dialog", { name: "Add API Client" });
+  await expect(add).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.hasAttribute("data-hydrated"))).toBe(false);
+  for (let i = 1; i <= 3; i++) {
+    await page.keyboard.press("Tab");
+    expect(await add.evaluate((el) => el.contains(document.activeElement)), `Tab #${i}`).toBe(true);
+  }
+  await page.keyboard.press("Escape");
+  expect(await page.evaluate(() => document.documentElement.hasAttribute("data-hydrated"))).toBe(false);
+  await expect(add).toHaveCount(0);
+  await expect(settings.getByRole("button", { name: "Add New" })).toBeFocused();
+  await page.unrouteAll();
+});
+
 test("the Members page's Invite member dialog keeps the focus and gives it back to its button", async ({ page }) => {
   await signIn(page, admin);
   await page.goto("/?settings-modal=open&path=members");

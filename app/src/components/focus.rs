@@ -49,6 +49,89 @@ pub fn topmost_modal() -> Option<web_sys::HtmlElement> {
         })
 }
 
+/// What Tab can reach in `container`: shown, and not in a part of it hidden behind another
+/// layer.
+#[cfg(target_arch = "wasm32")]
+fn reachable_in(container: &web_sys::HtmlElement) -> Option<Vec<web_sys::HtmlElement>> {
+    use wasm_bindgen::JsCast;
+    let reachable = |el: &web_sys::HtmlElement| {
+        el.get_client_rects().length() > 0
+            && el
+                .closest("[aria-hidden=\"true\"]")
+                .ok()
+                .flatten()
+                .is_none_or(|hidden| !container.contains(Some(&hidden)))
+    };
+    let list = container.query_selector_all(FOCUSABLE).ok()?;
+    Some(
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(reachable)
+            .collect(),
+    )
+}
+
+/// Plays back the Escape and Tab pressed before the islands ran (`early_keys.js` kept them): an
+/// Escape as a keydown the dialogs hear, a Tab as a move to the next (Shift+Tab: previous)
+/// element of the topmost dialog.
+pub fn replay_early_keys() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let window = leptos::prelude::window();
+        let Some(keys) = js_sys::Reflect::get(&window, &"__portcullisEarlyKeys".into())
+            .ok()
+            .and_then(|k| k.dyn_into::<js_sys::Array>().ok())
+        else {
+            return;
+        };
+        let pressed: Vec<String> = keys.iter().filter_map(|k| k.as_string()).collect();
+        keys.set_length(0);
+        for key in pressed {
+            match key.as_str() {
+                "Escape" => {
+                    let init = web_sys::KeyboardEventInit::new();
+                    init.set_key("Escape");
+                    init.set_cancelable(true);
+                    if let Ok(ev) =
+                        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
+                    {
+                        let _ = window.dispatch_event(&ev);
+                    }
+                }
+                shift => tab_once(shift == "Shift+Tab"),
+            }
+        }
+    }
+}
+
+/// Moves the focus one step in the topmost modal dialog, wrapping at its ends (into it when it
+/// is elsewhere).
+#[cfg(target_arch = "wasm32")]
+fn tab_once(back: bool) {
+    let Some(container) = topmost_modal() else {
+        return;
+    };
+    let Some(items) = reachable_in(&container).filter(|i| !i.is_empty()) else {
+        let _ = container.focus();
+        return;
+    };
+    let active = leptos::prelude::document().active_element();
+    let at = items.iter().position(|el| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == AsRef::<web_sys::Element>::as_ref(el))
+    });
+    let next = match (at, back) {
+        (None, false) => 0,
+        (None, true) => items.len() - 1,
+        (Some(i), false) => (i + 1) % items.len(),
+        (Some(i), true) => (i + items.len() - 1) % items.len(),
+    };
+    let _ = items[next].focus();
+}
+
 /// What Tab can reach.
 #[cfg(target_arch = "wasm32")]
 const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]):not([type=\"hidden\"]), \
@@ -60,29 +143,14 @@ const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]):
 fn keep_tab_inside(ev: &leptos::ev::KeyboardEvent, container: Option<web_sys::HtmlElement>) {
     #[cfg(target_arch = "wasm32")]
     {
-        use wasm_bindgen::JsCast;
         if ev.key() != "Tab" {
             return;
         }
         let Some(container) = container else {
             return;
         };
-        let reachable = |el: &web_sys::HtmlElement| {
-            // Shown, and not in a part of the dialog hidden behind another layer.
-            el.get_client_rects().length() > 0
-                && el
-                    .closest("[aria-hidden=\"true\"]")
-                    .ok()
-                    .flatten()
-                    .is_none_or(|hidden| !container.contains(Some(&hidden)))
-        };
-        let items: Vec<web_sys::HtmlElement> = match container.query_selector_all(FOCUSABLE) {
-            Ok(list) => (0..list.length())
-                .filter_map(|i| list.item(i))
-                .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
-                .filter(reachable)
-                .collect(),
-            Err(_) => return,
+        let Some(items) = reachable_in(&container) else {
+            return;
         };
         let (Some(first), Some(last)) = (items.first(), items.last()) else {
             ev.prevent_default();
