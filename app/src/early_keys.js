@@ -1,10 +1,14 @@
 // Before the page's islands run (they hydrate on the browser's first idle moment, some tens of
-// milliseconds after the page shows), the topmost open dialog takes the focus, and Escape and
-// Tab are kept for the islands: `app::after_islands_hydrate` plays them back. Once the page is
-// hydrated this does nothing.
+// milliseconds after the page shows): the topmost open dialog takes the focus, Escape and Tab
+// are kept for the islands, and so is a form posted (`RpcForm` would post it by `fetch`, keeping
+// what was typed if it is refused). `app::after_islands_hydrate` plays them back. Once the page is
+// hydrated, or if its script never runs (3 s), this does nothing and the forms post as plain
+// forms.
 (() => {
   const keys = (window.__portcullisEarlyKeys = []);
-  const waiting = () => !document.documentElement.hasAttribute("data-hydrated");
+  const posts = (window.__portcullisEarlyPosts = []);
+  let givenUp = false;
+  const waiting = () => !givenUp && !document.documentElement.hasAttribute("data-hydrated");
   addEventListener(
     "keydown",
     (e) => {
@@ -15,10 +19,25 @@
     },
     true,
   );
+  addEventListener(
+    "submit",
+    (e) => {
+      if (waiting() && e.target.method === "post") {
+        e.preventDefault();
+        posts.push([e.target, e.submitter]);
+      }
+    },
+    true,
+  );
   addEventListener("DOMContentLoaded", () => {
     const open = [...document.querySelectorAll('[aria-modal="true"]')]
       .reverse()
       .find((d) => !d.closest('[aria-hidden="true"], [hidden]'));
     if (open && waiting() && !open.contains(document.activeElement)) open.focus();
   });
+  setTimeout(() => {
+    if (!waiting()) return;
+    givenUp = true;
+    for (const [form, submitter] of posts.splice(0)) form.requestSubmit(submitter);
+  }, 3000);
 })();

@@ -22,7 +22,7 @@ use leptos_router::{SsrMode, path};
 /// Runs once the islands of a page are hydrated (the islands script hydrates them one after
 /// another, in promise callbacks; a timer runs after them): gives the focus back where a closed
 /// dialog left it, marks the page as interactive (end-to-end tests wait for the mark), and plays
-/// back the Escape and Tab pressed before (see `early_keys.js`).
+/// back the forms posted and the Escape and Tab pressed before (see `early_keys.js`).
 pub fn after_islands_hydrate() {
     set_timeout(
         || {
@@ -30,14 +30,14 @@ pub fn after_islands_hydrate() {
             if let Some(root) = document().document_element() {
                 let _ = root.set_attribute("data-hydrated", "true");
             }
-            components::focus::replay_early_keys();
+            components::focus::replay_early_input();
         },
         std::time::Duration::ZERO,
     );
 }
 
-/// The script that keeps Escape and Tab pressed before the islands run (`early_keys.js`), in the
-/// page's head with this answer's CSP nonce.
+/// The script that keeps the forms posted and the Escape and Tab pressed before the islands run
+/// (`early_keys.js`), in the page's head with this answer's CSP nonce.
 #[component]
 fn EarlyKeys() -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();

@@ -109,27 +109,50 @@ test("Restricted Access Token slide-overs, their dialogs and the revoke confirma
   await expect(edit.getByRole("button", { name: "Revoke" })).toBeFocused();
 });
 
-test("keys pressed before the page's script runs are kept: Tab stays in the slide-over, Escape closes it", async ({ page }) => {
-  await signIn(page, admin);
-  const settings = await openApiSettings(page);
-  // A slow network: from now on the browser bundle arrives a second late, after the keys.
+/** A slow network: from now on the browser bundle arrives a second late, after what is done. */
+async function slowBundle(page: Page) {
   await page.route("**/pkg/*.wasm", async (route) => {
     await new Promise((arrived) => setTimeout(arrived, 1000));
     await route.continue();
   });
+}
+
+const notHydrated = (page: Page) => page.evaluate(() => !document.documentElement.hasAttribute("data-hydrated"));
+
+test("keys pressed before the page's script runs are kept: Tab stays in the slide-over, Escape closes it", async ({ page }) => {
+  await signIn(page, admin);
+  const settings = await openApiSettings(page);
+  await slowBundle(page);
   await settings.getByRole("button", { name: "Add New" }).click();
   await page.getByRole("menuitem", { name: /API Client/ }).click();
   const add = page.getByRole("dialog", { name: "Add API Client" });
   await expect(add).toBeVisible();
-  expect(await page.evaluate(() => document.documentElement.hasAttribute("data-hydrated"))).toBe(false);
+  expect(await notHydrated(page)).toBe(true);
   for (let i = 1; i <= 3; i++) {
     await page.keyboard.press("Tab");
     expect(await add.evaluate((el) => el.contains(document.activeElement)), `Tab #${i}`).toBe(true);
   }
   await page.keyboard.press("Escape");
-  expect(await page.evaluate(() => document.documentElement.hasAttribute("data-hydrated"))).toBe(false);
+  expect(await notHydrated(page)).toBe(true);
   await expect(add).toHaveCount(0);
   await expect(settings.getByRole("button", { name: "Add New" })).toBeFocused();
+  await page.unrouteAll();
+});
+
+test("a form posted before the page's script runs waits for it: the refusal shows inline and what was typed stays", async ({ page }) => {
+  await signIn(page, admin);
+  const settings = await openApiSettings(page);
+  await slowBundle(page);
+  await settings.getByRole("row", { name: /Keyboard client/ }).click();
+  const edit = page.getByRole("dialog", { name: "Edit API Client" });
+  await expect(edit).toBeVisible();
+  expect(await notHydrated(page)).toBe(true);
+  await edit.getByLabel("Allowed Origins").fill("*");
+  await edit.getByRole("button", { name: "Update" }).click();
+  expect(await notHydrated(page)).toBe(true);
+  await expect(edit.getByText("not an origin (wildcards are not allowed): *")).toBeVisible();
+  await expect(edit.getByLabel("Allowed Origins")).toHaveValue("*");
+  await expect(edit.getByLabel("Allowed Origins")).toHaveAttribute("aria-invalid", "true");
   await page.unrouteAll();
 });
 

@@ -72,25 +72,33 @@ fn reachable_in(container: &web_sys::HtmlElement) -> Option<Vec<web_sys::HtmlEle
     )
 }
 
-/// Plays back the Escape and Tab pressed before the islands ran (`early_keys.js` kept them): an
-/// Escape as a keydown the dialogs hear, a Tab as a move to the next (Shift+Tab: previous)
-/// element of the topmost dialog.
-pub fn replay_early_keys() {
+/// Plays back what `early_keys.js` kept before the islands ran: the forms posted (now through
+/// `RpcForm`), then the keys: an Escape as a keydown the dialogs hear, a Tab as a move to the
+/// next (Shift+Tab: previous) element of the topmost dialog.
+pub fn replay_early_input() {
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast;
         let window = leptos::prelude::window();
-        let Some(keys) = js_sys::Reflect::get(&window, &"__portcullisEarlyKeys".into())
-            .ok()
-            .and_then(|k| k.dyn_into::<js_sys::Array>().ok())
-        else {
-            return;
+        let kept = |name: &str| {
+            let list = js_sys::Reflect::get(&window, &name.into())
+                .ok()
+                .and_then(|k| k.dyn_into::<js_sys::Array>().ok())?;
+            let items: Vec<wasm_bindgen::JsValue> = list.iter().collect();
+            list.set_length(0);
+            Some(items)
         };
-        let pressed: Vec<String> = keys.iter().filter_map(|k| k.as_string()).collect();
-        keys.set_length(0);
-        for key in pressed {
-            match key.as_str() {
-                "Escape" => {
+        for post in kept("__portcullisEarlyPosts").unwrap_or_default() {
+            let post = js_sys::Array::from(&post);
+            let Ok(form) = post.get(0).dyn_into::<web_sys::HtmlFormElement>() else {
+                continue;
+            };
+            let submitter = post.get(1).dyn_into::<web_sys::HtmlElement>().ok();
+            let _ = form.request_submit_with_submitter(submitter.as_ref());
+        }
+        for key in kept("__portcullisEarlyKeys").unwrap_or_default() {
+            match key.as_string().as_deref() {
+                Some("Escape") => {
                     let init = web_sys::KeyboardEventInit::new();
                     init.set_key("Escape");
                     init.set_cancelable(true);
@@ -100,7 +108,9 @@ pub fn replay_early_keys() {
                         let _ = window.dispatch_event(&ev);
                     }
                 }
-                shift => tab_once(shift == "Shift+Tab"),
+                Some("Tab") => tab_once(false),
+                Some("Shift+Tab") => tab_once(true),
+                _ => {}
             }
         }
     }
