@@ -2,11 +2,11 @@
 //! and the dialogs that show a new secret once.
 
 use super::fields::{ErrorSlot, FormError, LimitFields, Refusal, TextField};
-use super::lifecycle::{Confirm, ReplaceSecret, previous_line};
+use super::lifecycle::{Confirm, ReplaceSecret, asking_button, previous_line};
 use super::logo::LogoField;
 use super::tables::status_class;
 use super::usage_chart::UsagePanel;
-use super::{Can, here};
+use super::{Ask, Can, Panel, here};
 use crate::api::credentials::{
     CreateApiClient, DeleteApiClient, RotateClientSecret, SetApiClientDisabled, UpdateApiClient,
     credential_usage, get_api_client,
@@ -243,8 +243,8 @@ pub(super) fn AddClientPanel(
 #[component]
 pub(super) fn EditClientPanel(
     id: String,
-    /// `delete`: its confirmation is open over it.
-    confirm: String,
+    /// The confirmation open over it.
+    confirm: Option<Ask>,
     catalog: ScopeCatalog,
     types: ApplicationTypes,
     can: Can,
@@ -267,7 +267,7 @@ pub(super) fn EditClientPanel(
 fn EditClient(
     client: ApiClientView,
     usage: Result<domain::models::UsageView, crate::error::AppError>,
-    confirm: String,
+    confirm: Option<Ask>,
     catalog: ScopeCatalog,
     types: ApplicationTypes,
     can: Can,
@@ -287,9 +287,9 @@ fn EditClient(
     let is_disabled = client.status == CredentialStatus::Disabled;
     let opener = format!("row-{id}");
     let name = client.name.clone();
-    let confirm = (confirm == "delete" && can.clients).then(|| {
+    let confirm = (confirm == Some(Ask::Delete) && can.clients).then(|| {
         view! {
-            <Confirm verb="delete" name=name.clone() id=id.clone() panel="edit-client" action=DeleteApiClient::PATH>
+            <Confirm ask=Ask::Delete name=name.clone() id=id.clone() panel=Panel::EditClient action=DeleteApiClient::PATH>
                 <p>
                     "The API Client " <strong>{name.clone()}</strong>
                     " stops working at once. This cannot be undone."
@@ -348,13 +348,7 @@ fn EditClient(
                 <UsagePanel kind="api_client" usage/>
                 <div class="actions spread">
                     <div class="actions">
-                        <QueryButton
-                            query=here(&[("panel", "edit-client"), ("id", &id), ("confirm", "delete")])
-                            label="Delete"
-                            class="btn btn-danger-outline"
-                            focus_key=format!("delete-{id}")
-                            disabled=!can.clients
-                        />
+                        {asking_button(Ask::Delete, Panel::EditClient, &id, !can.clients)}
                         {toggle}
                     </div>
                     <div class="actions">

@@ -3,7 +3,7 @@
 //! in its dialog), what the tables show of a kept old secret, and the **Delete NAME?** and
 //! **Revoke NAME?** confirmations over an Edit slide-over.
 
-use super::here;
+use super::{Ask, Panel, here};
 use crate::components::modal::{ModalDialog, QueryButton};
 use crate::components::rpc_form::RpcForm;
 use crate::csrf::CsrfField;
@@ -53,6 +53,29 @@ pub(super) fn ReplaceSecret(
     }
 }
 
+/// The button of an Edit slide-over that opens the `ask` confirmation: its text, and its place
+/// in the URL; the focus comes back to it when the confirmation is cancelled.
+pub(super) fn asking_button(
+    ask: Ask,
+    panel: Panel,
+    id: &str,
+    disabled: bool,
+) -> impl IntoView + use<> {
+    view! {
+        <QueryButton
+            query=here(&[("panel", panel.code()), ("id", id), ("confirm", ask.code())])
+            label=ask.verb()
+            class="btn btn-danger-outline"
+            focus_key=asking_key(ask, id)
+            disabled
+        />
+    }
+}
+
+fn asking_key(ask: Ask, id: &str) -> String {
+    format!("{}-{id}", ask.code())
+}
+
 /// Under a last four in a table or a slide-over: the kept old one and when it stops.
 pub(super) fn previous_line(previous: Option<PreviousSecretView>) -> Option<AnyView> {
     previous.map(|p| {
@@ -69,26 +92,22 @@ pub(super) fn previous_line(previous: Option<PreviousSecretView>) -> Option<AnyV
 /// focus on the button that asked), the other button posts `id` to `action`.
 #[component]
 pub(super) fn Confirm(
-    /// `delete` or `revoke`.
-    verb: &'static str,
+    ask: Ask,
     name: String,
     id: String,
-    /// `edit-client` or `edit-token`: the slide-over under it.
-    panel: &'static str,
+    /// The slide-over under it.
+    panel: Panel,
     action: &'static str,
     children: Children,
 ) -> impl IntoView {
-    let (title, button) = match verb {
-        "revoke" => (format!("Revoke {name}?"), "Revoke"),
-        _ => (format!("Delete {name}?"), "Delete"),
-    };
+    let (title, button) = (format!("{} {name}?", ask.verb()), ask.verb());
     view! {
-        <ModalDialog title opener=format!("{verb}-{id}")>
+        <ModalDialog title opener=asking_key(ask, &id)>
             {children()}
             <RpcForm>
                 <div class="alert alert-error" role="alert" data-error-for="" hidden=true></div>
                 <div class="actions">
-                    <QueryButton query=here(&[("panel", panel), ("id", &id)]) label="Cancel" class="btn btn-ghost" close=true/>
+                    <QueryButton query=here(&[("panel", panel.code()), ("id", &id)]) label="Cancel" class="btn btn-ghost" close=true/>
                     <form method="post" action=action>
                         <CsrfField/>
                         <input type="hidden" name="id" value=id.clone()/>

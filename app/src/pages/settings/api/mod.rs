@@ -21,15 +21,74 @@ use crate::components::menu::MenuIsland;
 use domain::models::{CredentialsPage, Me};
 use leptos::prelude::*;
 
-/// What the URL says about the API page.
+/// The slide-over the URL opens (`&panel=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    AddClient,
+    AddToken,
+    EditClient,
+    EditToken,
+}
+
+impl Panel {
+    const ALL: [Panel; 4] = [
+        Panel::AddClient,
+        Panel::AddToken,
+        Panel::EditClient,
+        Panel::EditToken,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Panel::AddClient => "add-client",
+            Panel::AddToken => "add-token",
+            Panel::EditClient => "edit-client",
+            Panel::EditToken => "edit-token",
+        }
+    }
+
+    fn parse(code: &str) -> Option<Panel> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// The confirmation the URL opens over an Edit slide-over (`&confirm=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    Delete,
+    Revoke,
+}
+
+impl Ask {
+    pub fn code(self) -> &'static str {
+        match self {
+            Ask::Delete => "delete",
+            Ask::Revoke => "revoke",
+        }
+    }
+
+    /// The confirming button, and the start of the dialog's title.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Ask::Delete => "Delete",
+            Ask::Revoke => "Revoke",
+        }
+    }
+
+    fn parse(code: &str) -> Option<Ask> {
+        [Ask::Delete, Ask::Revoke]
+            .into_iter()
+            .find(|a| a.code() == code)
+    }
+}
+
+/// What the URL says about the API page. Only known panels and confirmations are read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApiQuery {
-    /// `add-client`, `add-token`, `edit-client` or `edit-token`: the slide-over open.
-    pub panel: String,
+    pub panel: Option<Panel>,
     /// The credential an Edit slide-over shows.
     pub id: String,
-    /// `delete` or `revoke`: the confirmation open over an Edit slide-over.
-    pub confirm: String,
+    pub confirm: Option<Ask>,
     pub clients_name: String,
     pub clients_after: String,
     pub tokens_name: String,
@@ -43,9 +102,9 @@ impl ApiQuery {
     pub fn read(get: impl Fn(&str) -> Option<String>) -> ApiQuery {
         let get = |key: &str| get(key).unwrap_or_default();
         ApiQuery {
-            panel: get("panel"),
+            panel: Panel::parse(&get("panel")),
             id: get("id"),
-            confirm: get("confirm"),
+            confirm: Ask::parse(&get("confirm")),
             clients_name: get("clients-name"),
             clients_after: get("clients-after"),
             tokens_name: get("tokens-name"),
@@ -155,18 +214,23 @@ pub fn ApiSettings(me: Me, query: ApiQuery, notice: Option<String>) -> impl Into
 fn Loaded(list: CredentialsPage, query: ApiQuery, can: Can) -> impl IntoView {
     let catalog = list.scopes.clone();
     let types = list.application_types.clone();
-    let panel = can.tokens.then(|| match query.panel.as_str() {
-        "add-client" => Some(view! { <client_panels::AddClientPanel catalog types can/> }.into_any()),
-        "edit-client" if !query.id.is_empty() => Some(
-            view! { <client_panels::EditClientPanel id=query.id.clone() confirm=query.confirm.clone() catalog types can/> }
-                .into_any(),
-        ),
-        "add-token" => Some(view! { <token_panels::AddTokenPanel/> }.into_any()),
-        "edit-token" if !query.id.is_empty() => Some(
-            view! { <token_panels::EditTokenPanel id=query.id.clone() confirm=query.confirm.clone()/> }.into_any(),
-        ),
-        _ => None,
-    });
+    let (id, confirm) = (query.id.clone(), query.confirm);
+    let panel = query
+        .panel
+        .filter(|_| can.tokens)
+        .and_then(|panel| match panel {
+            Panel::AddClient => {
+                Some(view! { <client_panels::AddClientPanel catalog types can/> }.into_any())
+            }
+            Panel::AddToken => Some(view! { <token_panels::AddTokenPanel/> }.into_any()),
+            _ if id.is_empty() => None,
+            Panel::EditClient => Some(
+                view! { <client_panels::EditClientPanel id confirm catalog types can/> }.into_any(),
+            ),
+            Panel::EditToken => {
+                Some(view! { <token_panels::EditTokenPanel id confirm/> }.into_any())
+            }
+        });
     view! {
         {list.api_name.clone().map(|name| view! {
             <p class="api-name">"These credentials call " <strong>{name}</strong> "."</p>
@@ -198,11 +262,11 @@ fn Actions(menu_open: bool) -> impl IntoView {
                 fallback
                 open_now=menu_open
             >
-                <a role="menuitem" tabindex="-1" class="menu-item" href=href(&[("panel", "add-client")])>
+                <a role="menuitem" tabindex="-1" class="menu-item" href=href(&[("panel", Panel::AddClient.code())])>
                     <strong>"API Client"</strong>
                     <span class="muted">"Create a secure API client"</span>
                 </a>
-                <a role="menuitem" tabindex="-1" class="menu-item" href=href(&[("panel", "add-token")])>
+                <a role="menuitem" tabindex="-1" class="menu-item" href=href(&[("panel", Panel::AddToken.code())])>
                     <strong>"Restricted Access Token"</strong>
                     <span class="muted">"Create a restricted access token"</span>
                 </a>
@@ -213,7 +277,7 @@ fn Actions(menu_open: bool) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::{ApiQuery, href};
+    use super::{ApiQuery, Ask, Panel, href};
 
     #[test]
     fn a_filter_goes_into_a_link_encoded_and_comes_back_as_typed() {
@@ -225,7 +289,21 @@ mod tests {
         let decoded = percent_decode(encoded);
         let query = ApiQuery::read(|key| (key == "clients-name").then(|| decoded.clone()));
         assert_eq!(query.clients_name, typed);
-        assert_eq!(query.panel, "");
+        assert_eq!(query.panel, None);
+    }
+
+    #[test]
+    fn only_known_panels_and_confirmations_are_read() {
+        for panel in Panel::ALL {
+            let query = ApiQuery::read(|key| (key == "panel").then(|| panel.code().to_string()));
+            assert_eq!(query.panel, Some(panel));
+        }
+        for ask in [Ask::Delete, Ask::Revoke] {
+            let query = ApiQuery::read(|key| (key == "confirm").then(|| ask.code().to_string()));
+            assert_eq!(query.confirm, Some(ask));
+        }
+        let odd = ApiQuery::read(|_| Some("<script>".to_string()));
+        assert_eq!((odd.panel, odd.confirm), (None, None));
     }
 
     fn percent_decode(s: &str) -> String {

@@ -6,7 +6,7 @@
 use super::lifecycle::previous_line;
 use super::live::LiveTables;
 use super::logo::logo_image;
-use super::{ApiQuery, Can, href};
+use super::{ApiQuery, Can, Panel, href};
 use crate::components::copy::CopyText;
 use domain::credentials::{ApplicationTypes, CredentialStatus, TokenStatus};
 use domain::models::{ApiClientView, CredentialsPage, RestrictedTokenView, time_ago};
@@ -201,14 +201,14 @@ fn filter(table: &TableQuery) -> impl IntoView + use<> {
 /// What makes a row open its Edit slide-over, for those who may.
 fn row_link(
     can: Can,
-    panel: &str,
+    panel: Panel,
     id: &str,
 ) -> (Option<String>, Option<String>, Option<&'static str>) {
     if !can.tokens {
         return (None, None, None);
     }
     (
-        Some(href(&[("panel", panel), ("id", id)])),
+        Some(href(&[("panel", panel.code()), ("id", id)])),
         Some(format!("row-{id}")),
         Some("0"),
     )
@@ -226,7 +226,7 @@ fn row_name(name: String, link: Option<String>) -> AnyView {
 #[component]
 fn ClientRow(client: ApiClientView, types: ApplicationTypes, now: i64, can: Can) -> impl IntoView {
     // Members with the flag may open an API Client, but only to see it (disabled form).
-    let (link, key, tabindex) = row_link(can, "edit-client", &client.id);
+    let (link, key, tabindex) = row_link(can, Panel::EditClient, &client.id);
     let clickable = if link.is_some() { "clickable" } else { "" };
     let name = row_name(client.name.clone(), link.clone());
     view! {
@@ -252,7 +252,7 @@ fn ClientRow(client: ApiClientView, types: ApplicationTypes, now: i64, can: Can)
 
 #[component]
 fn TokenRow(token: RestrictedTokenView, now: i64, can: Can) -> impl IntoView {
-    let (link, key, tabindex) = row_link(can, "edit-token", &token.id);
+    let (link, key, tabindex) = row_link(can, Panel::EditToken, &token.id);
     let clickable = if link.is_some() { "clickable" } else { "" };
     let name = row_name(token.name.clone(), link.clone());
     view! {

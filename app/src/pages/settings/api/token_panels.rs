@@ -2,10 +2,10 @@
 //! and the dialogs that show a new token once.
 
 use super::fields::{FormError, LimitFields, Refusal, TextField};
-use super::here;
-use super::lifecycle::{Confirm, ReplaceSecret, previous_line};
+use super::lifecycle::{Confirm, ReplaceSecret, asking_button, previous_line};
 use super::tables::status_class;
 use super::usage_chart::UsagePanel;
+use super::{Ask, Panel, here};
 use crate::api::credentials::{
     CreateRestrictedToken, DeleteRestrictedToken, RegenerateRestrictedToken, RevokeRestrictedToken,
     UpdateRestrictedToken, credential_usage, get_restricted_token,
@@ -102,8 +102,8 @@ pub(super) fn AddTokenPanel() -> impl IntoView {
 #[component]
 pub(super) fn EditTokenPanel(
     id: String,
-    /// `delete` or `revoke`: that confirmation is open over it.
-    confirm: String,
+    /// The confirmation open over it.
+    confirm: Option<Ask>,
 ) -> impl IntoView {
     let loaded = Suspend::new(async move {
         let (token, usage) = futures::join!(
@@ -123,7 +123,7 @@ pub(super) fn EditTokenPanel(
 fn EditToken(
     token: RestrictedTokenView,
     usage: Result<UsageView, crate::error::AppError>,
-    confirm: String,
+    confirm: Option<Ask>,
 ) -> impl IntoView {
     let refusal = ServerAction::<UpdateRestrictedToken>::new()
         .value()
@@ -134,17 +134,17 @@ fn EditToken(
     let revoked = token.status == TokenStatus::Revoked;
     let opener = format!("row-{id}");
     let name = token.name.clone();
-    let confirm = match confirm.as_str() {
-        "delete" => Some(view! {
-            <Confirm verb="delete" name=name.clone() id=id.clone() panel="edit-token" action=DeleteRestrictedToken::PATH>
+    let confirm = match confirm {
+        Some(Ask::Delete) => Some(view! {
+            <Confirm ask=Ask::Delete name=name.clone() id=id.clone() panel=Panel::EditToken action=DeleteRestrictedToken::PATH>
                 <p>
                     "The Restricted Access Token " <strong>{name.clone()}</strong>
                     " stops working at once. This cannot be undone."
                 </p>
             </Confirm>
         }.into_any()),
-        "revoke" if !revoked => Some(view! {
-            <Confirm verb="revoke" name=name.clone() id=id.clone() panel="edit-token" action=RevokeRestrictedToken::PATH>
+        Some(Ask::Revoke) if !revoked => Some(view! {
+            <Confirm ask=Ask::Revoke name=name.clone() id=id.clone() panel=Panel::EditToken action=RevokeRestrictedToken::PATH>
                 <p>
                     "The Restricted Access Token " <strong>{name.clone()}</strong>
                     " stops working at once and for good. It stays listed as revoked and can "
@@ -153,18 +153,6 @@ fn EditToken(
             </Confirm>
         }.into_any()),
         _ => None,
-    };
-    let asked_for = token.id.clone();
-    let ask = move |verb: &'static str, label: &'static str| {
-        let id = asked_for.clone();
-        view! {
-            <QueryButton
-                query=here(&[("panel", "edit-token"), ("id", id.as_str()), ("confirm", verb)])
-                label
-                class="btn btn-danger-outline"
-                focus_key=format!("{verb}-{id}")
-            />
-        }
     };
     view! {
         <SlideOver title="Edit Restricted Access Token" opener=opener.clone()>
@@ -209,8 +197,8 @@ fn EditToken(
                 <UsagePanel kind="restricted_access_token" usage/>
                 <div class="actions spread">
                     <div class="actions">
-                        {ask("delete", "Delete")}
-                        {(!revoked).then(|| ask("revoke", "Revoke"))}
+                        {asking_button(Ask::Delete, Panel::EditToken, &id, false)}
+                        {(!revoked).then(|| asking_button(Ask::Revoke, Panel::EditToken, &id, false))}
                     </div>
                     <div class="actions">
                         <QueryButton query=here(&[]) label="Cancel" class="btn btn-ghost" close=true/>
