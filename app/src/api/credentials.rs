@@ -12,7 +12,8 @@ use domain::models::{
 };
 use leptos::prelude::*;
 
-pub use super::credential_notice::ApiNotice;
+#[cfg(feature = "ssr")]
+use super::notice::Notice;
 #[cfg(feature = "ssr")]
 use crate::ssr::{context, fail, principal};
 
@@ -185,7 +186,7 @@ pub async fn update_api_client(
         .update_api_client(manager, &id, &spec, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&ApiNotice::ClientUpdated.href());
+    leptos_axum::redirect(&Notice::ClientUpdated.href());
     Ok(updated)
 }
 
@@ -198,7 +199,7 @@ pub async fn delete_api_client(id: String) -> Result<(), AppError> {
         .delete_api_client(manager, &id, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&ApiNotice::ClientDeleted.href());
+    leptos_axum::redirect(&Notice::ClientDeleted.href());
     Ok(())
 }
 
@@ -218,9 +219,9 @@ pub async fn set_api_client_disabled(
         .await
         .map_err(fail)?;
     let notice = if disabled {
-        ApiNotice::ClientDisabled
+        Notice::ClientDisabled
     } else {
-        ApiNotice::ClientEnabled
+        Notice::ClientEnabled
     };
     leptos_axum::redirect(&notice.href());
     Ok(changed)
@@ -268,7 +269,7 @@ pub async fn revoke_restricted_token(id: String) -> Result<RestrictedTokenView, 
         .revoke_restricted_token(manager, &id, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&ApiNotice::TokenRevoked.href());
+    leptos_axum::redirect(&Notice::TokenRevoked.href());
     Ok(revoked)
 }
 
@@ -337,7 +338,7 @@ pub async fn update_restricted_token(
         .update_restricted_token(manager, &id, &spec, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&ApiNotice::TokenUpdated.href());
+    leptos_axum::redirect(&Notice::TokenUpdated.href());
     Ok(updated)
 }
 
@@ -350,6 +351,6 @@ pub async fn delete_restricted_token(id: String) -> Result<(), AppError> {
         .delete_restricted_token(manager, &id, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&ApiNotice::TokenDeleted.href());
+    leptos_axum::redirect(&Notice::TokenDeleted.href());
     Ok(())
 }

@@ -4,6 +4,8 @@ use domain::models::{MemberView, MembersPage};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
+use super::notice::Notice;
+#[cfg(feature = "ssr")]
 use crate::ssr::{context, fail, principal};
 
 #[server(prefix = "/rpc", endpoint = "members/list", client = CsrfClient)]
@@ -66,7 +68,7 @@ pub async fn update_member(
         )
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&MembersNotice::MemberUpdated.href());
+    leptos_axum::redirect(&Notice::MemberUpdated.href());
     Ok(updated)
 }
 
@@ -79,7 +81,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
         .remove_member(admin, &user_id, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&MembersNotice::MemberRemoved.href());
+    leptos_axum::redirect(&Notice::MemberRemoved.href());
     Ok(())
 }
 
@@ -92,54 +94,8 @@ pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
         .revoke_invite(admin, &invite_id, ctx.services.now())
         .await
         .map_err(fail)?;
-    leptos_axum::redirect(&MembersNotice::InviteRevoked.href());
+    leptos_axum::redirect(&Notice::InviteRevoked.href());
     Ok(())
-}
-
-/// What a change on the Members page says when its server function brings the page back
-/// (`&notice=CODE`): only these codes are read, so nothing of the URL is shown as it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MembersNotice {
-    MemberUpdated,
-    MemberRemoved,
-    InviteRevoked,
-}
-
-impl MembersNotice {
-    const ALL: [MembersNotice; 3] = [
-        MembersNotice::MemberUpdated,
-        MembersNotice::MemberRemoved,
-        MembersNotice::InviteRevoked,
-    ];
-
-    fn code(self) -> &'static str {
-        match self {
-            MembersNotice::MemberUpdated => "member-updated",
-            MembersNotice::MemberRemoved => "member-removed",
-            MembersNotice::InviteRevoked => "invite-revoked",
-        }
-    }
-
-    pub fn text(self) -> &'static str {
-        match self {
-            MembersNotice::MemberUpdated => "Member updated",
-            MembersNotice::MemberRemoved => "Member removed",
-            MembersNotice::InviteRevoked => "Invite revoked",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<MembersNotice> {
-        Self::ALL.into_iter().find(|n| n.code() == code)
-    }
-
-    /// The Members page, saying this.
-    pub fn href(self) -> String {
-        format!(
-            "{}&notice={}",
-            crate::pages::console::settings_link("members"),
-            self.code()
-        )
-    }
 }
 
 /// Renames the organization; then Settings › General again, which says so (the new name shows
@@ -158,19 +114,4 @@ pub async fn rename_organization(name: String) -> Result<(), AppError> {
         crate::pages::console::settings_link("general")
     ));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::MembersNotice;
-
-    #[test]
-    fn a_notice_comes_back_from_its_own_link_and_nothing_else_is_read() {
-        for notice in MembersNotice::ALL {
-            let code = notice.href().rsplit_once("&notice=").unwrap().1.to_string();
-            assert_eq!(MembersNotice::parse(&code), Some(notice));
-        }
-        assert_eq!(MembersNotice::parse("<script>"), None);
-        assert_eq!(MembersNotice::parse(""), None);
-    }
 }

@@ -4,6 +4,6 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
-pub mod credential_notice;
 pub mod credentials;
 pub mod members;
+pub mod notice;

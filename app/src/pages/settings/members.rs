@@ -4,9 +4,8 @@
 //! dialog that is a URL state (`&remove=USER_ID`), as is Invite member (`&dialog=invite`),
 //! whose link is shown once, in the page, by `RpcForm`.
 
-use crate::api::members::{
-    InviteMember, MembersNotice, RemoveMember, RevokeInvite, UpdateMember, list_members,
-};
+use crate::api::members::{InviteMember, RemoveMember, RevokeInvite, UpdateMember, list_members};
+use crate::api::notice::Notice;
 use crate::components::copy::CopyButton;
 use crate::components::field::{Field, FormAlert};
 use crate::components::modal::{ModalDialog, QueryButton};
@@ -48,8 +47,8 @@ pub fn MembersSettings(
     .map(|e| e.to_string());
     let notice = notice
         .as_deref()
-        .and_then(MembersNotice::parse)
-        .map(MembersNotice::text);
+        .and_then(|code| Notice::parse("members", code))
+        .map(Notice::text);
     // A Suspense of its own: the console's renders what it holds, not what a Suspend in it
     // would resolve to later.
     let content = Suspend::new(async move {

@@ -2,6 +2,7 @@
 //! error's slot (`[data-error-for=FIELD]`, described by the input): `RpcForm` writes a refusal
 //! into it; without JavaScript the server writes the refusal the page came back with.
 
+use crate::components::field::FormAlert;
 use crate::error::AppError;
 use domain::credentials::{Limits, QuotaUnit, RateUnit, Unit};
 use leptos::prelude::*;
@@ -27,10 +28,7 @@ pub(super) fn ErrorSlot(id: String, field: &'static str, refusal: Refusal) -> im
 #[component]
 pub(super) fn FormError(refusal: Refusal) -> impl IntoView {
     let message = refusal.as_ref().and_then(AppError::general);
-    let empty = message.is_none();
-    view! {
-        <div class="alert alert-error" role="alert" data-error-for="" hidden=empty>{message}</div>
-    }
+    view! { <FormAlert message=Signal::stored(message)/> }
 }
 
 /// A labelled input (or, `kind="textarea"`, a text area) with its hint and its error's slot.

@@ -16,7 +16,8 @@ mod tables;
 mod token_panels;
 mod usage_chart;
 
-use crate::api::credentials::{ApiNotice, list_credentials};
+use crate::api::credentials::list_credentials;
+use crate::api::notice::Notice;
 use crate::components::menu::MenuIsland;
 use domain::models::{CredentialsPage, Me};
 use leptos::prelude::*;
@@ -171,8 +172,8 @@ pub fn ApiSettings(me: Me, query: ApiQuery, notice: Option<String>) -> impl Into
     };
     let notice = notice
         .as_deref()
-        .and_then(ApiNotice::parse)
-        .map(ApiNotice::text);
+        .and_then(|code| Notice::parse("api", code))
+        .map(Notice::text);
     let menu_open = query.menu == "add-new";
     // A Suspense of its own: the console's renders what it holds, not what a Suspend in it
     // would resolve to later.
