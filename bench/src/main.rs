@@ -8,7 +8,7 @@
 //! Token, and drives four scenarios with wrk on loopback: the token endpoint (HTTP Basic),
 //! `GET /api/v1/me` with a JWT, the same with a Restricted Access Token, and the console's
 //! credential list. The baseline (`src/bin/baseline.rs`) runs the first three with the same
-//! cryptography and no storage, in turn with Portcullis in each block (`ROUNDS` runs each).
+//! cryptography and no storage, in turn with Portcullis in each block (`--rounds` runs each, 3 by default).
 
 #![allow(clippy::disallowed_methods)] // a benchmark measures the wall clock: it is the edge
 
@@ -49,6 +49,11 @@ struct Options {
     only_gateway: bool,
     /// Only the browser bundle's size (printed, latest.md untouched).
     only_bundle: bool,
+    /// Only the load scenarios whose name holds this (printed, latest.md untouched): to
+    /// measure one change to a hot path, with `--rounds` pairs.
+    scenario: Option<String>,
+    /// Pairs of runs (Portcullis, then the baseline) per scenario with a baseline.
+    rounds: usize,
 }
 
 impl Options {
@@ -61,15 +66,20 @@ impl Options {
             only_propagation: false,
             only_gateway: false,
             only_bundle: false,
+            scenario: None,
+            rounds: 3,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
         while i < args.len() {
-            let value = args.get(i + 1).and_then(|v| v.parse().ok());
+            let text = args.get(i + 1).cloned();
+            let value = text.as_deref().and_then(|v| v.parse().ok());
             match (args[i].as_str(), value) {
                 ("--seconds", Some(v)) => options.seconds = v as u32,
                 ("--connections", Some(v)) => options.connections = v as u32,
                 ("--large", Some(v)) => options.large = v,
+                ("--rounds", Some(v)) if v > 0 => options.rounds = v as usize,
+                ("--only-scenario", _) if text.is_some() => options.scenario = text,
                 ("--no-postgres", _) => {
                     options.postgres = false;
                     i -= 1;
@@ -88,7 +98,7 @@ impl Options {
                 }
                 (other, _) => {
                     eprintln!(
-                        "usage: portcullis-bench [--seconds N] [--connections N] [--large N] [--no-postgres] [--only-propagation] [--only-gateway] [--only-bundle] (got {other})"
+                        "usage: portcullis-bench [--seconds N] [--connections N] [--large N] [--rounds N] [--no-postgres] [--only-propagation] [--only-gateway] [--only-bundle] [--only-scenario TEXT] (got {other})"
                     );
                     std::process::exit(2);
                 }
@@ -387,11 +397,6 @@ struct Row {
     baseline: Option<Measured>,
 }
 
-/// Runs of a scenario and of its baseline, in turn; the median pair counts. The machine drifts
-/// (another tenant, the CPU's clock) by a quarter over a run: a baseline measured once at
-/// the start would compare a later block against a different machine.
-const ROUNDS: usize = 3;
-
 /// Of runs in pairs (Portcullis, then the baseline right after it), the pair whose ratio is
 /// the median: each ratio compares two runs a few seconds apart, whatever the machine did
 /// between rounds.
@@ -403,17 +408,34 @@ fn median_pair(mut pairs: Vec<(Measured, Measured)>) -> (Measured, Measured) {
     pairs[pairs.len() / 2]
 }
 
-fn log_run(who: &str, name: &str, m: &Measured) {
+/// Logs a run with the CPU time (user + system) the process `pid` spent per request in it:
+/// steadier than throughput on a machine whose two cores wrk shares.
+fn log_run(who: &str, name: &str, m: &Measured, cpu_seconds: Option<f64>, options: &Options) {
+    let requests = m.requests_per_second * f64::from(options.seconds);
+    let cpu = cpu_seconds
+        .filter(|_| requests > 0.0)
+        .map_or(f64::NAN, |s| s * 1e6 / requests);
     eprintln!(
-        "  {who:<22} {name:<45} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}",
+        "  {who:<22} {name:<45} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}  cpu {cpu:.1} µs/req",
         m.requests_per_second, m.p50_ms, m.p99_ms, m.failures
     );
 }
 
-/// One measured run after a warm-up (caches, connections).
-fn measure_once(scenario: &Scenario, options: &Options, work: &Path) -> Result<Measured, String> {
+/// One measured run after a warm-up (caches, connections), logged, of a scenario served by
+/// the process `pid`.
+fn measure_once(
+    who: &str,
+    scenario: &Scenario,
+    pid: u32,
+    options: &Options,
+    work: &Path,
+) -> Result<Measured, String> {
     wrk::run(scenario, 2, options.connections, work)?;
-    wrk::run(scenario, options.seconds, options.connections, work)
+    let before = cpu::seconds(pid);
+    let measured = wrk::run(scenario, options.seconds, options.connections, work)?;
+    let spent = before.zip(cpu::seconds(pid)).map(|(b, a)| a - b);
+    log_run(who, scenario.name, &measured, spent, options);
+    Ok(measured)
 }
 
 async fn measure_portcullis(
@@ -431,7 +453,10 @@ async fn measure_portcullis(
     let base = format!("http://127.0.0.1:{port}");
     let mut credentials = None;
     // A thousand credentials first (10 organizations), then the large size.
-    let sizes = [1_000u64, options.large];
+    let mut sizes = vec![1_000u64];
+    if options.large > 1_000 {
+        sizes.push(options.large);
+    }
     let mut seeded_orgs = 0u64;
     for (round, size) in sizes.into_iter().enumerate() {
         let orgs = size / seed::PER_ORGANIZATION;
@@ -449,22 +474,30 @@ async fn measure_portcullis(
             credentials = Some(sign_up_and_create(&base).await?);
         }
         let c = credentials.as_ref().ok_or("no credentials")?;
-        for scenario in portcullis_scenarios(&base, c) {
+        let pid = server.0.id();
+        let chosen = portcullis_scenarios(&base, c)
+            .into_iter()
+            .filter(|s| (options.scenario.as_deref()).is_none_or(|wanted| s.name.contains(wanted)));
+        for scenario in chosen {
             let counterpart = baseline.scenarios.iter().find(|b| b.name == scenario.name);
             let who = format!("{backend} {total}");
             let (measured, baseline) = match counterpart {
-                None => {
-                    let measured = measure_once(&scenario, options, work)?;
-                    log_run(&who, scenario.name, &measured);
-                    (measured, None)
-                }
+                None => (measure_once(&who, &scenario, pid, options, work)?, None),
                 Some(base_scenario) => {
+                    // Runs of the scenario and of its baseline, in turn; the median pair
+                    // counts. The machine drifts (another tenant, the CPU's clock) by a quarter
+                    // over a run: a baseline measured once at the start would compare a later
+                    // block against a different machine.
                     let mut pairs = Vec::new();
-                    for _ in 0..ROUNDS {
-                        let ours = measure_once(&scenario, options, work)?;
-                        log_run(&who, scenario.name, &ours);
-                        let theirs = measure_once(base_scenario, options, work)?;
-                        log_run("baseline", scenario.name, &theirs);
+                    for _ in 0..options.rounds {
+                        let ours = measure_once(&who, &scenario, pid, options, work)?;
+                        let theirs = measure_once(
+                            "baseline",
+                            base_scenario,
+                            baseline.process.0.id(),
+                            options,
+                            work,
+                        )?;
                         pairs.push((ours, theirs));
                     }
                     let (ours, theirs) = median_pair(pairs);
@@ -487,7 +520,7 @@ async fn measure_portcullis(
 
 /// The baseline server, running for the whole throughput run, and what wrk sends it.
 struct Baseline {
-    _process: Running,
+    process: Running,
     scenarios: Vec<Scenario<'static>>,
 }
 
@@ -549,10 +582,7 @@ async fn start_baseline() -> Result<Baseline, String> {
         },
     ];
     gateway::listening(base.trim_start_matches("http://")).await?;
-    Ok(Baseline {
-        _process: process,
-        scenarios,
-    })
+    Ok(Baseline { process, scenarios })
 }
 
 async fn fresh_postgres() -> Option<(String, String)> {
@@ -618,12 +648,13 @@ fn report(rows: &[Row], options: &Options) -> String {
         "# Portcullis benchmark\n\n{date}, on {}.\n\nwrk, {} connections, 2 threads, {} s per \
          scenario after a 2 s warm-up, loopback; the server and wrk share the machine. \
          Ratio = Portcullis ÷ the baseline (`bench/src/bin/baseline.rs`: same cryptography, no \
-         storage). A scenario with a baseline runs in turn with it, {ROUNDS} times each, in the \
+         storage). A scenario with a baseline runs in turn with it, {} times each, in the \
          same block (backend and size); the table shows the pair of runs whose ratio is the \
          median.\n\n",
         machine(),
         options.connections,
-        options.seconds
+        options.seconds,
+        options.rounds
     );
     out.push_str("| scenario | backend | credentials | req/s | p50 ms | p99 ms | failures | baseline req/s | ratio | target |\n");
     out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
@@ -710,6 +741,15 @@ async fn bench(options: &Options) -> Result<(), String> {
         let bundle = measure_bundle(&work).await?;
         println!("{}", bundle::report(&bundle));
         return bundle_verdict(&bundle);
+    }
+    if options.scenario.is_some() {
+        // A focused run: its table is printed, latest.md keeps the full run's.
+        let baseline = start_baseline().await?;
+        let mut rows = Vec::new();
+        let sqlite = format!("sqlite://{}/bench.db", work.display());
+        measure_portcullis("SQLite", &sqlite, &baseline, options, &work, &mut rows).await?;
+        println!("{}", report(&rows, options));
+        return Ok(());
     }
     if options.only_gateway {
         eprintln!("==> the operator's API: gateway and forward-auth");

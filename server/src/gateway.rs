@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::api_error::ApiError;
+use crate::body_timeout::BodyTimeout;
 use crate::gate::{self, Gated, Upstream, identity};
 use axum::Router;
 use axum::body::Body;
@@ -17,7 +18,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use tower_http::timeout::RequestBodyTimeout;
 
 pub type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
 
@@ -37,12 +37,12 @@ pub fn client() -> Result<HttpClient, String> {
 }
 
 /// The gateway's service: every request goes to `proxy`, its body with a read timeout.
-pub type Gateway = RequestBodyTimeout<Router>;
+pub type Gateway = BodyTimeout<Router>;
 
 pub fn service(state: AppState) -> Gateway {
-    RequestBodyTimeout::new(
-        Router::new().fallback(proxy).with_state(state),
+    BodyTimeout::new(
         crate::serve::BODY_READ_TIMEOUT,
+        Router::new().fallback(proxy).with_state(state),
     )
 }
 

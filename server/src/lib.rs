@@ -4,6 +4,7 @@
 mod api;
 mod api_error;
 mod audit_export;
+mod body_timeout;
 pub mod cli;
 pub mod client_ip;
 pub mod config;

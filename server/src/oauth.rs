@@ -12,7 +12,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use services::keys::Jwk;
 use services::{ClientEntry, OAuthError, ServiceError};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -282,11 +284,12 @@ async fn jwks(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The parameters of a form-encoded request, each at most once.
-struct Form(HashMap<String, String>);
+/// The parameters of a form-encoded request, each at most once; borrowed from the body
+/// unless they had to be decoded.
+struct Form<'a>(HashMap<Cow<'a, str>, Cow<'a, str>>);
 
-impl Form {
-    fn parse(headers: &HeaderMap, body: &Bytes) -> Result<Form, OAuthResponse> {
+impl<'a> Form<'a> {
+    fn parse(headers: &HeaderMap, body: &'a Bytes) -> Result<Form<'a>, OAuthResponse> {
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -299,26 +302,32 @@ impl Form {
         }
         let mut params = HashMap::new();
         for (name, value) in form_urlencoded::parse(body) {
-            if params
-                .insert(name.to_string(), value.into_owned())
-                .is_some()
-            {
-                return Err(OAuthResponse::invalid_request(format!(
-                    "the parameter {name} is repeated"
-                )));
+            match params.entry(name) {
+                Entry::Vacant(vacant) => {
+                    vacant.insert(value);
+                }
+                Entry::Occupied(taken) => {
+                    return Err(OAuthResponse::invalid_request(format!(
+                        "the parameter {} is repeated",
+                        taken.key()
+                    )));
+                }
             }
         }
         Ok(Form(params))
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        self.0.get(name).map(|value| &**value)
     }
 }
 
 /// Decodes one half of a Basic value: RFC 6749 §2.3.1 form-urlencodes the id and secret
 /// before they are joined.
 fn form_decode(part: &str) -> Result<String, OAuthResponse> {
+    if !part.bytes().any(|b| b == b'+' || b == b'%') {
+        return Ok(part.to_owned());
+    }
     let spaced = part.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
         .decode_utf8()
@@ -327,7 +336,10 @@ fn form_decode(part: &str) -> Result<String, OAuthResponse> {
 }
 
 /// The client's id and secret, from HTTP Basic or the body, never both.
-fn client_credentials(headers: &HeaderMap, form: &Form) -> Result<(String, String), OAuthResponse> {
+fn client_credentials(
+    headers: &HeaderMap,
+    form: &Form<'_>,
+) -> Result<(String, String), OAuthResponse> {
     let body_id = form.get("client_id");
     let body_secret = form.get("client_secret");
     let Some(authorization) = headers.get(header::AUTHORIZATION) else {
@@ -373,7 +385,7 @@ fn client_credentials(headers: &HeaderMap, form: &Form) -> Result<(String, Strin
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-    form: &Form,
+    form: &Form<'_>,
     now: i64,
 ) -> Result<Arc<ClientEntry>, OAuthResponse> {
     let (id, secret) = client_credentials(headers, form)?;

@@ -8,6 +8,7 @@
 //! layer on a router wraps each of its routes, and axum boxes and copies a route's wrapping for
 //! every request it serves.
 
+use crate::body_timeout::BodyTimeout;
 use crate::{
     AppState, MAX_BODY_BYTES, api, audit_export, client_ip, csrf, docs, forward_auth, headers,
     hosts, logos, oauth, page_gate, serve, telemetry,
@@ -32,11 +33,10 @@ use tower::util::MapResponse;
 use tower::{Service, ServiceBuilder};
 use tower_http::limit::{RequestBodyLimit, RequestBodyLimitLayer, ResponseBody};
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
-use tower_http::timeout::{RequestBodyTimeout, RequestBodyTimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 /// The main listener's service.
-pub type Site = CheckHosts<SetResponseHeader<RequestBodyTimeout<Parts>, Option<HeaderValue>>>;
+pub type Site = CheckHosts<SetResponseHeader<BodyTimeout<Parts>, Option<HeaderValue>>>;
 
 /// A service behind a body limit of 64 KiB (larger bodies get 413).
 pub type Limited<S> =
@@ -61,8 +61,10 @@ pub fn site(config: &crate::config::Config, state: AppState) -> Site {
             header::STRICT_TRANSPORT_SECURITY,
             config.secure_cookies().then_some(headers::HSTS),
         ))
-        .layer(RequestBodyTimeoutLayer::new(serve::BODY_READ_TIMEOUT))
-        .service(parts(config, state))
+        .service(BodyTimeout::new(
+            serve::BODY_READ_TIMEOUT,
+            parts(config, state),
+        ))
 }
 
 /// The parts, and which one a request goes to.

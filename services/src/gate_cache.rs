@@ -31,10 +31,11 @@ pub struct ClientEntry {
     pub api_access: bool,
     pub name: String,
     pub client_id: String,
-    pub secret_digest: String,
+    /// The raw SHA-256 of the current secret (`secrets::stored_digest`).
+    pub secret_digest: [u8; 32],
     pub secret_version: i64,
     /// The secret before the last rotation while it is kept: its digest and its end.
-    pub previous_secret: Option<(String, i64)>,
+    pub previous_secret: Option<([u8; 32], i64)>,
     pub allowed_origins: Vec<String>,
     pub scopes: Vec<Scope>,
     pub disabled: bool,
@@ -59,9 +60,11 @@ impl From<GateClientRecord> for ClientEntry {
             api_access: r.api_access,
             name: r.name,
             client_id: r.client_id,
-            secret_digest: r.secret_digest,
+            secret_digest: crate::secrets::stored_digest(&r.secret_digest),
             secret_version: r.secret_version,
-            previous_secret: r.previous_secret,
+            previous_secret: r
+                .previous_secret
+                .map(|(digest, ends_at)| (crate::secrets::stored_digest(&digest), ends_at)),
             allowed_origins: r.allowed_origins,
             scopes,
             disabled: r.disabled,
@@ -387,7 +390,7 @@ mod tests {
             api_access: true,
             name: "n".into(),
             client_id: client_id.into(),
-            secret_digest: "d".into(),
+            secret_digest: [0; 32],
             secret_version: 1,
             previous_secret: None,
             allowed_origins: vec![],

@@ -12,8 +12,12 @@ pub fn random_base62(len: usize) -> String {
     let mut out = String::with_capacity(len);
     let mut buf = [0u8; 64];
     while out.len() < len {
-        aws_lc_rs::rand::fill(&mut buf).expect("the random generator failed");
-        for &byte in &buf {
+        // An eighth more bytes than characters still wanted: one in 32 is rejected, so a
+        // second draw is rare, and the generator's cost grows with the bytes it makes.
+        let wanted = len - out.len();
+        let draw = &mut buf[..(wanted + wanted / 8 + 1).min(64)];
+        aws_lc_rs::rand::fill(draw).expect("the random generator failed");
+        for &byte in draw.iter() {
             // 248 = 4 * 62: bytes at or above it would favour the first characters.
             if byte < 248 && out.len() < len {
                 out.push(BASE62[(byte % 62) as usize] as char);
@@ -69,6 +73,13 @@ pub fn digest_bytes(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// A stored hex digest as raw bytes, for comparing with `digest_bytes` in constant time. A
+/// stored value that is not a digest `hex` wrote becomes all zeros, which no secret's
+/// SHA-256 is (finding one would be a preimage of SHA-256).
+pub fn stored_digest(hex: &str) -> [u8; 32] {
+    parse_hex(hex).unwrap_or([0; 32])
+}
+
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
@@ -110,6 +121,22 @@ mod tests {
             assert_eq!(parse_hex(bad), None, "{bad}");
         }
         assert_eq!(parse_hex(&"zz".repeat(32)), None);
+    }
+
+    #[test]
+    fn ids_of_every_length_are_that_long_and_base62() {
+        for len in 0..=150 {
+            let id = random_base62(len);
+            assert_eq!(id.len(), len);
+            assert!(id.bytes().all(|b| BASE62.contains(&b)), "{id}");
+        }
+    }
+
+    #[test]
+    fn stored_digests_read_back_and_anything_else_matches_no_secret() {
+        let digest = digest_bytes("pcs_secret");
+        assert_eq!(stored_digest(&hex(&digest)), digest);
+        assert_eq!(stored_digest("not a digest"), [0; 32]);
     }
 
     #[test]

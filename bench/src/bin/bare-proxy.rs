@@ -30,6 +30,11 @@ use std::time::Duration;
 use tower::Service;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
+/// The allocator of the `portcullis` binary, as the other baseline (`baseline.rs`) says why:
+/// the proxies compare what their code does, not two allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type HttpClient = Client<HttpConnector, Body>;
 
 /// Portcullis's defaults: `PORTCULLIS_HEADER_TIMEOUT`, the body timeout, a route's `timeout`.

@@ -60,18 +60,19 @@ impl TokenSettings {
     }
 }
 
-/// The claims of an access token (RFC 9068 §2.2, plus `org`).
+/// The claims of an access token (RFC 9068 §2.2, plus `org`): owned when read from a token,
+/// borrowed (`AccessClaims<&str>`) when a token is signed, so that issuing copies none of them.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AccessClaims {
-    pub iss: String,
-    pub sub: String,
-    pub client_id: String,
-    pub aud: String,
+pub struct AccessClaims<S = String> {
+    pub iss: S,
+    pub sub: S,
+    pub client_id: S,
+    pub aud: S,
     pub iat: i64,
     pub exp: i64,
-    pub jti: String,
-    pub scope: String,
-    pub org: String,
+    pub jti: S,
+    pub scope: S,
+    pub org: S,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
