@@ -1,6 +1,7 @@
 //! The main listener's HTTP application, in parts so that each request passes only what its
-//! part needs: `/api/v1` (the body limit, then the gate), `/gate/check` (its own service), the
-//! OAuth endpoints (the body limit), and the rest (the console, the docs, health: security
+//! part needs: `/api/v1` (the body limit, then the gate), `/gate/check` (its own service),
+//! `POST /oauth/token` (the body limit, then its own service), the other OAuth endpoints (the
+//! body limit, then a router), and the rest (the console, the docs, health: security
 //! headers, logging, anti-forgery). In front of all of them, once, the `Host` check, HSTS and
 //! the body read timeout.
 //!
@@ -19,7 +20,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::future::Either;
@@ -73,7 +74,9 @@ pub struct Parts {
     api: api::Service,
     /// `/gate/check`: no router, no body read.
     check: forward_auth::Check,
-    /// The OAuth endpoints.
+    /// `POST /oauth/token`: no router.
+    token: Limited<oauth::TokenEndpoint>,
+    /// The other OAuth endpoints, and other methods on the token endpoint's path.
     public: Limited<Router>,
     public_paths: Arc<[String]>,
     rest: Router,
@@ -92,7 +95,10 @@ where
             <forward_auth::Check as Service<Request<B>>>::Future,
         >,
         Either<
-            <Limited<Router> as Service<Request<B>>>::Future,
+            Either<
+                <Limited<oauth::TokenEndpoint> as Service<Request<B>>>::Future,
+                <Limited<Router> as Service<Request<B>>>::Future,
+            >,
             <Router as Service<Request<B>>>::Future,
         >,
     >;
@@ -108,8 +114,10 @@ where
             Either::Left(Either::Left(self.api.call(request)))
         } else if path == forward_auth::PATH {
             Either::Left(Either::Right(self.check.call(request)))
+        } else if path == oauth::TOKEN_PATH && request.method() == Method::POST {
+            Either::Right(Either::Left(Either::Left(self.token.call(request))))
         } else if self.public_paths.iter().any(|p| p == path) {
-            Either::Right(Either::Left(self.public.call(request)))
+            Either::Right(Either::Left(Either::Right(self.public.call(request))))
         } else {
             Either::Right(Either::Right(self.rest.call(request)))
         }
@@ -144,6 +152,7 @@ fn parts(config: &crate::config::Config, state: AppState) -> Parts {
     Parts {
         api,
         check: forward_auth::Check(state.clone()),
+        token: limited(oauth::TokenEndpoint::new(state.clone())),
         public: limited(public.with_state(state.clone())),
         public_paths,
         rest: rest(config, docs, state),

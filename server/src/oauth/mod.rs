@@ -1,21 +1,24 @@
 //! The OAuth 2.0 endpoints (PRODUCT.md §5): metadata (RFC 8414), JWKS (RFC 7517), the token
 //! endpoint for the client credentials grant (RFC 6749 §4.4), introspection (RFC 7662) and
-//! revocation (RFC 7009). The rules live in `services::tokens`; this file speaks HTTP.
+//! revocation (RFC 7009). The rules live in `services::tokens`; this module speaks HTTP.
+
+mod client_auth;
+mod schema;
 
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{FromRequest, State};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use client_auth::{Form, authenticate, token_request};
+use futures::future::BoxFuture;
+use schema::{IntrospectionSchema, JwkSet, ServerMetadata, TokenRequest, TokenRequestAbout};
 use serde::Serialize;
-use services::keys::Jwk;
-use services::{ClientEntry, OAuthError, ServiceError};
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::sync::Arc;
+use services::{OAuthError, ServiceError};
+use std::convert::Infallible;
+use std::task::{Context, Poll};
+use tower::Service;
+use tracing::Instrument;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -37,102 +40,6 @@ pub struct OAuthErrorBody {
     /// `server_error` or `temporarily_unavailable`.
     pub error: String,
     pub error_description: String,
-}
-
-/// The token request (RFC 6749 §4.4.2), form-encoded. Authenticate with HTTP Basic
-/// (`client_id:client_secret`, each form-urlencoded) or with `client_id` and `client_secret`
-/// here, never both.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TokenRequest {
-    /// Always `client_credentials`.
-    #[schema(example = "client_credentials")]
-    grant_type: String,
-    /// Space-separated subset of the client's scopes; all of them when absent.
-    #[schema(example = "credentials:read")]
-    scope: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-}
-
-/// Introspection (RFC 7662) and revocation (RFC 7009) requests, form-encoded, authenticated
-/// like the token request.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TokenRequestAbout {
-    /// The access token (or Restricted Access Token) asked about.
-    token: String,
-    /// Ignored: the token's form tells its type.
-    token_type_hint: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-}
-
-/// RFC 8414 authorization server metadata.
-#[derive(Serialize, ToSchema)]
-pub struct ServerMetadata {
-    issuer: String,
-    token_endpoint: String,
-    jwks_uri: String,
-    introspection_endpoint: String,
-    revocation_endpoint: String,
-    grant_types_supported: Vec<&'static str>,
-    token_endpoint_auth_methods_supported: Vec<&'static str>,
-    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
-    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
-    scopes_supported: Vec<String>,
-    response_types_supported: Vec<&'static str>,
-    service_documentation: String,
-}
-
-/// The public signing keys (RFC 7517 JWK Set).
-#[derive(Serialize, ToSchema)]
-pub struct JwkSet {
-    #[schema(value_type = Vec<JwkSchema>)]
-    keys: Vec<Jwk>,
-}
-
-/// A public key (RFC 7517): EC P-256 (`crv`, `x`, `y`) or RSA (`n`, `e`). Describes
-/// `services::keys::Jwk` for the OpenAPI document.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct JwkSchema {
-    /// `EC` or `RSA`.
-    kty: String,
-    /// `P-256` (EC).
-    crv: Option<String>,
-    x: Option<String>,
-    y: Option<String>,
-    /// Modulus (RSA).
-    n: Option<String>,
-    /// Exponent (RSA).
-    e: Option<String>,
-    kid: String,
-    /// `sig`.
-    #[schema(rename = "use")]
-    usage: String,
-    /// `ES256` or `RS256`.
-    alg: String,
-}
-
-/// The introspection answer (RFC 7662 §2.2): `{"active": false}`, or the token's details.
-/// Describes `services::Introspection` for the OpenAPI document.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-struct IntrospectionSchema {
-    active: bool,
-    /// `api_client` or `restricted_access_token`.
-    credential_type: Option<String>,
-    client_id: Option<String>,
-    sub: Option<String>,
-    scope: Option<String>,
-    exp: Option<i64>,
-    iat: Option<i64>,
-    iss: Option<String>,
-    aud: Option<String>,
-    jti: Option<String>,
-    token_type: Option<String>,
-    allowed_ips: Option<Vec<String>>,
 }
 
 /// An RFC 6749 §5.2 error.
@@ -284,117 +191,6 @@ async fn jwks(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The parameters of a form-encoded request, each at most once; borrowed from the body
-/// unless they had to be decoded.
-struct Form<'a>(HashMap<Cow<'a, str>, Cow<'a, str>>);
-
-impl<'a> Form<'a> {
-    fn parse(headers: &HeaderMap, body: &'a Bytes) -> Result<Form<'a>, OAuthResponse> {
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let essence = content_type.split(';').next().unwrap_or_default().trim();
-        if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Err(OAuthResponse::invalid_request(
-                "the request must be application/x-www-form-urlencoded",
-            ));
-        }
-        let mut params = HashMap::new();
-        for (name, value) in form_urlencoded::parse(body) {
-            match params.entry(name) {
-                Entry::Vacant(vacant) => {
-                    vacant.insert(value);
-                }
-                Entry::Occupied(taken) => {
-                    return Err(OAuthResponse::invalid_request(format!(
-                        "the parameter {} is repeated",
-                        taken.key()
-                    )));
-                }
-            }
-        }
-        Ok(Form(params))
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(|value| &**value)
-    }
-}
-
-/// Decodes one half of a Basic value: RFC 6749 §2.3.1 form-urlencodes the id and secret
-/// before they are joined.
-fn form_decode(part: &str) -> Result<String, OAuthResponse> {
-    if !part.bytes().any(|b| b == b'+' || b == b'%') {
-        return Ok(part.to_owned());
-    }
-    let spaced = part.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| OAuthResponse::invalid_request("the Basic credentials are not valid UTF-8"))
-}
-
-/// The client's id and secret, from HTTP Basic or the body, never both.
-fn client_credentials(
-    headers: &HeaderMap,
-    form: &Form<'_>,
-) -> Result<(String, String), OAuthResponse> {
-    let body_id = form.get("client_id");
-    let body_secret = form.get("client_secret");
-    let Some(authorization) = headers.get(header::AUTHORIZATION) else {
-        return match (body_id, body_secret) {
-            (Some(id), Some(secret)) => Ok((id.to_string(), secret.to_string())),
-            (None, Some(_)) => Err(OAuthResponse::invalid_request("client_id is missing")),
-            _ => Err(OAuthResponse::invalid_client()),
-        };
-    };
-    let value = authorization
-        .to_str()
-        .map_err(|_| OAuthResponse::invalid_request("the Authorization header is malformed"))?;
-    let Some((scheme, encoded)) = value.trim().split_once(' ') else {
-        return Err(OAuthResponse::invalid_request(
-            "the Authorization header is malformed",
-        ));
-    };
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(OAuthResponse::invalid_client());
-    }
-    if body_secret.is_some() {
-        return Err(OAuthResponse::invalid_request(
-            "use either HTTP Basic or client_secret in the body, not both",
-        ));
-    }
-    let decoded = STANDARD
-        .decode(encoded.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| OAuthResponse::invalid_request("the Basic credentials are malformed"))?;
-    let (id, secret) = decoded
-        .split_once(':')
-        .ok_or_else(|| OAuthResponse::invalid_request("the Basic credentials are malformed"))?;
-    let (id, secret) = (form_decode(id)?, form_decode(secret)?);
-    if body_id.is_some_and(|body_id| body_id != id) {
-        return Err(OAuthResponse::invalid_request(
-            "client_id in the body differs from the Basic credentials",
-        ));
-    }
-    Ok((id, secret))
-}
-
-async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    form: &Form<'_>,
-    now: i64,
-) -> Result<Arc<ClientEntry>, OAuthResponse> {
-    let (id, secret) = client_credentials(headers, form)?;
-    Ok(state
-        .services
-        .authenticate_client(&id, &secret, now)
-        .await?)
-}
-
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Serialize, ToSchema)]
 struct TokenResponse {
@@ -412,7 +208,7 @@ struct TokenResponse {
 /// past the client's expiry) with `Cache-Control: no-store`.
 #[utoipa::path(
     post,
-    path = "/oauth/token",
+    path = TOKEN_PATH,
     tag = "OAuth 2.0",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     security((), ("clientSecretBasic" = [])),
@@ -427,9 +223,69 @@ struct TokenResponse {
     )
 )]
 async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match issue(&state, &headers, &body).await {
+    answer_token(&state, &headers, &body).await
+}
+
+async fn answer_token(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Response {
+    match issue(state, headers, body).await {
         Ok(token) => json_no_store(token),
         Err(e) => e.into_response(),
+    }
+}
+
+/// The token endpoint's path.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
+/// `POST /oauth/token` as a service of its own, which `routes::Parts` calls before any router:
+/// the busiest OAuth endpoint skips the router's lookup, its boxed route and the extensions it
+/// allocates for path parameters. Other methods on the path still go to the router (405 with
+/// `Allow`), and the OpenAPI description still comes from `token` above.
+#[derive(Clone)]
+pub struct TokenEndpoint {
+    state: AppState,
+    /// Each request in a span of its own when debug logging is on, as the router's trace
+    /// layer would.
+    spans: bool,
+}
+
+impl TokenEndpoint {
+    pub fn new(state: AppState) -> Self {
+        TokenEndpoint {
+            state,
+            spans: tracing::enabled!(tracing::Level::DEBUG),
+        }
+    }
+}
+
+impl<B> Service<Request<B>> for TokenEndpoint
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let state = self.state.clone();
+        let span = self.spans.then(|| crate::telemetry::request_span(&request));
+        let answer = async move {
+            let (parts, body) = request.into_parts();
+            // axum's own reading: the same 413 and 400 answers as a handler's `Bytes`.
+            let body = match Bytes::from_request(Request::new(Body::new(body)), &()).await {
+                Ok(body) => body,
+                Err(rejection) => return Ok(rejection.into_response()),
+            };
+            Ok(answer_token(&state, &parts.headers, &body).await)
+        };
+        match span {
+            Some(span) => Box::pin(answer.instrument(span)),
+            None => Box::pin(answer),
+        }
     }
 }
 
@@ -496,22 +352,6 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(introspection) => json_no_store(introspection),
         Err(e) => e.into_response(),
     }
-}
-
-/// What introspection and revocation both read: the form, the authenticated caller, and the
-/// `token` it asks about.
-async fn token_request(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<(Arc<ClientEntry>, String, i64), OAuthResponse> {
-    let form = Form::parse(headers, body)?;
-    let now = state.services.now();
-    let caller = authenticate(state, headers, &form, now).await?;
-    let token = form
-        .get("token")
-        .ok_or_else(|| OAuthResponse::invalid_request("token is missing"))?;
-    Ok((caller, token.to_string(), now))
 }
 
 /// Revoke an access token
