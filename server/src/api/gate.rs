@@ -14,7 +14,6 @@ use futures::future::BoxFuture;
 use std::convert::Infallible;
 use std::task::{Context, Poll};
 use tower::Service;
-use tracing::Instrument;
 
 static ANY_CREDENTIAL: Access = Access {
     scopes: Vec::new(),
@@ -62,12 +61,8 @@ where
                 Body::new(body)
             }
         });
-        if self.spans {
-            let span = crate::telemetry::request_span(&request);
-            Box::pin(async move { Ok(answer(state, request).await) }.instrument(span))
-        } else {
-            Box::pin(async move { Ok(answer(state, request).await) })
-        }
+        let span = self.spans.then(|| crate::telemetry::request_span(&request));
+        crate::telemetry::boxed_in(span, async move { Ok(answer(state, request).await) })
     }
 }
 

@@ -18,7 +18,6 @@ use services::{OAuthError, ServiceError};
 use std::convert::Infallible;
 use std::task::{Context, Poll};
 use tower::Service;
-use tracing::Instrument;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -273,7 +272,7 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let state = self.state.clone();
         let span = self.spans.then(|| crate::telemetry::request_span(&request));
-        let answer = async move {
+        crate::telemetry::boxed_in(span, async move {
             let (parts, body) = request.into_parts();
             // axum's own reading: the same 413 and 400 answers as a handler's `Bytes`.
             let body = match Bytes::from_request(Request::new(Body::new(body)), &()).await {
@@ -281,11 +280,7 @@ where
                 Err(rejection) => return Ok(rejection.into_response()),
             };
             Ok(answer_token(&state, &parts.headers, &body).await)
-        };
-        match span {
-            Some(span) => Box::pin(answer.instrument(span)),
-            None => Box::pin(answer),
-        }
+        })
     }
 }
 
