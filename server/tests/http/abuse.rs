@@ -12,6 +12,11 @@ use tokio::net::TcpStream;
 /// The default header timeout is 10 s; a connection open after this was never cut.
 const CLOSE_DEADLINE: Duration = Duration::from_secs(15);
 
+/// A server stalled behind the slow connections answers only once the 10 s header timeout
+/// cuts them; one that is not answers in milliseconds. A second tells the two apart even while
+/// the other tests load this machine's two cores (100 ms did not, once in a full run).
+const ANSWERED_WITHIN: Duration = Duration::from_secs(1);
+
 /// Resident memory of process `pid`, in MiB.
 fn resident_mib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -92,14 +97,8 @@ async fn two_thousand_slow_headers_are_closed_while_requests_are_answered() {
     })
     .await;
     eprintln!("with 2,000 slow headers open: /healthz {healthz:?}, /oauth/token {token:?}");
-    assert!(
-        healthz < Duration::from_millis(100),
-        "/healthz took {healthz:?}"
-    );
-    assert!(
-        token < Duration::from_millis(100),
-        "/oauth/token took {token:?}"
-    );
+    assert!(healthz < ANSWERED_WITHIN, "/healthz took {healthz:?}");
+    assert!(token < ANSWERED_WITHIN, "/oauth/token took {token:?}");
 
     // Every slow connection is closed by the server, each within 15 s of its opening, and
     // none is answered as a request.
