@@ -11,6 +11,15 @@ pub fn seconds(pid: u32) -> Option<f64> {
     parse(&stat)
 }
 
+/// Microseconds of CPU per request, from the CPU seconds read before and after `requests`
+/// were answered; NaN when either read failed or nothing was answered.
+pub fn micros_per_request(before: Option<f64>, after: Option<f64>, requests: f64) -> f64 {
+    match (before, after) {
+        (Some(before), Some(after)) if requests > 0.0 => (after - before) * 1e6 / requests,
+        _ => f64::NAN,
+    }
+}
+
 /// utime + stime of a `/proc/PID/stat` line: fields 14 and 15, counted after the command name
 /// (which is in parentheses and may itself hold spaces).
 fn parse(stat: &str) -> Option<f64> {
@@ -30,6 +39,13 @@ mod tests {
         let line = "4242 (bare proxy) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 4 0";
         assert_eq!(parse(line), Some(3.0));
         assert_eq!(parse("garbage"), None);
+    }
+
+    #[test]
+    fn per_request_divides_what_was_spent_and_is_nan_without_a_reading() {
+        assert_eq!(micros_per_request(Some(1.0), Some(1.5), 1000.0), 500.0);
+        assert!(micros_per_request(None, Some(1.5), 1000.0).is_nan());
+        assert!(micros_per_request(Some(1.0), Some(1.5), 0.0).is_nan());
     }
 
     #[test]

@@ -164,12 +164,8 @@ pub async fn measure(options: &Options, work: &Path) -> Result<String, String> {
             let m = wrk::run(scenario, options.seconds, options.connections, work)?;
             let after = (cpu::seconds(pid), cpu::seconds(upstream_pid));
             let requests = m.requests_per_second * f64::from(options.seconds);
-            let per_request = |b: Option<f64>, a: Option<f64>| match (b, a) {
-                (Some(b), Some(a)) if requests > 0.0 => (a - b) * 1e6 / requests,
-                _ => f64::NAN,
-            };
-            let cpu = per_request(before.0, after.0);
-            let upstream_cpu = per_request(before.1, after.1);
+            let cpu = cpu::micros_per_request(before.0, after.0, requests);
+            let upstream_cpu = cpu::micros_per_request(before.1, after.1, requests);
             eprintln!(
                 "  {:<50} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}  cpu {cpu:.1} µs/req (upstream {upstream_cpu:.1})",
                 scenario.name, m.requests_per_second, m.p50_ms, m.p99_ms, m.failures

@@ -408,21 +408,9 @@ fn median_pair(mut pairs: Vec<(Measured, Measured)>) -> (Measured, Measured) {
     pairs[pairs.len() / 2]
 }
 
-/// Logs a run with the CPU time (user + system) the process `pid` spent per request in it:
-/// steadier than throughput on a machine whose two cores wrk shares.
-fn log_run(who: &str, name: &str, m: &Measured, cpu_seconds: Option<f64>, options: &Options) {
-    let requests = m.requests_per_second * f64::from(options.seconds);
-    let cpu = cpu_seconds
-        .filter(|_| requests > 0.0)
-        .map_or(f64::NAN, |s| s * 1e6 / requests);
-    eprintln!(
-        "  {who:<22} {name:<45} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}  cpu {cpu:.1} µs/req",
-        m.requests_per_second, m.p50_ms, m.p99_ms, m.failures
-    );
-}
-
-/// One measured run after a warm-up (caches, connections), logged, of a scenario served by
-/// the process `pid`.
+/// One measured run after a warm-up (caches, connections) of a scenario served by the process
+/// `pid`, logged with that process's CPU time (user + system) per request: steadier than
+/// throughput on a machine whose two cores wrk shares.
 fn measure_once(
     who: &str,
     scenario: &Scenario,
@@ -433,8 +421,13 @@ fn measure_once(
     wrk::run(scenario, 2, options.connections, work)?;
     let before = cpu::seconds(pid);
     let measured = wrk::run(scenario, options.seconds, options.connections, work)?;
-    let spent = before.zip(cpu::seconds(pid)).map(|(b, a)| a - b);
-    log_run(who, scenario.name, &measured, spent, options);
+    let requests = measured.requests_per_second * f64::from(options.seconds);
+    let cpu = cpu::micros_per_request(before, cpu::seconds(pid), requests);
+    let m = &measured;
+    eprintln!(
+        "  {who:<22} {:<45} {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  failures {}  cpu {cpu:.1} µs/req",
+        scenario.name, m.requests_per_second, m.p50_ms, m.p99_ms, m.failures
+    );
     Ok(measured)
 }
 

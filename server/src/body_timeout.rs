@@ -7,7 +7,9 @@
 //! the driver's lock that every worker shares. Here the sleep is armed only when the body has
 //! nothing to give (it answered `Pending`) and dropped when a frame comes: a body that arrived
 //! with its header never touches the timer. The wait is counted from the first `Pending`,
-//! which is when the waiting starts.
+//! which is when the waiting starts. Like the header timeout (`serve_timer`), it runs on
+//! tokio's clock, the network's monotonic time, not `services::clock` (the product's time);
+//! its tests pause tokio's clock and move it, they never wait.
 
 use hyper::body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
@@ -121,6 +123,8 @@ mod tests {
     use http_body_util::{BodyExt, Full, StreamBody};
     use std::convert::Infallible;
 
+    /// Every test here runs on tokio's paused clock (`start_paused`): a `sleep` moves the clock
+    /// at once as soon as nothing else can run, so no test waits.
     const TIMEOUT: Duration = Duration::from_secs(30);
 
     type Part = Result<Frame<Bytes>, Infallible>;

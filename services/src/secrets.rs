@@ -80,8 +80,10 @@ pub fn stored_digest(hex: &str) -> [u8; 32] {
     parse_hex(hex).unwrap_or([0; 32])
 }
 
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+/// Equal, in time that does not depend on where they differ: strings, or raw digests.
+pub fn constant_time_eq(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
+    let (a, b) = (a.as_ref(), b.as_ref());
+    a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
 #[cfg(test)]
@@ -144,5 +146,7 @@ mod tests {
         assert!(constant_time_eq("abc", "abc"));
         assert!(!constant_time_eq("abc", "abd"));
         assert!(!constant_time_eq("abc", "abcd"));
+        assert!(constant_time_eq([7u8; 32], [7u8; 32]));
+        assert!(!constant_time_eq([7u8; 32], [8u8; 32]));
     }
 }

@@ -144,7 +144,7 @@ async fn metadata(State(state): State<AppState>) -> Response {
     let auth_methods = vec!["client_secret_basic", "client_secret_post"];
     axum::Json(ServerMetadata {
         issuer: issuer.clone(),
-        token_endpoint: format!("{issuer}/oauth/token"),
+        token_endpoint: format!("{issuer}{TOKEN_PATH}"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         introspection_endpoint: format!("{issuer}/oauth/introspect"),
         revocation_endpoint: format!("{issuer}/oauth/revoke"),

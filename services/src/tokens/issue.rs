@@ -7,7 +7,6 @@ use crate::{ServiceError, Services, secrets};
 use domain::credentials::{Scope, is_client_id, space_separated};
 use serde::Serialize;
 use std::sync::Arc;
-use subtle::ConstantTimeEq;
 
 #[derive(Serialize)]
 struct JwtHeader<'a> {
@@ -37,10 +36,10 @@ impl Services {
         };
         let digest = secrets::digest_bytes(client_secret);
         // The current secret, or the one a rotation kept, until its end (to the second).
-        let version = if bool::from(digest.ct_eq(&client.secret_digest)) {
+        let version = if secrets::constant_time_eq(digest, client.secret_digest) {
             client.secret_version
         } else if let Some((previous, ends_at)) = &client.previous_secret
-            && bool::from(digest.ct_eq(previous))
+            && secrets::constant_time_eq(digest, previous)
             && *ends_at > now
         {
             client.secret_version - 1

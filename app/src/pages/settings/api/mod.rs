@@ -61,6 +61,8 @@ pub enum Ask {
 }
 
 impl Ask {
+    const ALL: [Ask; 2] = [Ask::Delete, Ask::Revoke];
+
     pub fn code(self) -> &'static str {
         match self {
             Ask::Delete => "delete",
@@ -77,9 +79,7 @@ impl Ask {
     }
 
     fn parse(code: &str) -> Option<Ask> {
-        [Ask::Delete, Ask::Revoke]
-            .into_iter()
-            .find(|a| a.code() == code)
+        Self::ALL.into_iter().find(|a| a.code() == code)
     }
 }
 
@@ -299,7 +299,7 @@ mod tests {
             let query = ApiQuery::read(|key| (key == "panel").then(|| panel.code().to_string()));
             assert_eq!(query.panel, Some(panel));
         }
-        for ask in [Ask::Delete, Ask::Revoke] {
+        for ask in Ask::ALL {
             let query = ApiQuery::read(|key| (key == "confirm").then(|| ask.code().to_string()));
             assert_eq!(query.confirm, Some(ask));
         }
