@@ -2,7 +2,7 @@
 //! every private key, the first start with it seals the keys made before, and a start without
 //! it (or with another key) stops with a message that names the variable.
 
-use crate::process::{Running, free_port};
+use crate::process::{Running, free_port, listens_on};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::StatusCode;
@@ -55,7 +55,7 @@ async fn serve(database: &str, kek: Option<&str>) -> Result<(Running, String), (
                 .unwrap();
             return Err((status.code().unwrap_or(-1), stderr));
         }
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+        if listens_on(child.0.id(), port) && reqwest::get(format!("{base}/healthz")).await.is_ok() {
             return Ok((child, base));
         }
         assert!(

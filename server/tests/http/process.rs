@@ -3,6 +3,7 @@
 
 use reqwest::StatusCode;
 use std::io::Read;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,51 @@ pub(crate) fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Whether process `pid` holds the socket listening on 127.0.0.1:`port` (Linux's `/proc`: the
+/// listening socket's inode in `/proc/net/tcp` among the process's open files).
+pub(crate) fn listens_on(pid: u32, port: u16) -> bool {
+    let Some(inode) = listening_inode(port) else {
+        return false;
+    };
+    let socket = PathBuf::from(format!("socket:[{inode}]"));
+    let Ok(files) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    files
+        .flatten()
+        .any(|file| std::fs::read_link(file.path()).is_ok_and(|target| target == socket))
+}
+
+/// The inode of the socket listening on 127.0.0.1:`port`, if any.
+fn listening_inode(port: u16) -> Option<String> {
+    const LISTEN: &str = "0A";
+    let local = format!("0100007F:{port:04X}");
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    table.lines().skip(1).find_map(|line| {
+        match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [_, address, _, state, _, _, _, _, _, inode, ..]
+                if *address == local && *state == LISTEN =>
+            {
+                Some(inode.to_string())
+            }
+            _ => None,
+        }
+    })
+}
+
+/// A port counts as a process's only when that process holds its listening socket: another
+/// process's listener on it (the race between `free_port` and a child's bind) does not count.
+#[test]
+fn a_listener_belongs_to_the_process_that_holds_it() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let other = Running(Command::new("sleep").arg("30").spawn().unwrap());
+    assert!(listens_on(std::process::id(), port));
+    assert!(!listens_on(other.0.id(), port));
+    drop(listener);
+    assert!(!listens_on(std::process::id(), port));
 }
 
 pub(crate) fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
@@ -53,7 +99,9 @@ async fn no_secret_reaches_the_logs_and_sigterm_stops_it() {
         .unwrap();
     let started = Instant::now();
     let csrf = loop {
-        if let Ok(res) = client.get(format!("{base}/login")).send().await {
+        if listens_on(child.id(), port)
+            && let Ok(res) = client.get(format!("{base}/login")).send().await
+        {
             break cookie(&res, "portcullis_csrf").unwrap();
         }
         assert!(
@@ -266,7 +314,8 @@ pub(crate) async fn start(database: &str, issuer: Option<&str>) -> (Running, Str
             .unwrap(),
     );
     let started = Instant::now();
-    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+    while !listens_on(child.0.id(), port) || reqwest::get(format!("{base}/healthz")).await.is_err()
+    {
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "the server did not start"

@@ -5,7 +5,7 @@
 //! in a transaction that stays open while every clock moves 10 s, and 50,000 changes in one
 //! burst, still arrive; a follower that dies makes its instance answer 503 until it is back.
 
-use crate::process::{Console, access_token, free_port};
+use crate::process::{Console, access_token, free_port, listens_on};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Executor;
@@ -69,9 +69,10 @@ impl Instance {
         };
         // Waiting for a process to start listening: an event, not time passing.
         let started = Instant::now();
-        while reqwest::get(format!("{}/healthz", instance.base))
-            .await
-            .is_err()
+        while !listens_on(instance.child.id(), port)
+            || reqwest::get(format!("{}/healthz", instance.base))
+                .await
+                .is_err()
         {
             assert!(started.elapsed() < Duration::from_secs(20), "did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -2,7 +2,7 @@
 //! shows, with the guide's example addresses replaced by the test's.
 
 use super::scratch;
-use crate::process::free_port;
+use crate::process::{free_port, listens_on};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -56,11 +56,15 @@ fn binary(path: &'static str, package: &str) -> &'static str {
     path
 }
 
-/// Waits until the proxy accepts connections on `port`; `None` when another process took the
-/// port first (the caller tries another).
+/// Waits until the proxy itself listens on `port`; `None` when it could not bind it because
+/// another process took the port first (the caller tries another).
+///
+/// A successful connect is not enough: between `free_port` and the proxy's bind, another test's
+/// listener (a silent upstream, say) may take the port, and the proxy's requests would then go
+/// to that listener. The proxy's own open files are asked instead.
 fn started(mut child: Child, dir: PathBuf, port: u16, what: &str) -> Option<Proxy> {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while !listens_on(child.id(), port) {
         if let Ok(Some(status)) = child.try_wait() {
             let proxy = Proxy {
                 base: String::new(),
