@@ -677,13 +677,12 @@ fn report(rows: &[Row], options: &Options) -> String {
             ratio.map(|r| format!("{:.2}", r)).unwrap_or("-".into()),
         ));
     }
-    out.push_str("\n## Scale: throughput with the large store ÷ with a thousand credentials\n\n");
-    out.push_str("| scenario | backend | small | large | ratio (target ≥ 0.90) |\n| --- | --- | ---: | ---: | ---: |\n");
+    let mut scale = String::new();
     for small in rows.iter().filter(|r| r.credentials < 10_000) {
         if let Some(large) = rows.iter().find(|r| {
             r.scenario == small.scenario && r.backend == small.backend && r.credentials >= 10_000
         }) {
-            out.push_str(&format!(
+            scale.push_str(&format!(
                 "| {} | {} | {} | {} | {:.2} |\n",
                 small.scenario,
                 small.backend,
@@ -693,8 +692,13 @@ fn report(rows: &[Row], options: &Options) -> String {
             ));
         }
     }
-    out.push_str("\n## Limits: a client with a rate limit and a quota ÷ one without, same run\n\n");
-    out.push_str("| backend | credentials | unlimited req/s | limited req/s | ratio (target ≥ 0.90) |\n| --- | ---: | ---: | ---: | ---: |\n");
+    section(
+        &mut out,
+        "Scale: throughput with the large store ÷ with a thousand credentials",
+        "| scenario | backend | small | large | ratio (target ≥ 0.90) |\n| --- | --- | ---: | ---: | ---: |",
+        &scale,
+    );
+    let mut limits = String::new();
     for plain in rows.iter().filter(|r| r.scenario == JWT_ME) {
         if let Some(limited) = rows.iter().find(|r| {
             r.scenario == JWT_ME_LIMITED
@@ -702,7 +706,7 @@ fn report(rows: &[Row], options: &Options) -> String {
                 && r.credentials == plain.credentials
         }) {
             let ratio = limited.measured.requests_per_second / plain.measured.requests_per_second;
-            out.push_str(&format!(
+            limits.push_str(&format!(
                 "| {} | {} | {:.0} | {:.0} | {:.2} {} |\n",
                 plain.backend,
                 plain.credentials,
@@ -713,7 +717,21 @@ fn report(rows: &[Row], options: &Options) -> String {
             ));
         }
     }
+    section(
+        &mut out,
+        "Limits: a client with a rate limit and a quota ÷ one without, same run",
+        "| backend | credentials | unlimited req/s | limited req/s | ratio (target ≥ 0.90) |\n| --- | ---: | ---: | ---: | ---: |",
+        &limits,
+    );
     out
+}
+
+/// A titled table, when it has rows (a focused run measures one scenario at one size: no
+/// comparison across sizes or with the limited client).
+fn section(out: &mut String, title: &str, header: &str, rows: &str) {
+    if !rows.is_empty() {
+        out.push_str(&format!("\n## {title}\n\n{header}\n{rows}"));
+    }
 }
 
 #[tokio::main]
@@ -868,4 +886,62 @@ async fn measure_throughput(options: &Options, work: &Path) -> Result<String, St
     eprintln!("==> the operator's API: gateway and forward-auth");
     table.push_str(&gateway::measure(options, work).await?);
     Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(scenario: &'static str, credentials: i64, requests_per_second: f64) -> Row {
+        Row {
+            scenario,
+            backend: "SQLite",
+            credentials,
+            measured: Measured {
+                requests_per_second,
+                ..Measured::default()
+            },
+            baseline: None,
+        }
+    }
+
+    fn options() -> Options {
+        Options {
+            seconds: 5,
+            connections: 32,
+            large: 1000,
+            postgres: false,
+            only_propagation: false,
+            only_gateway: false,
+            only_bundle: false,
+            scenario: None,
+            rounds: 1,
+        }
+    }
+
+    #[test]
+    fn a_focused_run_reports_no_empty_comparison() {
+        let text = report(&[row(TOKEN, 1000, 100.0)], &options());
+        assert!(text.contains("| POST /oauth/token (Basic) | SQLite | 1000 | 100 |"));
+        assert!(!text.contains("## Scale"), "{text}");
+        assert!(!text.contains("## Limits"), "{text}");
+    }
+
+    #[test]
+    fn sizes_and_the_limited_client_are_compared_when_measured() {
+        let rows = [
+            row(JWT_ME, 1000, 100.0),
+            row(JWT_ME_LIMITED, 1000, 95.0),
+            row(JWT_ME, 1_000_003, 92.0),
+        ];
+        let text = report(&rows, &options());
+        assert!(
+            text.contains("## Scale: throughput with the large store ÷ with a thousand credentials\n\n| scenario | backend | small | large | ratio (target ≥ 0.90) |\n| --- | --- | ---: | ---: | ---: |\n| GET /api/v1/me (JWT) | SQLite | 1000 | 1000003 | 0.92 |\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| SQLite | 1000 | 100 | 95 | 0.95 met |"),
+            "{text}"
+        );
+    }
 }
