@@ -3,7 +3,7 @@ import { ensureInstance, openAddApiClient, openApiSettings, signIn, signUp, take
 
 // The API Clients table fits the Settings dialog at 1280 px: long names and five origins per
 // client wrap instead of pushing the Status column off to the right; Close stays in view while
-// the page scrolls; on a 390 px phone each row is a card.
+// the page scrolls; on a 390 px phone each row is a card (the Audit log's and the Members' too).
 const who = { name: "Lee Layout", email: "lee@layout.test", password: "lee's long password", org: "Layout Org" };
 const basic = (id: string, secret: string) => "Basic " + Buffer.from(`${id}:${secret}`).toString("base64");
 
@@ -68,4 +68,26 @@ test("at 390 px each credential is a card that names its fields", async ({ page 
   const rowBox = (await row.boundingBox())!;
   expect(rowBox.x + rowBox.width).toBeLessThanOrEqual(390);
   await page.screenshot({ path: test.info().outputPath("api-390.png"), fullPage: false });
+});
+
+test("at 390 px the Audit log's events and the Members are cards too, nothing scrolled sideways", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, who);
+  for (const [path, region, label] of [
+    ["audit", "Audit events", "Client address"],
+    ["members", null, "Manage API credentials"],
+  ] as const) {
+    await page.goto(`/?settings-modal=open&path=${path}`);
+    const settings = page.getByRole("dialog", { name: "Settings" });
+    const table = region ? settings.getByRole("region", { name: region }) : settings.locator("table.members-table");
+    const row = table.locator("tbody tr").first();
+    await expect(row).toBeVisible();
+    const cell = row.locator(`td[data-label='${label}']`);
+    expect(await cell.evaluate((el) => getComputedStyle(el, "::before").content)).toBe(`"${label}"`);
+    const [scrollWidth, clientWidth] = await table.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+    expect(scrollWidth, path).toBeLessThanOrEqual(clientWidth);
+    const rowBox = (await row.boundingBox())!;
+    expect(rowBox.x + rowBox.width, path).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: test.info().outputPath(`${path}-390.png`), fullPage: false });
+  }
 });

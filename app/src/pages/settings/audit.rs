@@ -177,7 +177,7 @@ fn AuditTable(view: AuditLogView, query: AuditQuery) -> impl IntoView {
     view! {
         // Focusable so the keyboard can scroll it sideways when it is wider than the page.
         <div class="table-scroll" tabindex="0" role="region" aria-label="Audit events">
-            <table class="table audit-table">
+            <table class="table audit-table card-rows">
                 <thead>
                     <tr>
                         <th>"Time"</th>
@@ -213,27 +213,63 @@ fn AuditRow(event: AuditEventView, now: i64) -> impl IntoView {
     let exact = shown_time(event.at);
     view! {
         <tr>
-            <td>
+            <td data-label="Time">
                 <time title=exact.clone()>{time_ago(Some(event.at), now)}</time>
                 <span class="visually-hidden">{format!(" ({exact})")}</span>
             </td>
-            <td>
-                {event.actor.name.clone()}
-                <span class="muted">{format!(" ({})", event.actor.kind.as_str())}</span>
+            // One element per cell: on a phone the cell is a grid (its label, then its value).
+            <td data-label="Actor">
+                <span>
+                    {event.actor.name.clone()}
+                    <span class="muted">{format!(" ({})", event.actor.kind.as_str())}</span>
+                </span>
             </td>
-            <td><code>{event.action.as_str()}</code></td>
-            <td>
-                {event.target.name.clone()}
-                <span class="muted">{format!(" ({})", event.target.kind)}</span>
+            <td data-label="Action"><code>{breakable_after_dots(event.action.as_str())}</code></td>
+            <td data-label="Target">
+                <span>
+                    {event.target.name.clone()}
+                    <span class="muted">{format!(" ({})", event.target.kind)}</span>
+                </span>
             </td>
-            <td><ul class="changes">{changes}</ul></td>
-            <td>{event.client_ip.clone().unwrap_or_else(|| "-".to_string())}</td>
+            <td data-label="Changes"><ul class="changes">{changes}</ul></td>
+            <td data-label="Client address">{event.client_ip.clone().unwrap_or_else(|| "-".to_string())}</td>
         </tr>
     }
 }
 
+/// An action's name (one long word, `restricted_access_token.created`) that may break after
+/// each dot, so that the table fits the dialog at 1280 px.
+fn breakable_after_dots(name: &str) -> impl IntoView + use<> {
+    let mut parts = name.split_inclusive('.').map(str::to_string).peekable();
+    let mut pieces = Vec::new();
+    while let Some(part) = parts.next() {
+        let more = parts.peek().is_some();
+        pieces.push(view! { {part} {more.then(|| view! { <wbr/> })} });
+    }
+    pieces.collect_view()
+}
+
 #[cfg(test)]
 mod tests {
+    /// Rendered to HTML as the server does (the `ssr` feature; a workspace test build has it).
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_action_may_break_after_each_dot_only() {
+        use super::breakable_after_dots;
+        use leptos::prelude::RenderHtml;
+        let html = breakable_after_dots("restricted_access_token.created").to_html();
+        assert_eq!(
+            html.replace("<!>", ""),
+            "restricted_access_token.<wbr>created"
+        );
+        let html = breakable_after_dots("member.role.changed").to_html();
+        assert_eq!(html.replace("<!>", ""), "member.<wbr>role.<wbr>changed");
+        assert_eq!(
+            breakable_after_dots("plain").to_html().replace("<!>", ""),
+            "plain"
+        );
+    }
+
     use super::AuditQuery;
 
     fn at(cursor: &str, newer: &str) -> AuditQuery {

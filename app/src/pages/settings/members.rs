@@ -106,9 +106,9 @@ fn MembersTable(page: MembersPage, is_admin: bool) -> impl IntoView {
             .map(|i| {
                 view! {
                     <tr>
-                        <td>{i.email.clone()}</td>
-                        <td>{i.role.as_str()}</td>
-                        <td>{if i.manage_credentials { "Yes" } else { "No" }}</td>
+                        <td data-label="Email">{i.email.clone()}</td>
+                        <td data-label="Role">{i.role.as_str()}</td>
+                        <td data-label="Manage API credentials">{if i.manage_credentials { "Yes" } else { "No" }}</td>
                         <td>
                             <form method="post" action=RevokeInvite::PATH>
                                 <CsrfField/>
@@ -128,7 +128,7 @@ fn MembersTable(page: MembersPage, is_admin: bool) -> impl IntoView {
             .collect_view();
         view! {
             <h4>"Pending invites"</h4>
-            <table class="table">
+            <table class="table card-rows">
                 <thead>
                     <tr><th>"Email"</th><th>"Role"</th><th>"Manage API credentials"</th><th></th></tr>
                 </thead>
@@ -139,7 +139,7 @@ fn MembersTable(page: MembersPage, is_admin: bool) -> impl IntoView {
     view! {
         // Focusable so the keyboard can scroll it sideways on a narrow screen.
         <div class="table-scroll" tabindex="0" role="region" aria-label="Members">
-        <table class="table members-table">
+        <table class="table members-table card-rows">
             <thead>
                 <tr>
                     <th>"Name"</th>
@@ -171,10 +171,10 @@ fn MemberRow(member: MemberView, is_admin: bool) -> impl IntoView {
     if !is_admin {
         return view! {
             <tr>
-                <td>{member.name}</td>
-                <td>{member.email}</td>
-                <td>{role.as_str()}</td>
-                <td>{if flag { "Yes" } else { "No" }}</td>
+                <td data-label="Name">{member.name}</td>
+                <td data-label="Email">{member.email}</td>
+                <td data-label="Role">{role.as_str()}</td>
+                <td data-label="Manage API credentials">{if flag { "Yes" } else { "No" }}</td>
             </tr>
         }
         .into_any();
@@ -183,9 +183,9 @@ fn MemberRow(member: MemberView, is_admin: bool) -> impl IntoView {
     let (role_id, flag_id) = (format!("role-{id}"), format!("flag-{id}"));
     view! {
         <tr>
-            <td>{member.name.clone()}</td>
-            <td>{member.email.clone()}</td>
-            <td>
+            <td data-label="Name">{member.name.clone()}</td>
+            <td data-label="Email">{member.email.clone()}</td>
+            <td data-label="Role">
                 <form method="post" action=UpdateMember::PATH data-submit-on-change="">
                     <CsrfField/>
                     <input type="hidden" name="user_id" value=id.clone()/>
@@ -200,7 +200,7 @@ fn MemberRow(member: MemberView, is_admin: bool) -> impl IntoView {
                     <SaveWithoutScript/>
                 </form>
             </td>
-            <td>
+            <td data-label="Manage API credentials">
                 <form method="post" action=UpdateMember::PATH data-submit-on-change="">
                     <CsrfField/>
                     <input type="hidden" name="user_id" value=id.clone()/>

@@ -159,7 +159,7 @@ fn table_section(table: TableQuery, head: AnyView, rows: AnyView) -> impl IntoVi
             {filter_form}
             // Focusable so the keyboard can scroll it sideways when it is wider than the page.
             <div class="table-scroll" tabindex="0" role="region" aria-label=table.label>
-                <table class="table credentials-table">
+                <table class="table credentials-table card-rows">
                     <thead><tr>{head}</tr></thead>
                     <tbody data-rows="">{rows}</tbody>
                 </table>
