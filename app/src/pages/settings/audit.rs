@@ -251,25 +251,6 @@ fn breakable_after_dots(name: &str) -> impl IntoView + use<> {
 
 #[cfg(test)]
 mod tests {
-    /// Rendered to HTML as the server does (the `ssr` feature; a workspace test build has it).
-    #[cfg(feature = "ssr")]
-    #[test]
-    fn an_action_may_break_after_each_dot_only() {
-        use super::breakable_after_dots;
-        use leptos::prelude::RenderHtml;
-        let html = breakable_after_dots("restricted_access_token.created").to_html();
-        assert_eq!(
-            html.replace("<!>", ""),
-            "restricted_access_token.<wbr>created"
-        );
-        let html = breakable_after_dots("member.role.changed").to_html();
-        assert_eq!(html.replace("<!>", ""), "member.<wbr>role.<wbr>changed");
-        assert_eq!(
-            breakable_after_dots("plain").to_html().replace("<!>", ""),
-            "plain"
-        );
-    }
-
     use super::AuditQuery;
 
     fn at(cursor: &str, newer: &str) -> AuditQuery {
@@ -315,5 +296,24 @@ mod tests {
             "/audit-log.csv?action=member.updated"
         );
         assert_eq!(AuditQuery::default().export_href(), "/audit-log.csv");
+    }
+
+    /// Rendered to HTML as the server does (the `ssr` feature; a workspace test build has it).
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_action_may_break_after_each_dot_only() {
+        use super::breakable_after_dots;
+        use leptos::prelude::RenderHtml;
+        let html = breakable_after_dots("restricted_access_token.created").to_html();
+        assert_eq!(
+            html.replace("<!>", ""),
+            "restricted_access_token.<wbr>created"
+        );
+        let html = breakable_after_dots("member.role.changed").to_html();
+        assert_eq!(html.replace("<!>", ""), "member.<wbr>role.<wbr>changed");
+        assert_eq!(
+            breakable_after_dots("plain").to_html().replace("<!>", ""),
+            "plain"
+        );
     }
 }
