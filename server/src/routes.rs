@@ -140,7 +140,7 @@ fn parts(config: &crate::config::Config, state: AppState) -> Parts {
     // logging is on (it costs about 15% of their throughput). Their responses set
     // `X-Content-Type-Options` themselves.
     let mut public = oauth_routes;
-    if tracing::enabled!(tracing::Level::DEBUG) {
+    if telemetry::HotPathSpans::new().on() {
         public = public.layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span));
     }
     let docs = docs::routes(

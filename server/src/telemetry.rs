@@ -33,6 +33,37 @@ pub fn request_span<B>(request: &Request<B>) -> Span {
     )
 }
 
+/// Whether a hot path makes a span per request: only when debug logging is on at start-up (it
+/// costs about 15% of the path's throughput). Shared by the `/api/v1` gate, the token
+/// endpoint and the routes around them (`routes::Parts`).
+#[derive(Clone, Copy, Debug)]
+pub struct HotPathSpans {
+    enabled: bool,
+}
+
+impl HotPathSpans {
+    pub fn new() -> Self {
+        HotPathSpans {
+            enabled: tracing::enabled!(tracing::Level::DEBUG),
+        }
+    }
+
+    pub fn on(self) -> bool {
+        self.enabled
+    }
+
+    /// `request`'s span, when spans are on.
+    pub fn of<B>(self, request: &Request<B>) -> Option<Span> {
+        self.enabled.then(|| request_span(request))
+    }
+}
+
+impl Default for HotPathSpans {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A hot path's answer, boxed, in `span` when there is one: the hot paths make a span per
 /// request only when debug logging is on (it costs about 15% of their throughput).
 pub fn boxed_in<F>(span: Option<Span>, answer: F) -> BoxFuture<'static, F::Output>

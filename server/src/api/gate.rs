@@ -24,16 +24,16 @@ static ANY_CREDENTIAL: Access = Access {
 #[derive(Clone)]
 pub struct Gate {
     state: AppState,
-    /// Each request in a span of its own, when debug logging is on (it costs about 15% of the
-    /// hot path's throughput, so only then).
-    spans: bool,
+    /// Each request in a span of its own when debug logging is on, as the router's trace
+    /// layer would.
+    spans: crate::telemetry::HotPathSpans,
 }
 
 impl Gate {
     pub fn new(state: AppState) -> Gate {
         Gate {
             state,
-            spans: tracing::enabled!(tracing::Level::DEBUG),
+            spans: crate::telemetry::HotPathSpans::new(),
         }
     }
 }
@@ -61,7 +61,7 @@ where
                 Body::new(body)
             }
         });
-        let span = self.spans.then(|| crate::telemetry::request_span(&request));
+        let span = self.spans.of(&request);
         crate::telemetry::boxed_in(span, async move { Ok(answer(state, request).await) })
     }
 }

@@ -244,14 +244,14 @@ pub struct TokenEndpoint {
     state: AppState,
     /// Each request in a span of its own when debug logging is on, as the router's trace
     /// layer would.
-    spans: bool,
+    spans: crate::telemetry::HotPathSpans,
 }
 
 impl TokenEndpoint {
     pub fn new(state: AppState) -> Self {
         TokenEndpoint {
             state,
-            spans: tracing::enabled!(tracing::Level::DEBUG),
+            spans: crate::telemetry::HotPathSpans::new(),
         }
     }
 }
@@ -271,7 +271,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let state = self.state.clone();
-        let span = self.spans.then(|| crate::telemetry::request_span(&request));
+        let span = self.spans.of(&request);
         crate::telemetry::boxed_in(span, async move {
             let (parts, body) = request.into_parts();
             // axum's own reading: the same 413 and 400 answers as a handler's `Bytes`.
